@@ -1,0 +1,1 @@
+"""Running the engine: binary choice, work directories, the child process, its events."""
