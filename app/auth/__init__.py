@@ -1,0 +1,1 @@
+"""Who is calling: the tenant every read and write is scoped to."""

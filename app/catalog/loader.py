@@ -1,0 +1,211 @@
+"""Reading the catalog from storage (seeding storage from the repository if empty).
+
+A broken catalog is a deployment error: every problem raises a ValueError naming the
+file and what is wrong, at start-up, never when a person opens a form.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from app.catalog.model import BUILTINS, Catalog, Entry, Field, FieldType, TargetSpec
+from app.catalog.render import render
+from app.catalog.validate import check_value
+from app.storage import Store, keys
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_TARGET_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+_TEMPLATE_SUFFIX = ".template.tfvars.json"
+_ENTRY_KEYS = {"id", "name", "description", "template"}
+_TEMPLATE_KEYS = {"fields", "targets"}
+_TARGET_KEYS = {"requires", "variables"}
+_FIELD_KEYS = {
+    "name", "type", "description", "required", "default",
+    "min", "max", "options", "sensitive", "pattern",
+}
+_SIZED = {FieldType.STRING, FieldType.LIST_OF_STRINGS}
+_BOUNDED = _SIZED | {FieldType.NUMBER, FieldType.INTEGER}
+
+
+async def load_catalog(store: Store, seed_dir: Path) -> Catalog:
+    """The catalog in `store`; if it has none, first copy `seed_dir`'s into it."""
+    if await store.get(keys.CATALOG) is None:
+        await _seed(store, Path(seed_dir))
+    doc = _json(await store.get(keys.CATALOG), keys.CATALOG)
+    if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
+        raise ValueError(f'{keys.CATALOG}: must be an object with an "entries" list')
+    entries: dict[str, Entry] = {}
+    for i, item in enumerate(doc["entries"]):
+        entry_id, template = _entry_meta(item, f"{keys.CATALOG}: entries[{i}]")
+        where = f"{keys.CATALOG}: entry '{entry_id}'"
+        _expect(entry_id not in entries, where, "duplicate id")
+        key = keys.template(template)
+        data = await store.get(key)
+        _expect(data is not None, where, f"its template {key} is missing")
+        entries[entry_id] = _entry(item, _json(data, key), key)
+    return Catalog(entries)
+
+
+async def _seed(store: Store, seed_dir: Path) -> None:
+    catalog_file = seed_dir / "catalog.json"
+    if not catalog_file.is_file():
+        raise ValueError(f"{catalog_file}: missing, and the store has no {keys.CATALOG}")
+    for path in sorted((seed_dir / "templates").glob(f"*{_TEMPLATE_SUFFIX}")):
+        ok = SLUG.match(path.name.removesuffix(_TEMPLATE_SUFFIX))
+        _expect(ok, str(path), f"name must be <id>{_TEMPLATE_SUFFIX}, id like {SLUG.pattern}")
+        await store.put(keys.TEMPLATES + path.name, path.read_bytes())
+    # last: a seed cut short leaves no catalog.json, so the next start seeds again
+    await store.put(keys.CATALOG, catalog_file.read_bytes())
+
+
+def _entry_meta(item: Any, where: str) -> tuple[str, str]:
+    """A catalog.json entry's id and template name (both slugs: they reach keys)."""
+    _expect(isinstance(item, dict), where, "must be an object")
+    _no_unknown_keys(item, _ENTRY_KEYS, where)
+    entry_id = item.get("id")
+    ok = isinstance(entry_id, str) and SLUG.match(entry_id)
+    _expect(ok, where, f"id must match {SLUG.pattern}")
+    where = f"{keys.CATALOG}: entry '{entry_id}'"
+    for key in ("name", "description"):
+        ok = isinstance(item.get(key), str) and item[key]
+        _expect(ok, where, f"{key} must be a non-empty string")
+    template = item.get("template", entry_id)
+    ok = isinstance(template, str) and SLUG.match(template)
+    _expect(ok, where, f"template must match {SLUG.pattern}")
+    return entry_id, template
+
+
+def _entry(meta: dict[str, Any], doc: Any, where: str) -> Entry:
+    _expect(isinstance(doc, dict), where, "must be an object")
+    _no_unknown_keys(doc, _TEMPLATE_KEYS, where)
+    specs = doc.get("fields", [])
+    _expect(isinstance(specs, list), where, '"fields" must be a list')
+    fields = tuple(_field(spec, f"{where}: fields[{i}]") for i, spec in enumerate(specs))
+    names = [f.name for f in fields]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    _expect(not dupes, where, f"duplicate field names: {', '.join(dupes)}")
+    targets = doc.get("targets")
+    ok = isinstance(targets, dict) and targets
+    _expect(ok, where, '"targets" must be a non-empty object')
+    entry = Entry(
+        id=meta["id"],
+        name=meta["name"],
+        description=meta["description"],
+        fields=fields,
+        targets={n: _target(n, spec, f"{where}: targets.{n}") for n, spec in targets.items()},
+    )
+    # test-render every target with the defaults: an unknown placeholder fails here
+    defaults = {f.name: f.default for f in fields}
+    for target in entry.targets:
+        try:
+            render(entry, target, defaults, {name: name for name in BUILTINS})
+        except ValueError as e:
+            raise ValueError(f"{where}: {e}") from None
+    return entry
+
+
+def _target(name: str, spec: Any, where: str) -> TargetSpec:
+    _expect(_TARGET_NAME.match(name), where, f"name must match {_TARGET_NAME.pattern}")
+    _expect(isinstance(spec, dict), where, "must be an object")
+    _no_unknown_keys(spec, _TARGET_KEYS, where)
+    requires = spec.get("requires", [])
+    ok = isinstance(requires, list) and all(isinstance(r, str) and r for r in requires)
+    _expect(ok, where, '"requires" must be a list of executable names')
+    _expect(isinstance(spec.get("variables"), dict), where, '"variables" must be an object')
+    return TargetSpec(name=name, variables=spec["variables"], requires=tuple(requires))
+
+
+def _field(spec: Any, where: str) -> Field:
+    _expect(isinstance(spec, dict), where, "must be an object")
+    name = spec.get("name")
+    ok = isinstance(name, str) and _FIELD_NAME.match(name)
+    _expect(ok, where, f"name must match {_FIELD_NAME.pattern}")
+    where = f"{where} '{name}'"
+    _expect(name not in BUILTINS, where, f"{name} is set by SpawnIt, not by the form")
+    _no_unknown_keys(spec, _FIELD_KEYS, where)
+    types = [t.value for t in FieldType]
+    _expect(spec.get("type") in types, where, f"type must be one of {', '.join(types)}")
+    ftype = FieldType(spec["type"])
+    for key in ("required", "sensitive"):
+        _expect(isinstance(spec.get(key, False), bool), where, f"{key} must be true or false")
+    ok = isinstance(spec.get("description", ""), str)
+    _expect(ok, where, "description must be a string")
+    field = Field(
+        name=name,
+        type=ftype,
+        description=spec.get("description", ""),
+        required=spec.get("required", False),
+        min=_bound(spec, "min", ftype, where),
+        max=_bound(spec, "max", ftype, where),
+        options=_options(spec, ftype, where),
+        sensitive=spec.get("sensitive", False),
+        pattern=_pattern(spec, ftype, where),
+    )
+    ok = field.min is None or field.max is None or field.min <= field.max
+    _expect(ok, where, "min must not exceed max")
+    if spec.get("default") is None:
+        _expect(field.required, where, "an optional field needs a default")
+        return field
+    _expect(not field.required, where, "a required field takes no default")
+    default, problem = check_value(field, spec["default"])
+    _expect(problem is None, where, f"default {problem}")
+    return replace(field, default=default)
+
+
+def _bound(spec: dict[str, Any], key: str, ftype: FieldType, where: str) -> int | float | None:
+    bound = spec.get(key)
+    if bound is None:
+        return None
+    _expect(ftype in _BOUNDED, where, f"{key} applies to numbers, strings, lists only")
+    ok = isinstance(bound, (int, float)) and not isinstance(bound, bool)
+    _expect(ok, where, f"{key} must be a number")
+    ok = ftype not in _SIZED or (isinstance(bound, int) and bound >= 0)
+    _expect(ok, where, f"{key} of a {ftype.value} is a length: a whole number >= 0")
+    return bound
+
+
+def _options(spec: dict[str, Any], ftype: FieldType, where: str) -> tuple[str, ...]:
+    options = spec.get("options")
+    if ftype is not FieldType.ENUM:
+        _expect(options is None, where, "options apply to enum fields only")
+        return ()
+    ok = isinstance(options, list) and options and all(isinstance(o, str) for o in options)
+    ok = ok and len(set(options)) == len(options)
+    _expect(ok, where, "options must be a non-empty list of distinct strings")
+    return tuple(options)
+
+
+def _pattern(spec: dict[str, Any], ftype: FieldType, where: str) -> str | None:
+    pattern = spec.get("pattern")
+    if pattern is None:
+        return None
+    _expect(ftype is FieldType.STRING, where, "pattern applies to string fields only")
+    _expect(isinstance(pattern, str), where, "pattern must be a string")
+    try:
+        re.compile(pattern)
+    except re.error as e:
+        raise ValueError(f"{where}: pattern is not a valid regex: {e}") from None
+    return pattern
+
+
+def _json(data: bytes | None, where: str) -> Any:
+    try:
+        return json.loads(data or b"")
+    except ValueError as e:  # JSONDecodeError and UnicodeDecodeError both are
+        raise ValueError(f"{where}: not valid JSON: {e}") from None
+
+
+def _no_unknown_keys(doc: dict[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(doc) - allowed)
+    allowed_list = ", ".join(sorted(allowed))
+    _expect(not unknown, where, f"unknown keys {', '.join(unknown)} (allowed: {allowed_list})")
+
+
+def _expect(ok: Any, where: str, problem: str) -> None:
+    if not ok:
+        raise ValueError(f"{where}: {problem}")

@@ -1,0 +1,106 @@
+"""What the catalog is made of: entries, their form fields and their targets.
+
+Plain frozen dataclasses; parsing lives in `loader.py`, checking values in
+`validate.py`, producing variables in `render.py`.
+"""
+
+from __future__ import annotations
+
+import enum
+import shutil
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping
+
+from app.errors import NotFound
+
+# variables every service has, set by SpawnIt (never by the form); usable as placeholders
+BUILTINS = ("service_id", "service_name")
+
+
+class FieldType(enum.Enum):
+    """A form field's type; the value is its spelling in template files."""
+
+    STRING = "string"
+    NUMBER = "number"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    ENUM = "enum"
+    LIST_OF_STRINGS = "list(string)"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One form field.
+
+    `min` / `max` bound the value for NUMBER and INTEGER, the length for STRING and
+    the item count for LIST_OF_STRINGS. A field is either `required` or has a
+    `default` (the loader enforces it), so validated values are always complete.
+    """
+
+    name: str
+    type: FieldType
+    description: str = ""
+    required: bool = False
+    default: Any = None
+    min: int | float | None = None
+    max: int | float | None = None
+    options: tuple[str, ...] = ()
+    sensitive: bool = False
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """How an entry runs on one target: the module variables, with `{{field}}`
+    placeholders, and the executables this host needs on PATH for it."""
+
+    name: str
+    variables: Mapping[str, Any]
+    requires: tuple[str, ...] = ()
+
+    def missing(self) -> list[str]:
+        """The required executables not found on PATH on this host."""
+        return [exe for exe in self.requires if shutil.which(exe) is None]
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    name: str
+    description: str
+    fields: tuple[Field, ...]
+    targets: Mapping[str, TargetSpec]
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def available_targets(self) -> list[str]:
+        """Targets whose required executables are all on PATH here, in template order."""
+        return [name for name, spec in self.targets.items() if not spec.missing()]
+
+    def unavailable_reason(self, target: str) -> str | None:
+        """None when `target` can be used on this host, else why not (for people)."""
+        spec = self.targets.get(target)
+        if spec is None:
+            return f"'{self.id}' has no target '{target}' (targets: {', '.join(self.targets)})"
+        missing = spec.missing()
+        if missing:
+            return f"not available on this host: needs {', '.join(missing)} on PATH"
+        return None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    entries: Mapping[str, Entry] = field(default_factory=dict)
+
+    def get(self, entry_id: str) -> Entry:
+        entry = self.entries.get(entry_id) if isinstance(entry_id, str) else None
+        if entry is None:
+            raise NotFound(f"no catalog entry {str(entry_id)[:64]!r}", field="entry")
+        return entry
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self.entries.values())
+
+    def __len__(self) -> int:
+        return len(self.entries)

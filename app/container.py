@@ -1,0 +1,22 @@
+"""Everything `create_app` builds, handed to the API layer as one object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.bus import InMemoryBus
+from app.catalog.model import Catalog
+from app.jobs.runner import JobRunner
+from app.services.manager import ServiceManager
+from app.settings import Settings
+from app.storage import Store
+
+
+@dataclass
+class SpawnIt:
+    settings: Settings
+    store: Store
+    catalog: Catalog
+    bus: InMemoryBus
+    runner: JobRunner
+    services: ServiceManager

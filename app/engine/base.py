@@ -1,0 +1,28 @@
+"""The `Engine` seam the job runner sees."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import AsyncIterator, Mapping, Protocol
+
+
+class RunningCommand(Protocol):
+    @property
+    def pid(self) -> int: ...
+
+    def lines(self) -> AsyncIterator[str]: ...
+
+    async def wait(self) -> int: ...
+
+    def interrupt(self) -> None: ...
+
+    def kill(self) -> None: ...
+
+
+class Engine(Protocol):
+    name: str
+
+    def fingerprint(self) -> str:
+        """What, besides the work directory, decides whether `init` must run again."""
+
+    async def start(self, args: list[str], cwd: Path, env: Mapping[str, str]) -> RunningCommand: ...

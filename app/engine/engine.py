@@ -1,0 +1,44 @@
+"""The one real `Engine`: the chosen binary (or the embedded shim) as a child process,
+with the environment automation wants and nothing of SpawnIt's own."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Mapping
+
+from app.engine.binary import EngineBinary
+from app.engine.process import EngineProcess
+
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_PASSED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR")
+
+
+class ProcessEngine:
+    def __init__(self, binary: EngineBinary, cli_config: Path, plugin_cache: Path | None = None) -> None:
+        self.binary = binary
+        self.name = binary.name
+        self._cli_config = cli_config
+        self._env = {name: os.environ[name] for name in _PASSED if name in os.environ}
+        self._env.setdefault("PATH", os.defpath)
+        self._env.update(
+            {
+                "TF_CLI_CONFIG_FILE": str(cli_config),
+                "CHECKPOINT_DISABLE": "1",
+                "TF_IN_AUTOMATION": "1",
+                "TF_INPUT": "0",
+                # the embedded shim and the local provider import SpawnIt's code
+                "PYTHONPATH": str(_PROJECT_ROOT),
+            }
+        )
+
+    def fingerprint(self) -> str:
+        try:
+            config = self._cli_config.read_text()
+        except FileNotFoundError:
+            config = ""
+        return f"{self.binary.argv}\n{config}"
+
+    async def start(self, args: list[str], cwd: Path, env: Mapping[str, str]) -> EngineProcess:
+        child_env = {**self._env, **env}
+        return await EngineProcess.start([*self.binary.argv, *args], cwd, child_env)

@@ -1,0 +1,104 @@
+"""The engine's `-json` events folded into what a job shows: phase, progress, summary.
+
+Pure: `parse` turns one output line into an `EngineEvent`, `fold` turns a view and an
+event into the next view. No I/O here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class EngineEvent:
+    type: str  # the engine's event type, or "text" for a line that is not JSON
+    message: str  # the human-readable line people read
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Summary:
+    add: int = 0
+    change: int = 0
+    destroy: int = 0
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    address: str
+    action: str
+
+
+@dataclass(frozen=True)
+class RunView:
+    """What one engine run has told so far."""
+
+    planned: tuple[ResourceChange, ...] = ()
+    done: int = 0
+    errored: int = 0
+    summary: Summary | None = None
+    outputs: dict[str, dict[str, Any]] | None = None  # name -> {"value", "sensitive"}
+    errors: tuple[str, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return len(self.planned)
+
+
+def parse(line: str) -> EngineEvent:
+    stripped = line.strip()
+    if stripped.startswith("{"):
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and "@message" in data:
+            return EngineEvent(str(data.get("type", "log")), str(data["@message"]), data)
+    return EngineEvent("text", line.rstrip("\n"))
+
+
+def human_lines(event: EngineEvent) -> list[str]:
+    """The lines a person reads for this event (diagnostics carry their detail)."""
+    lines = [event.message]
+    if event.type == "diagnostic":
+        diag = event.data.get("diagnostic") or {}
+        detail = diag.get("detail")
+        if detail:
+            lines.extend(str(detail).splitlines())
+    return lines
+
+
+def fold(view: RunView, event: EngineEvent) -> RunView:
+    data = event.data
+    if event.type == "planned_change":
+        change = data.get("change") or {}
+        resource = (change.get("resource") or {}).get("addr", "?")
+        action = str(change.get("action", "?"))
+        if any(p.address == resource for p in view.planned):
+            return view
+        return replace(view, planned=view.planned + (ResourceChange(resource, action),))
+    if event.type == "resource_drift":
+        return view
+    if event.type == "apply_complete":
+        return replace(view, done=view.done + 1)
+    if event.type == "apply_errored":
+        return replace(view, done=view.done + 1, errored=view.errored + 1)
+    if event.type == "change_summary":
+        changes = data.get("changes") or {}
+        summary = Summary(
+            add=int(changes.get("add", 0)),
+            change=int(changes.get("change", 0)),
+            destroy=int(changes.get("remove", 0)),
+        )
+        return replace(view, summary=summary)
+    if event.type == "outputs":
+        outputs = data.get("outputs") or {}
+        # a plan's outputs event carries actions, not values: only an apply's counts
+        if all("value" in o or o.get("action") is None for o in outputs.values()):
+            return replace(view, outputs={k: dict(v) for k, v in outputs.items()})
+        return view
+    if event.type == "diagnostic" and data.get("@level") == "error":
+        return replace(view, errors=view.errors + (event.message,))
+    return view

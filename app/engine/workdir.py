@@ -1,0 +1,77 @@
+"""The per-service work directory: module laid in, backend block, variables, init hash.
+
+`workdirs/<tenant>/<service>/` holds a copy of the target's module (its `*.tf`), the
+backend block SpawnIt writes, the service's `terraform.tfvars.json`, the engine's
+`.terraform/` and saved plans under `plans/`. `init` is needed only when the module,
+the lock file, the backend settings or the engine changed: a hash decides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from app.engine.backend import Backend
+
+BACKEND_FILE = "spawnit_backend.tf"
+TFVARS_FILE = "terraform.tfvars.json"
+LOCK_FILE = ".terraform.lock.hcl"
+HASH_FILE = ".terraform/spawnit-init.sha256"
+PLANS = "plans"
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    try:
+        if path.read_bytes() == data:
+            return
+    except FileNotFoundError:
+        pass
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def lay_out(workdir: Path, module_dir: Path, backend: Backend, tfvars: dict[str, Any]) -> None:
+    """Make `workdir` the module + backend + variables; stale `.tf` files go."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / PLANS).mkdir(exist_ok=True)
+    wanted = {p.name: p.read_bytes() for p in sorted(module_dir.glob("*.tf"))}
+    wanted[BACKEND_FILE] = backend.block().encode()
+    for stale in workdir.glob("*.tf"):
+        if stale.name not in wanted:
+            stale.unlink()
+    for name, data in wanted.items():
+        _write_if_changed(workdir / name, data)
+    _write_if_changed(workdir / TFVARS_FILE, json.dumps(tfvars, indent=2, sort_keys=True).encode())
+
+
+def init_hash(workdir: Path, backend: Backend, engine: str, cli_config: str) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(workdir.glob("*.tf")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    lock = workdir / LOCK_FILE
+    digest.update(lock.read_bytes() if lock.exists() else b"no-lock")
+    digest.update(json.dumps([backend.kind, backend.config, engine, cli_config]).encode())
+    return digest.hexdigest()
+
+
+def needs_init(workdir: Path, current: str) -> bool:
+    try:
+        return (workdir / HASH_FILE).read_text() != current
+    except FileNotFoundError:
+        return True
+
+
+def mark_initialized(workdir: Path, current: str) -> None:
+    (workdir / HASH_FILE).write_text(current)
+
+
+def forget_init(workdir: Path) -> None:
+    (workdir / HASH_FILE).unlink(missing_ok=True)
+
+
+def plan_file(workdir: Path, job_id: str) -> Path:
+    return workdir / PLANS / f"{job_id}.tfplan"

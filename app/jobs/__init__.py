@@ -1,0 +1,1 @@
+"""Jobs: one engine operation on one service, queued, run, logged, recorded."""

@@ -1,0 +1,184 @@
+"""A job as plain data, and its state transitions as plain functions.
+
+QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELED, and INTERRUPTED for a job whose
+API process died while it was queued or running (found at start-up).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any
+
+from app.engine.events import ResourceChange, RunView, Summary
+from app.errors import Conflict
+
+
+class JobKind(str, enum.Enum):
+    PLAN = "PLAN"
+    APPLY = "APPLY"
+    DESTROY = "DESTROY"
+    DRIFT_CHECK = "DRIFT_CHECK"
+
+
+class JobState(str, enum.Enum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+    INTERRUPTED = "INTERRUPTED"
+
+    @property
+    def final(self) -> bool:
+        return self not in (JobState.QUEUED, JobState.RUNNING)
+
+
+class Phase(str, enum.Enum):
+    INIT = "INIT"
+    PLAN = "PLAN"
+    APPLY = "APPLY"
+    DESTROY = "DESTROY"
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    tenant: str
+    service: str
+    kind: JobKind
+    seq: int  # the job's place in its service's history (1, 2, ...)
+    created_at: datetime
+    state: JobState = JobState.QUEUED
+    plan_job_id: str | None = None  # an APPLY of a saved plan
+    phase: Phase | None = None
+    done: int = 0
+    total: int = 0
+    summary: Summary | None = None
+    changes: tuple[ResourceChange, ...] = ()
+    has_changes: bool | None = None  # a plan's verdict (exit code 2 of -detailed-exitcode)
+    exit_code: int | None = None
+    error: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    cancel_requested: bool = False
+    forced: bool = False  # the engine had to be killed
+    pid: int | None = None
+    outputs: dict[str, Any] | None = field(default=None, compare=False)
+
+    # -- transitions -------------------------------------------------------------
+
+    def started(self, at: datetime) -> "Job":
+        if self.state is not JobState.QUEUED:
+            raise Conflict(f"job {self.id} is {self.state.value}, it cannot start")
+        return replace(self, state=JobState.RUNNING, started_at=at)
+
+    def in_phase(self, phase: Phase, pid: int | None = None) -> "Job":
+        return replace(self, phase=phase, pid=pid if pid is not None else self.pid)
+
+    def observed(self, view: RunView) -> "Job":
+        return replace(
+            self,
+            done=view.done,
+            total=max(view.total, view.done),
+            summary=view.summary or self.summary,
+            changes=view.planned or self.changes,
+        )
+
+    def cancel_asked(self, force: bool) -> "Job":
+        if self.state.final:
+            raise Conflict(f"job {self.id} has already ended ({self.state.value})")
+        return replace(self, cancel_requested=True, forced=self.forced or force)
+
+    def finished(
+        self,
+        at: datetime,
+        *,
+        exit_code: int | None,
+        error: str | None = None,
+        succeeded: bool,
+        outputs: dict[str, Any] | None = None,
+        has_changes: bool | None = None,
+        killed: bool = False,
+    ) -> "Job":
+        if self.state.final:
+            return self
+        if self.cancel_requested:
+            state = JobState.CANCELED
+        else:
+            state = JobState.SUCCEEDED if succeeded else JobState.FAILED
+        return replace(
+            self,
+            state=state,
+            exit_code=exit_code,
+            error=error if state is not JobState.SUCCEEDED else None,
+            finished_at=at,
+            outputs=outputs,
+            has_changes=has_changes,
+            forced=self.forced or killed,
+            pid=None,
+        )
+
+    def canceled_in_queue(self, at: datetime) -> "Job":
+        if self.state is not JobState.QUEUED:
+            raise Conflict(f"job {self.id} is not queued")
+        return replace(self, state=JobState.CANCELED, cancel_requested=True, finished_at=at)
+
+    def interrupted(self, at: datetime) -> "Job":
+        if self.state.final:
+            return self
+        return replace(
+            self,
+            state=JobState.INTERRUPTED,
+            finished_at=at,
+            error="the SpawnIt process running this job stopped before it ended",
+            pid=None,
+        )
+
+    # -- records ---------------------------------------------------------------
+
+    def to_record(self) -> dict[str, Any]:
+        data = asdict(self)
+        for name in ("created_at", "started_at", "finished_at"):
+            value = getattr(self, name)
+            data[name] = value.isoformat() if value else None
+        data["kind"] = self.kind.value
+        data["state"] = self.state.value
+        data["phase"] = self.phase.value if self.phase else None
+        return data
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> "Job":
+        def when(value: str | None) -> datetime | None:
+            return datetime.fromisoformat(value) if value else None
+
+        summary = data.get("summary")
+        return cls(
+            id=data["id"],
+            tenant=data["tenant"],
+            service=data["service"],
+            kind=JobKind(data["kind"]),
+            seq=int(data["seq"]),
+            created_at=datetime.fromisoformat(data["created_at"]),
+            state=JobState(data["state"]),
+            plan_job_id=data.get("plan_job_id"),
+            phase=Phase(data["phase"]) if data.get("phase") else None,
+            done=int(data.get("done", 0)),
+            total=int(data.get("total", 0)),
+            summary=Summary(**summary) if summary else None,
+            changes=tuple(ResourceChange(**c) for c in data.get("changes") or ()),
+            has_changes=data.get("has_changes"),
+            exit_code=data.get("exit_code"),
+            error=data.get("error"),
+            started_at=when(data.get("started_at")),
+            finished_at=when(data.get("finished_at")),
+            cancel_requested=bool(data.get("cancel_requested", False)),
+            forced=bool(data.get("forced", False)),
+            pid=data.get("pid"),
+            outputs=data.get("outputs"),
+        )

@@ -1,0 +1,316 @@
+"""The job runner: one job at a time per service (in order), a cap across services,
+cancel (SIGINT, then SIGKILL after a grace period), records and logs in storage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from app.bus import Bus, job_topic
+from app.engine.base import RunningCommand
+from app.engine.events import RunView
+from app.errors import SpawnItError
+from app.jobs.logs import LogBook, LogLine
+from app.jobs.model import Job, JobState, Phase, now
+from app.jobs.repository import JobRepository
+from app.jobs.work import Outcome, Work
+from app.jobs.workspace import JobHooks
+
+log = logging.getLogger("spawnit.jobs")
+
+
+@dataclass(frozen=True)
+class LineEvent:
+    line: LogLine
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    job: Job
+
+
+class LiveJob:
+    """A job this process queued or runs: its record, its log, its engine."""
+
+    def __init__(self, runner: "JobRunner", job: Job) -> None:
+        self._runner = runner
+        self.job = job
+        self.book = LogBook()
+        self.command: RunningCommand | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.ended = asyncio.Event()
+        self._killer: asyncio.TimerHandle | None = None
+
+    # -- the `Run` protocol the work sees ------------------------------------------
+
+    def log(self, text: str) -> None:
+        line = self.book.add(text, now())
+        self._runner.bus.publish(job_topic(self.job.id), LineEvent(line))
+
+    def phase(self, phase: Phase) -> None:
+        self._set(self.job.in_phase(phase))
+
+    def observe(self, view: RunView) -> None:
+        self._set(self.job.observed(view))
+
+    def attach(self, command: RunningCommand | None) -> None:
+        self.command = command
+        if command is not None:
+            self._set(self.job.in_phase(self.job.phase or Phase.INIT, pid=command.pid))
+            if self.job.cancel_requested:
+                self._stop_command()
+
+    @property
+    def stopping(self) -> bool:
+        return self.job.cancel_requested
+
+    # -- runner side ---------------------------------------------------------------
+
+    def _set(self, job: Job) -> None:
+        if job != self.job:
+            self.job = job
+            self._runner.bus.publish(job_topic(job.id), JobEvent(job))
+
+    def _stop_command(self) -> None:
+        if self.command is None:
+            return
+        if self.job.forced:
+            self.command.kill()
+            return
+        self.command.interrupt()
+        if self._killer is None:
+            loop = asyncio.get_running_loop()
+            self._killer = loop.call_later(self._runner.grace, self._force)
+
+    def _force(self) -> None:
+        if self.command is not None and not self.ended.is_set():
+            self.log(f"the engine did not stop within {self._runner.grace:g}s of SIGINT: killed")
+            self.job = self.job.cancel_asked(force=True) if not self.job.state.final else self.job
+            self.command.kill()
+
+    def _disarm(self) -> None:
+        if self._killer is not None:
+            self._killer.cancel()
+            self._killer = None
+
+
+class JobRunner:
+    def __init__(
+        self,
+        repo: JobRepository,
+        bus: Bus,
+        work: Work,
+        hooks: JobHooks,
+        *,
+        max_parallel: int,
+        grace_seconds: float,
+        log_flush_seconds: float = 1.0,
+    ) -> None:
+        self.repo = repo
+        self.bus = bus
+        self.grace = grace_seconds
+        self._work = work
+        self._hooks = hooks
+        self._slots = asyncio.Semaphore(max_parallel)
+        self._service_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._live: dict[str, LiveJob] = {}
+        self._flush_every = log_flush_seconds
+        self._closing = False
+
+    def live(self, job_id: str) -> LiveJob | None:
+        return self._live.get(job_id)
+
+    def active_for(self, service: str) -> list[Job]:
+        return [lj.job for lj in self._live.values() if lj.job.service == service and not lj.job.state.final]
+
+    async def submit(self, job: Job) -> Job:
+        live = LiveJob(self, job)
+        self._live[job.id] = live
+        await self.repo.save(job)
+        self.bus.publish(job_topic(job.id), JobEvent(job))
+        live.task = asyncio.create_task(self._run(live), name=f"job-{job.id}")
+        return job
+
+    async def cancel(self, job: Job, force: bool) -> Job:
+        live = self._live.get(job.id)
+        if live is None or live.job.state.final:
+            job.cancel_asked(force)  # raises Conflict: it has ended
+            return job
+        if live.job.state is JobState.QUEUED:
+            live.job = live.job.canceled_in_queue(now())
+            live.log("canceled while queued")
+            if live.task is not None:
+                live.task.cancel()
+            await self._end(live)
+            return live.job
+        live._set(live.job.cancel_asked(force))
+        live.log("cancel requested: " + ("killing the engine" if force else "interrupting the engine (SIGINT)"))
+        live._stop_command()
+        return live.job
+
+    async def wait(self, job_id: str) -> None:
+        live = self._live.get(job_id)
+        if live is not None:
+            await live.ended.wait()
+
+    async def recover(self) -> list[Job]:
+        """Jobs a dead process left QUEUED or RUNNING become INTERRUPTED."""
+        recovered = []
+        for tenant, service, job_id in await self.repo.load_index():
+            if job_id in self._live:
+                continue
+            job = await self.repo.load(tenant, service, job_id)
+            if job is None or job.state.final:
+                continue
+            await reap(job.pid, self.grace)
+            job = job.interrupted(now())
+            lines = await self.repo.load_log(tenant, service, job_id)
+            book = LogBook(lines)
+            book.add("job interrupted: the SpawnIt process running it stopped", now())
+            await self.repo.save_log(job, book.lines)
+            await self.repo.save(job)
+            await self._hooks.job_ended(job)
+            recovered.append(job)
+            log.warning("job %s was left %s by a stopped process: INTERRUPTED", job.id, "running")
+        return recovered
+
+    async def close(self) -> None:
+        """Stop: running engines are interrupted, then killed past the grace period."""
+        self._closing = True
+        for live in list(self._live.values()):
+            if live.job.state is JobState.RUNNING:
+                live._set(live.job.cancel_asked(False))
+                live._stop_command()
+        tasks = [lj.task for lj in self._live.values() if lj.task is not None and not lj.task.done()]
+        for live in list(self._live.values()):
+            if live.job.state is JobState.QUEUED and live.task is not None:
+                live.task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=self.grace + 5)
+
+    # -- the job's life --------------------------------------------------------------
+
+    async def _run(self, live: LiveJob) -> None:
+        try:
+            async with self._service_locks[live.job.service]:
+                async with self._slots:
+                    if live.job.state.final:
+                        return
+                    await self._execute(live)
+        except asyncio.CancelledError:
+            if not live.job.state.final:  # stopped while queued by close()
+                live.job = live.job.interrupted(now())
+                await self._end(live)
+        finally:
+            lock = self._service_locks.get(live.job.service)
+            if lock is not None and not lock.locked() and not getattr(lock, "_waiters", None):
+                self._service_locks.pop(live.job.service, None)
+
+    async def _execute(self, live: LiveJob) -> None:
+        live._set(live.job.started(now()))
+        await self.repo.save(live.job)
+        flusher = asyncio.create_task(self._flush_loop(live))
+        outcome: Outcome
+        try:
+            workspace = await self._hooks.workspace(live.job)
+            outcome = await self._work.perform(live, workspace)
+        except SpawnItError as exc:
+            live.log(f"Error: {exc.message}")
+            outcome = Outcome(False, None, exc.message)
+        except Exception:  # an internal fault: the job fails, the log says no more
+            log.exception("job %s failed inside SpawnIt", live.job.id)
+            live.log("Error: SpawnIt failed internally while running this job")
+            outcome = Outcome(False, None, "internal error")
+        finally:
+            flusher.cancel()
+            live._disarm()
+        killed = live.job.forced and live.job.cancel_requested
+        job = live.job.finished(
+            now(),
+            exit_code=outcome.exit_code,
+            error=outcome.error,
+            succeeded=outcome.succeeded,
+            outputs=outcome.outputs,
+            has_changes=outcome.has_changes,
+            killed=killed,
+        )
+        if self._closing and job.state is JobState.CANCELED:
+            job = live.job.interrupted(now())
+        live.job = job
+        live.log(_closing_line(job))
+        await self._end(live)
+
+    async def _end(self, live: LiveJob) -> None:
+        try:
+            await self.repo.save_log(live.job, live.book.lines)
+            live.book.flushed = len(live.book.lines)
+            await self.repo.save(live.job)
+            await self._hooks.job_ended(live.job)
+        except Exception:
+            log.exception("could not record the end of job %s", live.job.id)
+        finally:
+            self.bus.publish(job_topic(live.job.id), JobEvent(live.job))
+            live.ended.set()
+            # keep the record in memory briefly: late readers find it in storage anyway
+            asyncio.get_running_loop().call_later(30, self._live.pop, live.job.id, None)
+
+    async def _flush_loop(self, live: LiveJob) -> None:
+        while True:
+            await asyncio.sleep(self._flush_every)
+            if live.book.dirty:
+                count = len(live.book.lines)
+                try:
+                    await self.repo.save_log(live.job, live.book.lines[:count])
+                    await self.repo.save(live.job)
+                    live.book.flushed = count
+                except Exception:
+                    log.warning("could not flush the log of job %s", live.job.id)
+
+
+def _closing_line(job: Job) -> str:
+    if job.state is JobState.SUCCEEDED:
+        return "job succeeded"
+    if job.state is JobState.CANCELED:
+        return "job canceled" + (" (engine killed)" if job.forced else "")
+    if job.state is JobState.INTERRUPTED:
+        return "job interrupted: SpawnIt stopped"
+    return f"job failed: {job.error}"
+
+
+async def reap(pid: int | None, grace: float) -> None:
+    """Stop an engine left running by a dead SpawnIt (normally gone already: it gets
+    SIGTERM when its parent dies). Only a process that looks like an engine is touched."""
+    import os
+    import signal
+
+    if not pid or not _looks_like_engine(pid):
+        return
+    try:
+        os.kill(pid, signal.SIGINT)
+    except ProcessLookupError:
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    while loop.time() < deadline:
+        if not _looks_like_engine(pid):
+            return
+        await asyncio.sleep(0.1)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _looks_like_engine(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            if fh.read().rsplit(b")", 1)[1].split()[0] == b"Z":
+                return False
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            cmdline = fh.read()
+    except (FileNotFoundError, IndexError, ProcessLookupError):
+        return False
+    return any(word in cmdline for word in (b"terraform", b"tofu", b"app.engine.embedded"))

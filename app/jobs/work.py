@@ -1,0 +1,130 @@
+"""What each kind of job asks of the engine: init when needed, then plan, apply or
+destroy with `-json`, every event folded into the job and its text into the log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
+from app.engine import workdir as wd
+from app.engine.base import Engine, RunningCommand
+from app.engine.events import RunView, fold, human_lines, parse
+from app.errors import Conflict
+from app.jobs.model import Job, JobKind, Phase
+from app.jobs.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Outcome:
+    succeeded: bool
+    exit_code: int | None
+    error: str | None = None
+    has_changes: bool | None = None
+    outputs: dict[str, Any] | None = None
+
+
+class Run(Protocol):
+    """The runner's handle on a job while its work runs."""
+
+    job: Job
+
+    def log(self, text: str) -> None: ...
+
+    def phase(self, phase: Phase) -> None: ...
+
+    def observe(self, view: RunView) -> None: ...
+
+    def attach(self, command: RunningCommand | None) -> None: ...
+
+    @property
+    def stopping(self) -> bool: ...
+
+
+class Work:
+    def __init__(self, engine: Engine, lock_timeout_seconds: int) -> None:
+        self._engine = engine
+        self._lock_timeout = f"-lock-timeout={lock_timeout_seconds}s"
+
+    async def perform(self, run: Run, ws: Workspace) -> Outcome:
+        job = run.job
+        plan_path = None
+        if job.kind is JobKind.APPLY and job.plan_job_id:
+            plan_path = wd.plan_file(ws.workdir, job.plan_job_id)
+            if not plan_path.exists():
+                raise Conflict(f"the plan of job {job.plan_job_id} is no longer available: plan again")
+        wd.lay_out(ws.workdir, ws.module_dir, ws.backend, ws.tfvars)
+        if not await self._init(run, ws):
+            return Outcome(False, None, "init failed")
+        if run.stopping:
+            return Outcome(False, None, "canceled before the engine started")
+        common = ["-json", "-input=false", "-no-color", self._lock_timeout]
+        if job.kind is JobKind.PLAN:
+            out = wd.plan_file(ws.workdir, job.id)
+            run.phase(Phase.PLAN)
+            rc, view = await self._engine_run(run, ws, ["plan", *common, "-detailed-exitcode", f"-out={out}"])
+            return Outcome(rc in (0, 2), rc, _error(rc, view, ok=(0, 2)), has_changes=rc == 2)
+        if job.kind is JobKind.APPLY:
+            run.phase(Phase.APPLY)
+            if plan_path is not None:
+                args = ["apply", *common, str(plan_path)]
+            else:
+                args = ["apply", *common, "-auto-approve"]
+            try:
+                rc, view = await self._engine_run(run, ws, args)
+            finally:
+                if plan_path is not None:
+                    plan_path.unlink(missing_ok=True)  # a saved plan is applied once
+            return Outcome(rc == 0, rc, _error(rc, view), outputs=view.outputs)
+        if job.kind is JobKind.DESTROY:
+            run.phase(Phase.DESTROY)
+            rc, view = await self._engine_run(run, ws, ["destroy", *common, "-auto-approve"])
+            return Outcome(rc == 0, rc, _error(rc, view), outputs={} if rc == 0 else None)
+        raise Conflict(f"job kind {job.kind.value} is not run by this worker")
+
+    async def _init(self, run: Run, ws: Workspace) -> bool:
+        fingerprint = self._engine.fingerprint()
+        current = wd.init_hash(ws.workdir, ws.backend, self._engine.name, fingerprint)
+        if not wd.needs_init(ws.workdir, current):
+            run.log("init skipped: module, lock file and backend unchanged since the last init")
+            return True
+        run.phase(Phase.INIT)
+        wd.forget_init(ws.workdir)
+        args = ["init", "-input=false", "-no-color", "-reconfigure", self._lock_timeout, *ws.backend.init_args()]
+        rc, _ = await self._engine_run(run, ws, args, show=["init", "-reconfigure"])
+        if rc == 0:
+            wd.mark_initialized(ws.workdir, wd.init_hash(ws.workdir, ws.backend, self._engine.name, fingerprint))
+        return rc == 0
+
+    async def _engine_run(
+        self, run: Run, ws: Workspace, args: list[str], show: list[str] | None = None
+    ) -> tuple[int, RunView]:
+        run.log(f"$ {self._engine.name} {' '.join(show or _shown(args))}")
+        command = await self._engine.start(args, ws.workdir, {**ws.backend.env, **ws.env})
+        run.attach(command)
+        view = RunView()
+        try:
+            async for line in command.lines():
+                event = parse(line)
+                for text in human_lines(event):
+                    run.log(text)
+                folded = fold(view, event)
+                if folded != view:
+                    view = folded
+                    run.observe(view)
+            rc = await command.wait()
+        finally:
+            run.attach(None)
+        return rc, view
+
+
+def _shown(args: list[str]) -> list[str]:
+    """The command as logged: flags that carry paths are shortened."""
+    return [a.split("/")[-1] if a.startswith("-out=") or a.endswith(".tfplan") else a for a in args]
+
+
+def _error(rc: int, view: RunView, ok: tuple[int, ...] = (0,)) -> str | None:
+    if rc in ok:
+        return None
+    if view.errors:
+        return "; ".join(view.errors)
+    return f"the engine exited with code {rc}"

@@ -1,0 +1,27 @@
+"""What a job needs of its service to run: laid out by the services domain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Protocol
+
+from app.engine.backend import Backend
+from app.jobs.model import Job
+
+
+@dataclass(frozen=True)
+class Workspace:
+    workdir: Path
+    module_dir: Path
+    tfvars: dict[str, Any]
+    backend: Backend
+    env: Mapping[str, str] = field(default_factory=dict)  # extra environment of the engine
+
+
+class JobHooks(Protocol):
+    async def workspace(self, job: Job) -> Workspace:
+        """Sync the service from storage into its work directory."""
+
+    async def job_ended(self, job: Job) -> None:
+        """Record what the ended (or interrupted) job means for its service."""

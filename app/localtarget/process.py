@@ -1,0 +1,131 @@
+"""Detached local processes: start one, wait until it listens, recognise it later, stop it.
+
+Plain functions over pids and `/proc`, nothing Terraform-specific. A process is known by
+its pid *and* its start time (field 22 of `/proc/<pid>/stat`, in clock ticks since boot),
+so a pid that the kernel has since handed to another program is never mistaken for ours.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+POLL_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class ProcStat:
+    state: str  # R, S, D, Z, T, ...
+    start_ticks: int
+
+
+def read_stat(pid: int) -> ProcStat | None:
+    """The state and start time of `pid`, or None when there is no such process."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    # "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'.
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return ProcStat(state=fields[0], start_ticks=int(fields[19]))  # fields[0] is field 3, [19] is field 22
+
+
+def is_running(pid: int, start_ticks: int) -> bool:
+    """True when `pid` is still the process we started and it has not exited (zombies have)."""
+    st = read_stat(pid)
+    return st is not None and st.start_ticks == start_ticks and st.state != "Z"
+
+
+def accepts_connections(host: str, port: int, timeout: float = 0.2) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def start(argv: Sequence[str], cwd: Path, env: Mapping[str, str], log_path: Path) -> subprocess.Popen:
+    """Start `argv` (no shell) in its own session, with no stdin and its output appended to `log_path`.
+
+    Nothing of the caller's stdio is inherited: a plugin's pipes stay free for the plugin.
+    """
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+        )
+
+
+def wait_listening(proc: subprocess.Popen, host: str, port: int, timeout: float) -> str | None:
+    """Wait until host:port accepts a TCP connection. None when it does, else why not."""
+    deadline = time.monotonic() + timeout
+    while True:
+        code = proc.poll()
+        if code is not None:
+            return f"the process exited with code {code} before listening on {host}:{port}"
+        if accepts_connections(host, port):
+            return None
+        if time.monotonic() >= deadline:
+            return f"nothing listened on {host}:{port} within {timeout:g} s"
+        time.sleep(POLL_SECONDS)
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _wait_until_gone(pid: int, start_ticks: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while is_running(pid, start_ticks):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(POLL_SECONDS)
+    return True
+
+
+def stop(pid: int, start_ticks: int, grace: float = 5.0) -> None:
+    """SIGTERM the process group of `pid`, SIGKILL it after `grace` seconds. Gone already is fine.
+
+    The process was started as a session (and group) leader, so its group id is its pid.
+    Nothing is signalled unless `pid` is still the process we started (a zombie of it counts).
+    """
+    st = read_stat(pid)
+    if st is None or st.start_ticks != start_ticks:
+        return
+    _signal_group(pid, signal.SIGTERM)
+    if not _wait_until_gone(pid, start_ticks, grace):
+        _signal_group(pid, signal.SIGKILL)
+        _wait_until_gone(pid, start_ticks, 2.0)
+    # Sweep what the leader may have left in its group (the group id cannot be reused while it has members).
+    _signal_group(pid, signal.SIGKILL)
+
+
+def kill_child(proc: subprocess.Popen) -> None:
+    """Kill a process we started in this process (and its group), and reap it."""
+    _signal_group(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def tail(path: Path, lines: int = 20) -> str:
+    try:
+        with open(path, "rb") as f:
+            last = deque(f, maxlen=lines)
+    except FileNotFoundError:
+        return ""
+    return b"".join(last).decode(errors="replace").rstrip()

@@ -1,0 +1,231 @@
+"""The `spawnit` Terraform provider: the tf glue around `process.py`.
+
+Run by the engine as `python -m app.localtarget.provider` (through the wrapper that
+`install.py` lays into a filesystem mirror). One resource, `spawnit_process`: a service
+run as a detached local process in `<SPAWNIT_LOCAL_RUN_DIR>/<instance>/`.
+
+The plugin's stdout carries the go-plugin handshake line: nothing else may print there.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Optional, Type
+
+from tf import schema, types
+from tf.iface import (
+    Config,
+    CreateContext,
+    DataSource,
+    DeleteContext,
+    Provider,
+    ReadContext,
+    Resource,
+    State,
+    UpdateContext,
+)
+from tf.utils import Diagnostics
+
+from app.localtarget import process
+
+PROVIDER_HOST = "spawnit.local"
+PROVIDER_NAMESPACE = "spawnit"
+PROVIDER_TYPE = "spawnit"
+PROVIDER_VERSION = "0.1.0"
+PROVIDER_SOURCE = f"{PROVIDER_HOST}/{PROVIDER_NAMESPACE}/{PROVIDER_TYPE}"
+
+RUN_DIR_ENV = "SPAWNIT_LOCAL_RUN_DIR"
+LOG_NAME = "service.log"
+
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+FILE_NAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
+BASE_ENV_NAMES = ("PATH", "HOME", "LANG")
+
+
+def _known(value: Any) -> bool:
+    return value is not None and value is not types.Unknown
+
+
+def check_config(diags: Diagnostics, config: Config) -> None:
+    """Checks of the attribute values that are known (values may be unknown at validate time)."""
+    instance = config.get("instance")
+    if _known(instance) and not UUID_RE.match(instance):
+        diags.add_error(
+            "Invalid instance",
+            f"instance must be a UUID (it names the working folder), got {instance!r}.",
+            path=["instance"],
+        )
+    command = config.get("command")
+    if _known(command) and len(command) == 0:
+        diags.add_error("Invalid command", "command must hold at least the program to run.", path=["command"])
+    files = config.get("files")
+    if _known(files):
+        for name in files:
+            if not FILE_NAME_RE.match(name) or name in (".", ".."):
+                diags.add_error(
+                    "Invalid file name",
+                    f"files keys must be plain file names matching {FILE_NAME_RE.pattern} "
+                    f"(not '.' or '..'), got {name!r}.",
+                    path=["files", (name,)],
+                )
+    port = config.get("port")
+    if _known(port) and not (port == int(port) and 1 <= port <= 65535):
+        diags.add_error("Invalid port", f"port must be an integer in 1..65535, got {port}.", path=["port"])
+    timeout = config.get("start_timeout")
+    if _known(timeout) and not timeout > 0:
+        diags.add_error("Invalid start_timeout", "start_timeout must be a positive number of seconds.",
+                        path=["start_timeout"])
+
+
+def _run_dir(diags: Diagnostics) -> Optional[Path]:
+    value = os.environ.get(RUN_DIR_ENV)
+    if not value:
+        diags.add_error(
+            f"{RUN_DIR_ENV} is not set",
+            f"The spawnit provider runs services in folders under ${RUN_DIR_ENV}; "
+            "set it in the environment of the engine.",
+        )
+        return None
+    return Path(value).resolve()
+
+
+class Process(Resource):
+    def __init__(self, provider: "SpawnitProvider"):
+        self.provider = provider
+
+    @classmethod
+    def get_name(cls) -> str:
+        return "process"
+
+    @classmethod
+    def get_schema(cls) -> schema.Schema:
+        A = schema.Attribute
+        return schema.Schema(
+            version=0,
+            description="A service run as a detached local process, in its own working folder.",
+            attributes=[
+                A("instance", types.String(), required=True, requires_replace=True,
+                  description="UUID of the service instance; names its working folder."),
+                A("command", types.List(types.String()), required=True, requires_replace=True,
+                  description="argv of the service (no shell); command[0] is looked up in PATH."),
+                A("env", types.Map(types.String()), optional=True, sensitive=True, requires_replace=True,
+                  description="Environment of the service, added to a minimal PATH/HOME/LANG."),
+                A("files", types.Map(types.String()), optional=True, requires_replace=True,
+                  description="Files written into the working folder before start: name -> content."),
+                A("port", types.Number(), required=True, requires_replace=True,
+                  description="TCP port the service listens on; probed until it accepts a connection."),
+                A("host", types.String(), optional=True, computed=True, default="127.0.0.1",
+                  requires_replace=True, description="Host the port is probed on."),
+                A("start_timeout", types.Number(), optional=True, computed=True, default=20,
+                  requires_replace=True, description="Seconds to wait for the port to accept connections."),
+                A("pid", types.Number(), computed=True, description="Process id of the service."),
+                A("started_at", types.String(), computed=True, description="When it started (UTC, ISO 8601)."),
+                A("start_ticks", types.Number(), computed=True,
+                  description="Start time of the process in clock ticks since boot (/proc/<pid>/stat field 22): "
+                  "tells our process from a later one that got the same pid."),
+            ],
+        )
+
+    def validate(self, diags: Diagnostics, type_name: str, config: Config):
+        super().validate(diags, type_name, config)
+        check_config(diags, config)
+
+    def create(self, ctx: CreateContext, planned: State) -> Optional[State]:
+        diags = ctx.diagnostics
+        check_config(diags, planned)
+        run_dir = _run_dir(diags)
+        if diags.has_errors() or run_dir is None:
+            return None
+
+        host, port = planned["host"], int(planned["port"])
+        workdir = run_dir / planned["instance"]
+        log_path = workdir / LOG_NAME
+        env = {k: os.environ[k] for k in BASE_ENV_NAMES if k in os.environ}
+        env.update(planned.get("env") or {})
+        program = planned["command"][0]
+        found = shutil.which(program if "/" not in program else str(workdir / program), path=env.get("PATH"))
+        if found is None:
+            diags.add_error("Command not found", f"{program!r} is not an executable in PATH.", path=["command"])
+            return None
+        if process.accepts_connections(host, port):
+            diags.add_error("Port in use", f"Something already listens on {host}:{port}.", path=["port"])
+            return None
+
+        workdir.mkdir(parents=True, exist_ok=True)
+        for name, content in (planned.get("files") or {}).items():
+            (workdir / name).write_text(content)
+
+        proc = process.start([found, *planned["command"][1:]], workdir, env, log_path)
+        started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        stat = process.read_stat(proc.pid)
+        problem = process.wait_listening(proc, host, port, float(planned["start_timeout"]))
+        if problem is not None or stat is None:
+            process.kill_child(proc)
+            diags.add_error(
+                "The service did not start",
+                f"{problem or 'the process vanished at once'}.\n"
+                f"Last lines of {log_path}:\n{process.tail(log_path) or '(empty)'}",
+            )
+            return None
+        return {**planned, "pid": proc.pid, "started_at": started_at, "start_ticks": stat.start_ticks}
+
+    def read(self, ctx: ReadContext, current: State) -> Optional[State]:
+        pid, ticks = current.get("pid"), current.get("start_ticks")
+        if not _known(pid) or not _known(ticks) or not process.is_running(int(pid), int(ticks)):
+            return None  # gone: the next plan creates it again
+        return current
+
+    def update(self, ctx: UpdateContext, current: State, planned: State) -> Optional[State]:
+        # Every configurable attribute forces replacement: an in-place update never happens.
+        return planned
+
+    def delete(self, ctx: DeleteContext, current: State):
+        run_dir = _run_dir(ctx.diagnostics)
+        if run_dir is None:
+            return None
+        pid, ticks = current.get("pid"), current.get("start_ticks")
+        if _known(pid) and _known(ticks):
+            process.stop(int(pid), int(ticks))
+        instance = current.get("instance")
+        if _known(instance) and UUID_RE.match(instance):
+            shutil.rmtree(run_dir / instance, ignore_errors=True)
+        return None
+
+
+class SpawnitProvider(Provider):
+    """No provider configuration: the run folder comes from the environment."""
+
+    def get_model_prefix(self) -> str:
+        return f"{PROVIDER_TYPE}_"
+
+    def full_name(self) -> str:
+        return PROVIDER_SOURCE
+
+    def get_provider_schema(self, diags: Diagnostics) -> schema.Schema:
+        return schema.Schema(version=0, attributes=[])
+
+    def validate_config(self, diags: Diagnostics, config: Config):
+        pass
+
+    def configure_provider(self, diags: Diagnostics, config: Config):
+        pass
+
+    def get_data_sources(self) -> list[Type[DataSource]]:
+        return []
+
+    def get_resources(self) -> list[Type[Resource]]:
+        return [Process]
+
+
+def main() -> None:
+    from tf.runner import run_provider
+
+    run_provider(SpawnitProvider())
+
+
+if __name__ == "__main__":
+    main()

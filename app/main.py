@@ -1,0 +1,111 @@
+"""The composition root: `create_app(settings)` builds every service and wires it.
+
+Nothing else constructs shared objects. The store, the catalog and the provider
+mirror are set up in the application's lifespan (they need the event loop).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any, AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+
+from app.auth.tenant import LOCAL_TENANT
+from app.bus import InMemoryBus
+from app.catalog.loader import load_catalog
+from app.container import SpawnIt
+from app.engine.binary import select_engine
+from app.engine.engine import ProcessEngine
+from app.jobs.repository import JobRepository
+from app.jobs.runner import JobRunner
+from app.jobs.work import Work
+from app.localtarget.install import cli_config_text, install_provider
+from app.services.hooks import ServiceJobHooks, ServiceLocks
+from app.services.manager import ServiceManager
+from app.services.repository import ServiceRepository
+from app.settings import Settings
+from app.storage.factory import open_store
+from resolvers.context import Context
+from schema import build_schema
+
+log = logging.getLogger("spawnit")
+
+
+async def build(settings: Settings) -> SpawnIt:
+    """Every domain service, wired, with jobs left behind by a dead process recovered."""
+    for folder in (settings.data_dir, settings.workdirs, settings.run_dir, settings.engine_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    store = await open_store(settings)
+    try:
+        mirror = settings.engine_dir / "providers"
+        install_provider(mirror)
+        cli_config = settings.engine_dir / "terraform.rc"
+        cli_config.write_text(cli_config_text(mirror, settings.engine_dir / "plugin-cache"))
+        (settings.engine_dir / "plugin-cache").mkdir(exist_ok=True)
+        engine = ProcessEngine(select_engine(settings.engine), cli_config)
+        catalog = await load_catalog(store, settings.catalog_dir)
+        bus = InMemoryBus()
+        locks = ServiceLocks()
+        services_repo = ServiceRepository(store)
+        hooks = ServiceJobHooks(settings, store, services_repo, locks)
+        runner = JobRunner(
+            JobRepository(store),
+            bus,
+            Work(engine, settings.lock_timeout_seconds),
+            hooks,
+            max_parallel=settings.max_parallel_jobs,
+            grace_seconds=settings.cancel_grace_seconds,
+            log_flush_seconds=settings.log_flush_seconds,
+        )
+        manager = ServiceManager(catalog, services_repo, runner, locks)
+        recovered = await runner.recover()
+        if recovered:
+            log.warning("%d job(s) left by a stopped process marked INTERRUPTED", len(recovered))
+        log.info("engine: %s; store: %s; catalog: %d entries", engine.name, settings.store, len(catalog))
+        return SpawnIt(settings, store, catalog, bus, runner, manager)
+    except BaseException:
+        await store.close()
+        raise
+
+
+class _GraphQL(GraphQL):
+    async def get_context(self, request: Any, response: Any = None) -> Context:
+        spawnit: SpawnIt = request.app.state.spawnit
+        return Context(app=spawnit, tenant=LOCAL_TENANT, request=request)
+
+
+def create_app(settings: Settings) -> Starlette:
+    graphql = _GraphQL(
+        build_schema(),
+        graphql_ide="graphiql",
+        subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        spawnit = await build(settings)
+        app.state.spawnit = spawnit
+        try:
+            yield
+        finally:
+            await spawnit.runner.close()
+            await spawnit.store.close()
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", health),
+        ],
+        lifespan=lifespan,
+    )

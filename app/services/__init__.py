@@ -1,0 +1,1 @@
+"""Services: one tenant's instance of a catalog entry on a target."""

@@ -1,0 +1,210 @@
+"""The service operations a caller can ask for, each taking the caller's tenant.
+
+Isolation lives here: every read and write is scoped to the tenant, and another
+tenant's id answers exactly like an id that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.catalog.model import Catalog
+from app.catalog.render import render
+from app.catalog.validate import validate_create, validate_update
+from app.errors import BadInput, Conflict, NotFound
+from app.ids import check_id, new_id
+from app.jobs.logs import LogLine
+from app.jobs.model import Job, JobKind, JobState, now
+from app.jobs.runner import JobRunner
+from app.services.model import ServiceInfo, ServiceStatus, state_resources, status
+from app.services.hooks import ServiceLocks
+from app.services.repository import ServiceRepository
+
+MAX_NAME = 100
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    info: ServiceInfo
+    status: ServiceStatus
+
+
+class ServiceManager:
+    def __init__(
+        self, catalog: Catalog, repo: ServiceRepository, runner: JobRunner, locks: "ServiceLocks"
+    ) -> None:
+        self.catalog = catalog
+        self._repo = repo
+        self._runner = runner
+        self._locks = locks
+
+    # -- reads -------------------------------------------------------------------------
+
+    async def get(self, tenant: str, service_id: str) -> ServiceView:
+        info = await self._repo.get(tenant, check_id(service_id))
+        return self._view(info)
+
+    async def list(self, tenant: str) -> list[ServiceView]:
+        return [self._view(info) for info in await self._repo.list(tenant)]
+
+    def _view(self, info: ServiceInfo) -> ServiceView:
+        return ServiceView(info, status(info, self._runner.active_for(info.id)))
+
+    async def job(self, tenant: str, job_id: str) -> Job:
+        job_id = check_id(job_id)
+        live = self._runner.live(job_id)
+        if live is not None:
+            if live.job.tenant != tenant:
+                raise NotFound(f"no job with id {job_id}", field="id")
+            return live.job
+        where = self._runner.repo.locate(job_id)
+        job = None
+        if where is not None and where[0] == tenant:
+            job = await self._runner.repo.load(tenant, where[1], job_id)
+        if job is None:
+            raise NotFound(f"no job with id {job_id}", field="id")
+        return job
+
+    async def jobs(self, tenant: str, service_id: str) -> list[Job]:
+        info = await self._repo.get(tenant, check_id(service_id))
+        stored = {j.id: j for j in await self._runner.repo.list_for_service(tenant, info.id)}
+        for job in self._runner.active_for(info.id):
+            stored[job.id] = job
+        for job_id in list(stored):
+            live = self._runner.live(job_id)
+            if live is not None:
+                stored[job_id] = live.job
+        return sorted(stored.values(), key=lambda j: j.seq)
+
+    async def logs(self, tenant: str, job_id: str, from_line: int = 0, limit: int | None = None) -> list[LogLine]:
+        job = await self.job(tenant, job_id)
+        if from_line < 0:
+            raise BadInput("fromLine must be 0 or more", field="fromLine")
+        if limit is not None and limit < 0:
+            raise BadInput("limit must be 0 or more", field="limit")
+        live = self._runner.live(job.id)
+        if live is not None:
+            return live.book.since(from_line, limit)
+        lines = await self._runner.repo.load_log(tenant, job.service, job.id)
+        end = None if limit is None else from_line + limit
+        return lines[from_line:end]
+
+    # -- writes ------------------------------------------------------------------------
+
+    async def create(
+        self, tenant: str, entry_id: str, target: str, name: str, variables: dict[str, Any]
+    ) -> ServiceView:
+        try:
+            entry = self.catalog.get(entry_id)
+        except NotFound:
+            raise BadInput(f"catalogEntryId: no catalog entry {entry_id!r}", field="catalogEntryId") from None
+        name = _check_name(name)
+        values = validate_create(entry, target, variables)
+        at = now()
+        info = ServiceInfo(
+            id=new_id(),
+            tenant=tenant,
+            name=name,
+            catalog_entry=entry.id,
+            target=target,
+            variables=values,
+            created_at=at,
+            updated_at=at,
+        )
+        await self._repo.save(info, self._render(info))
+        return self._view(info)
+
+    async def update(
+        self, tenant: str, service_id: str, name: str | None, variables: dict[str, Any] | None
+    ) -> ServiceView:
+        async with self._locks[service_id]:
+            info = await self._repo.get(tenant, check_id(service_id))
+            entry = self.catalog.get(info.catalog_entry)
+            changes: dict[str, Any] = {}
+            if name is not None:
+                changes["name"] = _check_name(name)
+            if variables is not None:
+                changes["variables"] = validate_update(entry, info.variables, variables)
+            if not changes:
+                return self._view(info)
+            info = info.touched(now(), **changes)
+            await self._repo.save(info, self._render(info))
+            return self._view(info)
+
+    async def delete(self, tenant: str, service_id: str) -> ServiceView:
+        async with self._locks[service_id]:
+            info = await self._repo.get(tenant, check_id(service_id))
+            if self._runner.active_for(info.id):
+                raise Conflict("a job is queued or running on this service: wait for it or cancel it")
+            held = state_resources(await self._repo.state(info))
+            if held:
+                raise Conflict(f"the service still has {held} resource(s): destroy it first")
+            view = self._view(info)
+            await self._repo.delete(info)
+            self._runner.repo.forget_service(info.id)
+            return view
+
+    async def plan(self, tenant: str, service_id: str) -> Job:
+        return await self._submit(tenant, service_id, JobKind.PLAN)
+
+    async def destroy(self, tenant: str, service_id: str) -> Job:
+        return await self._submit(tenant, service_id, JobKind.DESTROY)
+
+    async def apply(self, tenant: str, service_id: str, plan_job_id: str | None = None) -> Job:
+        if plan_job_id is None:
+            return await self._submit(tenant, service_id, JobKind.APPLY)
+        plan_job_id = check_id(plan_job_id, "planJobId")
+        return await self._submit(tenant, service_id, JobKind.APPLY, plan_job_id)
+
+    async def cancel(self, tenant: str, job_id: str, force: bool) -> Job:
+        job = await self.job(tenant, job_id)
+        return await self._runner.cancel(job, force)
+
+    async def _submit(self, tenant: str, service_id: str, kind: JobKind, plan_job_id: str | None = None) -> Job:
+        async with self._locks[service_id]:
+            info = await self._repo.get(tenant, check_id(service_id))
+            if plan_job_id is not None:
+                await self._check_plan(tenant, info, plan_job_id)
+            job = Job(
+                id=new_id(),
+                tenant=tenant,
+                service=info.id,
+                kind=kind,
+                seq=info.job_seq + 1,
+                created_at=now(),
+                plan_job_id=plan_job_id,
+            )
+            await self._repo.save(info.touched(now(), job_seq=job.seq))
+            return await self._runner.submit(job)
+
+    async def _check_plan(self, tenant: str, info: ServiceInfo, plan_job_id: str) -> None:
+        try:
+            plan = await self.job(tenant, plan_job_id)
+        except NotFound:
+            raise NotFound(f"planJobId: no job with id {plan_job_id}", field="planJobId") from None
+        if plan.service != info.id or plan.kind is not JobKind.PLAN:
+            raise BadInput(f"planJobId: job {plan_job_id} is not a plan of this service", field="planJobId")
+        if plan.state is not JobState.SUCCEEDED:
+            raise Conflict(f"planJobId: the plan job is {plan.state.value}, only a succeeded plan can be applied")
+        if info.job_seq != plan.seq:
+            raise Conflict(
+                f"planJobId: {info.job_seq - plan.seq} job(s) were started on the service since this plan: "
+                "plan again (a saved plan is applied once, and only while nothing else ran)"
+            )
+
+    def _render(self, info: ServiceInfo) -> dict[str, Any]:
+        entry = self.catalog.get(info.catalog_entry)
+        builtins = {"service_id": info.id, "service_name": info.name}
+        return render(entry, info.target, info.variables, builtins)
+
+
+def _check_name(name: str) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise BadInput("name: must not be empty", field="name")
+    name = name.strip()
+    if len(name) > MAX_NAME:
+        raise BadInput(f"name: at most {MAX_NAME} characters", field="name")
+    if any(ord(c) < 32 for c in name):
+        raise BadInput("name: control characters are not allowed", field="name")
+    return name

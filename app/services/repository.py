@@ -1,0 +1,63 @@
+"""Services in storage. `info.json` is written last, so a half-created service never
+shows; reads of a tenant's services are served from a cache this process keeps."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from app.errors import NotFound
+from app.services.model import ServiceInfo
+from app.storage import Store, keys
+
+
+class ServiceRepository:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._cache: dict[str, dict[str, ServiceInfo]] = {}
+
+    async def _tenant(self, tenant: str) -> dict[str, ServiceInfo]:
+        cached = self._cache.get(tenant)
+        if cached is not None:
+            return cached
+        found: dict[str, ServiceInfo] = {}
+        for key in await self._store.list(keys.tenant_prefix(tenant)):
+            parts = key.split("/")
+            if len(parts) == 4 and parts[3] == "info.json":
+                raw = await self._store.get(key)
+                if raw is not None:
+                    info = ServiceInfo.from_record(json.loads(raw))
+                    found[info.id] = info
+        self._cache[tenant] = found
+        return found
+
+    async def get(self, tenant: str, service_id: str) -> ServiceInfo:
+        info = (await self._tenant(tenant)).get(service_id)
+        if info is None:
+            raise NotFound(f"no service with id {service_id}", field="id")
+        return info
+
+    async def list(self, tenant: str) -> list[ServiceInfo]:
+        return sorted((await self._tenant(tenant)).values(), key=lambda s: (s.created_at, s.id))
+
+    async def save(self, info: ServiceInfo, tfvars: dict[str, Any] | None = None) -> None:
+        if tfvars is not None:
+            data = json.dumps(tfvars, indent=2, sort_keys=True).encode()
+            await self._store.put(keys.tfvars(info.tenant, info.id), data)
+        record = json.dumps(info.to_record(), indent=2, sort_keys=True).encode()
+        await self._store.put(keys.info(info.tenant, info.id), record)
+        (await self._tenant(info.tenant))[info.id] = info
+
+    async def tfvars(self, info: ServiceInfo) -> dict[str, Any]:
+        raw = await self._store.get(keys.tfvars(info.tenant, info.id))
+        return json.loads(raw) if raw is not None else {}
+
+    async def state(self, info: ServiceInfo) -> bytes | None:
+        return await self._store.get(keys.state(info.tenant, info.id))
+
+    async def delete(self, info: ServiceInfo) -> None:
+        # info.json first: from then on the service does not exist for anyone
+        await self._store.delete(keys.info(info.tenant, info.id))
+        (await self._tenant(info.tenant)).pop(info.id, None)
+        for key in await self._store.list(keys.service_prefix(info.tenant, info.id)):
+            await self._store.delete(key)

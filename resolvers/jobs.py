@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from typing import AsyncGenerator, Optional
+
+import strawberry
+from strawberry.types import Info
+
+from app.jobs.stream import job_stream, log_stream
+from app.pagination import paginate
+from resolvers import mapping
+from resolvers.context import of
+from schema import types
+
+
+async def job(info: Info, id: strawberry.ID) -> types.Job:
+    ctx = of(info)
+    return mapping.job(await ctx.app.services.job(ctx.tenant.id, str(id)))
+
+
+async def logs(info: Info, job_id: str, from_line: int, limit: Optional[int]) -> list[types.LogLine]:
+    ctx = of(info)
+    lines = await ctx.app.services.logs(ctx.tenant.id, job_id, from_line, limit)
+    return [mapping.line(l) for l in lines]
+
+
+async def service_jobs(info: Info, service_id: str, first: int, after: Optional[str]) -> types.JobConnection:
+    ctx = of(info)
+    jobs = await ctx.app.services.jobs(ctx.tenant.id, service_id)
+    page = paginate(jobs, lambda j: f"{j.seq:012d}", first, after)
+    return types.JobConnection(
+        edges=[types.JobEdge(node=mapping.job(j), cursor=c) for j, c in page.items],
+        page_info=mapping.page_info(page),
+    )
+
+
+async def plan_service(info: Info, id: strawberry.ID) -> types.Job:
+    ctx = of(info)
+    return mapping.job(await ctx.app.services.plan(ctx.tenant.id, str(id)))
+
+
+async def apply_service(info: Info, id: strawberry.ID, plan_job_id: Optional[strawberry.ID] = None) -> types.Job:
+    ctx = of(info)
+    plan = str(plan_job_id) if plan_job_id is not None else None
+    return mapping.job(await ctx.app.services.apply(ctx.tenant.id, str(id), plan))
+
+
+async def destroy_service(info: Info, id: strawberry.ID) -> types.Job:
+    ctx = of(info)
+    return mapping.job(await ctx.app.services.destroy(ctx.tenant.id, str(id)))
+
+
+async def cancel_job(info: Info, id: strawberry.ID, force: bool = False) -> types.Job:
+    ctx = of(info)
+    return mapping.job(await ctx.app.services.cancel(ctx.tenant.id, str(id), force))
+
+
+async def job_logs(info: Info, job_id: strawberry.ID, from_line: int = 0) -> AsyncGenerator[types.LogLine, None]:
+    ctx = of(info)
+    manager, tenant = ctx.app.services, ctx.tenant.id
+    job = await manager.job(tenant, str(job_id))  # NOT_FOUND before anything streams
+
+    async def get_job():  # type: ignore[no-untyped-def]
+        return await manager.job(tenant, job.id)
+
+    async def get_lines(start: int, limit: Optional[int]):  # type: ignore[no-untyped-def]
+        return await manager.logs(tenant, job.id, start, limit)
+
+    async for line in log_stream(ctx.app.bus, job.id, get_job, get_lines, from_line):
+        yield mapping.line(line)
+
+
+async def job_updates(info: Info, job_id: strawberry.ID) -> AsyncGenerator[types.Job, None]:
+    ctx = of(info)
+    manager, tenant = ctx.app.services, ctx.tenant.id
+    job = await manager.job(tenant, str(job_id))
+
+    async def get_job():  # type: ignore[no-untyped-def]
+        return await manager.job(tenant, job.id)
+
+    async for update in job_stream(ctx.app.bus, job.id, get_job):
+        yield mapping.job(update)

@@ -1,0 +1,106 @@
+"""Domain objects to API types. Sensitive values leave masked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from app.catalog.model import Catalog, Entry
+from app.catalog.validate import mask
+from app.jobs.logs import LogLine as DomainLine
+from app.jobs.model import Job as DomainJob
+from app.services.manager import ServiceView
+from schema import types
+from schema.enums import field_type
+
+from app.catalog.validate import MASK  # one spelling of a masked value
+
+
+def entry(e: Entry) -> types.CatalogEntry:
+    available = e.available_targets()
+    return types.CatalogEntry(
+        id=strawberry.ID(e.id),
+        name=e.name,
+        description=e.description,
+        targets=list(e.targets),
+        available_targets=available,
+        target_availability=[
+            types.TargetAvailability(target=t, available=t in available, reason=e.unavailable_reason(t))
+            for t in e.targets
+        ],
+        fields=[
+            types.CatalogField(
+                name=f.name,
+                type=field_type(f.type),
+                required=f.required,
+                default=MASK if f.sensitive else f.default,
+                options=list(f.options) or None,
+                min=f.min,
+                max=f.max,
+                pattern=f.pattern,
+                description=f.description,
+                sensitive=f.sensitive,
+            )
+            for f in e.fields
+        ],
+    )
+
+
+def outputs(raw: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {name: MASK if o.get("sensitive") else o.get("value") for name, o in raw.items()}
+
+
+def service(view: ServiceView, catalog: Catalog) -> types.Service:
+    info = view.info
+    e = catalog.get(info.catalog_entry)
+    return types.Service(
+        id=strawberry.ID(info.id),
+        name=info.name,
+        catalog_entry=entry(e),
+        target=info.target,
+        variables=mask(e, info.variables),
+        status=view.status,
+        applied=info.applied,
+        outputs=outputs(info.outputs),
+        created_at=info.created_at,
+        updated_at=info.updated_at,
+    )
+
+
+def job(j: DomainJob) -> types.Job:
+    summary = j.summary
+    return types.Job(
+        id=strawberry.ID(j.id),
+        kind=j.kind,
+        state=j.state,
+        phase=j.phase,
+        progress=types.Progress(done=j.done, total=j.total),
+        summary=types.ChangeSummary(add=summary.add, change=summary.change, destroy=summary.destroy)
+        if summary
+        else None,
+        changes=[types.ResourceChange(address=c.address, action=c.action) for c in j.changes],
+        has_changes=j.has_changes,
+        exit_code=j.exit_code,
+        error=j.error,
+        cancel_requested=j.cancel_requested,
+        forced=j.forced,
+        plan_job_id=strawberry.ID(j.plan_job_id) if j.plan_job_id else None,
+        created_at=j.created_at,
+        started_at=j.started_at,
+        finished_at=j.finished_at,
+        service_id=j.service,
+    )
+
+
+def line(l: DomainLine) -> types.LogLine:
+    return types.LogLine(number=l.number, text=l.text, at=l.at)
+
+
+def page_info(page: Any) -> types.PageInfo:
+    return types.PageInfo(
+        has_next_page=page.has_next,
+        has_previous_page=page.has_previous,
+        end_cursor=page.items[-1][1] if page.items else None,
+        start_cursor=page.items[0][1] if page.items else None,
+    )

@@ -1,0 +1,32 @@
+"""GraphQL enums: the domain's enums under their public names."""
+
+from __future__ import annotations
+
+import enum
+
+import strawberry
+
+from app.catalog.model import FieldType as _FieldType
+from app.jobs.model import JobKind as _JobKind
+from app.jobs.model import JobState as _JobState
+from app.jobs.model import Phase as _Phase
+from app.services.model import ServiceStatus as _ServiceStatus
+
+ServiceStatus = strawberry.enum(_ServiceStatus, name="ServiceStatus")
+JobKind = strawberry.enum(_JobKind, name="JobKind")
+JobState = strawberry.enum(_JobState, name="JobState")
+JobPhase = strawberry.enum(_Phase, name="JobPhase")
+
+
+@strawberry.enum
+class FieldType(enum.Enum):
+    STRING = "STRING"
+    NUMBER = "NUMBER"
+    INTEGER = "INTEGER"
+    BOOLEAN = "BOOLEAN"
+    ENUM = "ENUM"
+    LIST_OF_STRINGS = "LIST_OF_STRINGS"
+
+
+def field_type(value: _FieldType) -> "FieldType":
+    return FieldType[value.name]  # type: ignore[misc]

@@ -1,0 +1,22 @@
+"""The API's input types."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import strawberry
+from strawberry.scalars import JSON
+
+
+@strawberry.input
+class CreateServiceInput:
+    catalog_entry_id: strawberry.ID
+    target: str
+    name: str
+    variables: JSON = strawberry.field(default_factory=dict)
+
+
+@strawberry.input
+class UpdateServiceInput:
+    name: Optional[str] = None
+    variables: Optional[JSON] = None

@@ -1,0 +1,59 @@
+"""The root types: every public operation and the resolver behind it."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers import catalog as catalog_r
+from resolvers import jobs as jobs_r
+from resolvers import services as services_r
+from schema import types
+
+
+@strawberry.type
+class Query:
+    me: types.Me = strawberry.field(resolver=catalog_r.me, description="The caller.")
+    catalog: list[types.CatalogEntry] = strawberry.field(
+        resolver=catalog_r.catalog, description="Every deployable kind of service."
+    )
+    catalog_entry: types.CatalogEntry = strawberry.field(resolver=catalog_r.catalog_entry)
+    services: types.ServiceConnection = strawberry.field(
+        resolver=services_r.services, description="The caller's services, oldest first."
+    )
+    service: types.Service = strawberry.field(resolver=services_r.service)
+    job: types.Job = strawberry.field(resolver=jobs_r.job)
+
+
+@strawberry.type
+class Mutation:
+    create_service: types.Service = strawberry.mutation(
+        resolver=services_r.create_service,
+        description="Create a service from a catalog entry; the form is validated before anything is stored.",
+    )
+    update_service: types.Service = strawberry.mutation(resolver=services_r.update_service)
+    delete_service: types.Service = strawberry.mutation(
+        resolver=services_r.delete_service, description="Refused (CONFLICT) while the service has resources."
+    )
+    plan_service: types.Job = strawberry.mutation(resolver=jobs_r.plan_service)
+    apply_service: types.Job = strawberry.mutation(
+        resolver=jobs_r.apply_service,
+        description="Plan and apply, or apply exactly the saved plan of `planJobId` "
+        "(refused with CONFLICT if any other job ran on the service since).",
+    )
+    destroy_service: types.Job = strawberry.mutation(resolver=jobs_r.destroy_service)
+    cancel_job: types.Job = strawberry.mutation(
+        resolver=jobs_r.cancel_job,
+        description="SIGINT to the engine, SIGKILL after the grace period; `force` kills at once.",
+    )
+
+
+@strawberry.type
+class Subscription:
+    job_logs: types.LogLine = strawberry.subscription(
+        resolver=jobs_r.job_logs,
+        description="Every line from `fromLine`, then live lines; completes when the job ends.",
+    )
+    job_updates: types.Job = strawberry.subscription(
+        resolver=jobs_r.job_updates, description="The job at each change of state, phase or progress."
+    )
+

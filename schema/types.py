@@ -1,0 +1,167 @@
+"""The API's object types. Nested fields that need a lookup call into `resolvers`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from schema.enums import FieldType, JobKind, JobPhase, JobState, ServiceStatus
+
+
+@strawberry.type
+class Me:
+    tenant_id: strawberry.ID
+    subject: str
+    admin: bool
+
+
+@strawberry.type
+class CatalogField:
+    name: str
+    type: FieldType
+    required: bool
+    default: Optional[JSON]
+    options: Optional[list[str]]
+    min: Optional[float]
+    max: Optional[float]
+    pattern: Optional[str]
+    description: str
+    sensitive: bool
+
+
+@strawberry.type
+class TargetAvailability:
+    target: str
+    available: bool
+    reason: Optional[str]
+
+
+@strawberry.type
+class CatalogEntry:
+    id: strawberry.ID
+    name: str
+    description: str
+    targets: list[str]
+    available_targets: list[str]
+    target_availability: list[TargetAvailability]
+    fields: list[CatalogField]
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    end_cursor: Optional[str]
+    start_cursor: Optional[str]
+
+
+@strawberry.type
+class Progress:
+    done: int
+    total: int
+
+
+@strawberry.type
+class ChangeSummary:
+    add: int
+    change: int
+    destroy: int
+
+
+@strawberry.type
+class ResourceChange:
+    address: str
+    action: str
+
+
+@strawberry.type
+class LogLine:
+    number: int
+    text: str
+    at: datetime
+
+
+@strawberry.type
+class ServiceRef:
+    id: strawberry.ID
+
+
+@strawberry.type
+class Job:
+    id: strawberry.ID
+    kind: JobKind
+    state: JobState
+    phase: Optional[JobPhase]
+    progress: Progress
+    summary: Optional[ChangeSummary]
+    changes: list[ResourceChange]
+    has_changes: Optional[bool]
+    exit_code: Optional[int]
+    error: Optional[str]
+    cancel_requested: bool
+    forced: bool
+    plan_job_id: Optional[strawberry.ID]
+    created_at: datetime
+    started_at: Optional[datetime]
+    finished_at: Optional[datetime]
+    service_id: strawberry.Private[str]
+
+    @strawberry.field
+    async def service(self, info: Info) -> "Service":
+        from resolvers import services
+
+        return await services.service(info, strawberry.ID(self.service_id))
+
+    @strawberry.field
+    async def logs(self, info: Info, from_line: int = 0, limit: Optional[int] = 1000) -> list[LogLine]:
+        from resolvers import jobs
+
+        return await jobs.logs(info, str(self.id), from_line, limit)
+
+
+@strawberry.type
+class JobEdge:
+    node: Job
+    cursor: str
+
+
+@strawberry.type
+class JobConnection:
+    edges: list[JobEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class Service:
+    id: strawberry.ID
+    name: str
+    catalog_entry: CatalogEntry
+    target: str
+    variables: JSON
+    status: ServiceStatus
+    applied: bool
+    outputs: JSON
+    created_at: datetime
+    updated_at: datetime
+
+    @strawberry.field
+    async def jobs(self, info: Info, first: int = 20, after: Optional[str] = None) -> JobConnection:
+        from resolvers import jobs
+
+        return await jobs.service_jobs(info, str(self.id), first, after)
+
+
+@strawberry.type
+class ServiceEdge:
+    node: Service
+    cursor: str
+
+
+@strawberry.type
+class ServiceConnection:
+    edges: list[ServiceEdge]
+    page_info: PageInfo

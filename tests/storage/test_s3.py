@@ -1,0 +1,108 @@
+"""S3Store specifics against a real moto server: bucket creation, outages, paging."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import pytest
+from botocore.exceptions import EndpointConnectionError
+
+from app.errors import Unavailable
+from app.settings import S3Settings, Secret
+from app.storage.s3 import S3Store
+
+SECRET = "do-not-show-me-7f3a"
+
+
+async def test_ensure_bucket_is_idempotent(s3_settings: S3Settings) -> None:
+    store = await S3Store.open(s3_settings)
+    try:
+        await store.ensure_bucket()
+        await store.ensure_bucket()
+        await store.put("catalog.json", b"{}")
+        await store.ensure_bucket()  # an existing bucket keeps its objects
+        assert await store.get("catalog.json") == b"{}"
+    finally:
+        await store.close()
+
+
+async def test_ensure_bucket_outside_us_east_1(s3_settings: S3Settings) -> None:
+    store = await S3Store.open(dataclasses.replace(s3_settings, region="eu-west-1"))
+    try:
+        await store.ensure_bucket()
+        await store.ensure_bucket()
+        await store.put("catalog.json", b"{}")
+        assert await store.list("") == ["catalog.json"]
+    finally:
+        await store.close()
+
+
+async def test_missing_bucket_is_unavailable(s3_settings: S3Settings) -> None:
+    store = await S3Store.open(s3_settings)  # bucket never created
+    try:
+        with pytest.raises(Unavailable):
+            await store.put("catalog.json", b"{}")
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize("op", ["get", "put", "delete", "list", "ensure_bucket"])
+async def test_unreachable_endpoint_is_unavailable_without_secrets(op: str, free_tcp_port: int) -> None:
+    settings = S3Settings(
+        bucket="spawnit",
+        endpoint=f"http://127.0.0.1:{free_tcp_port}",  # nothing listens: connection refused
+        access_key_id=Secret("AKIA" + SECRET),
+        secret_access_key=Secret(SECRET),
+    )
+    store = await S3Store.open(settings, max_attempts=1)
+    calls = {
+        "get": lambda: store.get("catalog.json"),
+        "put": lambda: store.put("catalog.json", b"{}"),
+        "delete": lambda: store.delete("catalog.json"),
+        "list": lambda: store.list("clients/"),
+        "ensure_bucket": lambda: store.ensure_bucket(),
+    }
+    try:
+        with pytest.raises(Unavailable) as caught:
+            await calls[op]()
+    finally:
+        await store.close()
+    assert isinstance(caught.value.__cause__, EndpointConnectionError)
+    message = str(caught.value)
+    assert message.startswith("storage unreachable: ") and f"127.0.0.1:{free_tcp_port}" in message
+    assert SECRET not in message and SECRET not in repr(caught.value) and SECRET not in str(caught.value.__cause__)
+    assert caught.value.code == "UNAVAILABLE"
+
+
+async def test_endpoint_user_info_is_not_shown(free_tcp_port: int) -> None:
+    settings = S3Settings(endpoint=f"http://user:{SECRET}@127.0.0.1:{free_tcp_port}")
+    store = await S3Store.open(settings, max_attempts=1)
+    try:
+        with pytest.raises(Unavailable) as caught:
+            await store.get("catalog.json")
+    finally:
+        await store.close()
+    assert SECRET not in str(caught.value)
+    assert f"http://127.0.0.1:{free_tcp_port}" in str(caught.value)
+
+
+async def test_default_credential_chain(s3_settings: S3Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    settings = dataclasses.replace(s3_settings, access_key_id=Secret(""), secret_access_key=Secret(""))
+    store = await S3Store.open(settings)
+    try:
+        await store.ensure_bucket()
+        await store.put("catalog.json", b"{}")
+        assert await store.get("catalog.json") == b"{}"
+    finally:
+        await store.close()
+
+
+async def test_list_paginates_past_1000_keys(s3_store: S3Store) -> None:
+    keys = [f"clients/t/s/jobs/{i:05d}.json" for i in range(1100)]
+    for start in range(0, len(keys), 100):
+        await asyncio.gather(*(s3_store.put(key, b"x") for key in keys[start : start + 100]))
+    await s3_store.put("clients/u/other.json", b"x")
+    assert await s3_store.list("clients/t/") == keys
