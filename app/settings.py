@@ -65,7 +65,7 @@ class Settings:
     max_parallel_jobs: int = 4
     cancel_grace_seconds: float = 10.0
     lock_timeout_seconds: int = 30
-    log_flush_seconds: float = 1.0
+    log_flush_seconds: float = 0.25
     catalog_dir: Path = Path(__file__).resolve().parent.parent / "catalog"
     modules_dir: Path = Path(__file__).resolve().parent.parent / "modules"
     auth_enabled: bool = False
@@ -119,6 +119,7 @@ class Settings:
             cancel_grace_seconds=_float(
                 "SPAWNIT_CANCEL_GRACE_SECONDS", get("CANCEL_GRACE_SECONDS"), base.cancel_grace_seconds
             ),
+            catalog_dir=Path(get("CATALOG_DIR") or base.catalog_dir),
             lock_timeout_seconds=_int(
                 "SPAWNIT_LOCK_TIMEOUT_SECONDS", get("LOCK_TIMEOUT_SECONDS"), base.lock_timeout_seconds
             ),

@@ -38,8 +38,10 @@ def classify(error: GraphQLError) -> GraphQLError:
         else:
             code = "BAD_USER_INPUT"
         return _copy(error, message, {"code": code})
-    if isinstance(original, GraphQLError) and (original.extensions or {}).get("code"):
-        return _copy(error, original.message, dict(original.extensions or {}))
+    if isinstance(original, GraphQLError):  # graphql-core refusing a value (coercion)
+        extensions = dict(original.extensions or {})
+        extensions.setdefault("code", "BAD_USER_INPUT")
+        return _copy(error, error.message, extensions)
     log.error("internal error in %s", ".".join(map(str, error.path or [])) or "operation", exc_info=original)
     return _copy(error, INTERNAL_MESSAGE, {"code": "INTERNAL"})
 

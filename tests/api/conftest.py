@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable
 
@@ -39,6 +41,24 @@ class Running:
         return self.server.config.app.state.spawnit  # type: ignore[union-attr]
 
 
+def stop_leftovers(run_dir: Path) -> list[int]:
+    """Kill every process whose working folder is under `run_dir`; return their pids."""
+    root = str(run_dir.resolve())
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cwd = os.readlink(proc / "cwd")
+        except OSError:
+            continue
+        if cwd == root or cwd.startswith(root + "/"):
+            found.append(int(proc.name))
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(proc.name), signal.SIGKILL)
+    return found
+
+
 Start = Callable[..., Awaitable[Running]]
 
 
@@ -60,6 +80,7 @@ async def serving(settings: Settings) -> AsyncIterator[Running]:
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 60)
+        assert not stop_leftovers(settings.run_dir), "processes of the local target outlived the test"
 
 
 @pytest.fixture

@@ -1,0 +1,89 @@
+"""Killing the SpawnIt process mid-apply: the job becomes INTERRUPTED, the service can
+be planned again. SpawnIt runs as a real `spawnit serve` process here."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.api.catalogs import with_slow_entry
+from tests.api.client import Api
+from tests.api.conftest import stop_leftovers
+from tests.conftest import free_port
+
+LOGS = "subscription($id: ID!) { jobLogs(jobId: $id, fromLine: 0) { number text } }"
+
+
+def serve(data_dir: Path, catalog_dir: Path, port: int, log: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "SPAWNIT_DATA_DIR": str(data_dir),
+        "SPAWNIT_CATALOG_DIR": str(catalog_dir),
+        "SPAWNIT_ENGINE": "embedded",
+        "SPAWNIT_CANCEL_GRACE_SECONDS": "5",
+    }
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--log-level", "warning"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).close()
+            return proc
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("spawnit serve did not start:\n" + log.read_text(errors="replace"))
+            time.sleep(0.1)
+
+
+async def test_killed_mid_apply_the_job_is_interrupted_and_the_service_plans_again(tmp_path: Path) -> None:
+    data_dir, catalog_dir, log = tmp_path / "data", with_slow_entry(tmp_path), tmp_path / "serve.log"
+    port = free_port()
+    proc = serve(data_dir, catalog_dir, port, log)
+    try:
+        api = Api(f"http://127.0.0.1:{port}")
+        service = (
+            await api.run(
+                "mutation($i: CreateServiceInput!) { createService(input: $i) { id } }",
+                i={"catalogEntryId": "slow-site", "target": "local", "name": "k", "variables": {"port": free_port()}},
+            )
+        )["createService"]
+        apply = await api.mutate_job("applyService", service["id"])
+        async for item in api.subscribe(LOGS, id=apply["id"]):
+            if "Creating..." in item["jobLogs"]["text"]:
+                break
+        await asyncio.sleep(1)  # past one log flush (every 0.25 s)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+
+        proc = serve(data_dir, catalog_dir, port, log)
+        job = await api.job(apply["id"])
+        assert job["state"] == "INTERRUPTED", job
+        assert job["finishedAt"] is not None and job["error"]
+        lines = [l["text"] for l in await api.logs(apply["id"])]
+        assert any("Creating..." in t for t in lines), "the log written before the crash was lost"
+        assert "interrupted" in lines[-1]
+        status = (await api.run("query($id: ID!) { service(id: $id) { status } }", id=service["id"]))["service"]
+        assert status["status"] == "FAILED"
+        plan = await api.wait_job((await api.mutate_job("planService", service["id"]))["id"])
+        assert plan["state"] == "SUCCEEDED", plan
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        stop_leftovers(data_dir / "run")
