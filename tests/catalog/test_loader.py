@@ -113,10 +113,11 @@ async def test_redis_local(monkeypatch):
     values = validate_create(entry, "local", {"port": 6380, "password": "pw"})
     out = render(entry, "local", values, {"service_id": "i", "service_name": "n"})
     assert out["command"] == [
-        "redis-server", "--port", 6380, "--bind", "127.0.0.1",
+        "redis-server", "redis.conf", "--port", 6380, "--bind", "127.0.0.1",
         "--maxmemory", "64mb", "--appendonly", "no", "--save", "",
     ]
-    assert out["env"] == {"REDIS_PASSWORD": "pw"}
+    assert out["files"]["redis.conf"].endswith('requirepass "pw"\n')
+    assert out["env"] == {}
     assert out["ports"] == [6380] and out["endpoint_scheme"] == ""
     assert entry.field("password").sensitive
     assert entry.targets["local"].requires == ("redis-server",)

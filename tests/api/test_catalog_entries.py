@@ -1,0 +1,83 @@
+"""Every catalog entry that supports `local` and is available on this host deploys
+and answers here for real; one that is not available says so instead of failing."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import urllib.request
+
+import pytest
+
+from app.catalog.model import Catalog
+from app.settings import Settings
+from tests.api.client import Api
+from tests.conftest import free_port
+
+
+def redis_command(endpoint: str, *words: str) -> bytes:
+    host, port = endpoint.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        payload = f"*{len(words)}\r\n" + "".join(f"${len(w)}\r\n{w}\r\n" for w in words)
+        sock.sendall(payload.encode())
+        return sock.recv(1024)
+
+
+async def deploy(api: Api, entry: str, variables: dict) -> tuple[str, dict]:
+    svc = (
+        await api.run(
+            "mutation($i: CreateServiceInput!) { createService(input: $i) { id } }",
+            i={"catalogEntryId": entry, "target": "local", "name": entry, "variables": variables},
+        )
+    )["createService"]
+    job = await api.wait_job((await api.mutate_job("applyService", svc["id"]))["id"])
+    assert job["state"] == "SUCCEEDED", job
+    outputs = (await api.run("query($id: ID!) { service(id: $id) { outputs } }", id=svc["id"]))["service"]["outputs"]
+    return svc["id"], outputs
+
+
+async def teardown(api: Api, service_id: str) -> None:
+    assert (await api.wait_job((await api.mutate_job("destroyService", service_id))["id"]))["state"] == "SUCCEEDED"
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed (.ci/run installs it)")
+async def test_redis_runs_on_local_and_enforces_its_password(api: Api) -> None:
+    service_id, outputs = await deploy(api, "redis", {"port": free_port(), "password": "s3cr3t-pw"})
+    endpoint = outputs["endpoint"]
+    assert endpoint.startswith("127.0.0.1:")
+    try:
+        assert redis_command(endpoint, "PING").startswith(b"-NOAUTH")
+        assert redis_command(endpoint, "AUTH", "s3cr3t-pw") == b"+OK\r\n"
+        variables = (await api.run("query($id: ID!) { service(id: $id) { variables } }", id=service_id))["service"]
+        assert variables["variables"]["password"] == "********"
+    finally:
+        await teardown(api, service_id)
+    with pytest.raises(OSError):
+        redis_command(endpoint, "PING")
+
+
+async def test_every_available_local_entry_deploys_and_answers(api: Api) -> None:
+    catalog = (await api.run("{ catalog { id targetAvailability { target available reason } fields { name required type } } }"))["catalog"]
+    tried = 0
+    for entry in catalog:
+        local = next((t for t in entry["targetAvailability"] if t["target"] == "local"), None)
+        if local is None:
+            continue
+        if not local["available"]:
+            assert local["reason"] and "PATH" in local["reason"]
+            continue
+        variables = {"port": free_port()} if any(f["name"] == "port" for f in entry["fields"]) else {}
+        variables.update({f["name"]: "x" for f in entry["fields"] if f["required"] and f["type"] == "STRING"})
+        service_id, outputs = await deploy(api, entry["id"], variables)
+        endpoint = outputs["endpoint"]
+        try:
+            if endpoint.startswith("http"):
+                with urllib.request.urlopen(endpoint, timeout=5) as response:
+                    assert response.status == 200
+            else:
+                host, port = endpoint.rsplit(":", 1)
+                socket.create_connection((host, int(port)), timeout=5).close()
+        finally:
+            await teardown(api, service_id)
+        tried += 1
+    assert tried >= 1

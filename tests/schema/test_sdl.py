@@ -1,0 +1,32 @@
+"""The checked-in SDL is the schema the code builds: integrators read the file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from schema import build_schema
+
+SDL = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"
+
+
+def test_checked_in_sdl_is_current() -> None:
+    assert SDL.read_text() == build_schema().as_str() + "\n", "run: spawnit schema --output schema/schema.graphql"
+
+
+def test_the_export_command_prints_the_sdl() -> None:
+    out = subprocess.run([sys.executable, "-m", "app.cli", "schema"], capture_output=True, text=True, check=True)
+    assert out.stdout == SDL.read_text()
+
+
+def test_public_names_integrators_code_against() -> None:
+    sdl = SDL.read_text()
+    for name in (
+        "me: Me!", "catalog: [CatalogEntry!]!", "catalogEntry(id: ID!)", "services(first: Int! = 20, after: String = null)",
+        "service(id: ID!)", "job(id: ID!)", "createService(input: CreateServiceInput!)",
+        "updateService(id: ID!, input: UpdateServiceInput!)", "deleteService(id: ID!)", "planService(id: ID!)",
+        "applyService(id: ID!, planJobId: ID = null)", "destroyService(id: ID!)", "cancelJob(id: ID!, force: Boolean! = false)",
+        "jobLogs(jobId: ID!, fromLine: Int! = 0)", "jobUpdates(jobId: ID!)",
+    ):
+        assert name in sdl, name
