@@ -101,4 +101,7 @@ def fold(view: RunView, event: EngineEvent) -> RunView:
         return view
     if event.type == "diagnostic" and data.get("@level") == "error":
         return replace(view, errors=view.errors + (event.message,))
+    if event.type == "text" and event.message.lstrip("│ ").startswith("Error: "):
+        # commands run without -json (init) report errors as text
+        return replace(view, errors=view.errors + (event.message.lstrip("│ "),))
     return view

@@ -71,6 +71,13 @@ class Job:
     pid: int | None = None
     outputs: dict[str, Any] | None = field(default=None, compare=False)
 
+    def visible(self) -> tuple[object, ...]:
+        """What a watcher of the job sees change (not the engine's pid, say)."""
+        return (
+            self.state, self.phase, self.done, self.total, self.summary, self.changes, self.has_changes,
+            self.exit_code, self.error, self.cancel_requested, self.forced, self.started_at, self.finished_at,
+        )
+
     # -- transitions -------------------------------------------------------------
 
     def started(self, at: datetime) -> "Job":

@@ -53,7 +53,7 @@ async def job_stream(bus: Bus, job_id: str, get_job: GetJob) -> AsyncIterator[Jo
             return
         while True:
             event = await live.get()
-            if isinstance(event, JobEvent) and event.job != last:
+            if isinstance(event, JobEvent) and event.job.visible() != last.visible():
                 last = event.job
                 yield last
                 if last.state.final:

@@ -3,6 +3,7 @@ destroy with `-json`, every event folded into the job and its text into the log.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
@@ -44,6 +45,8 @@ class Work:
     def __init__(self, engine: Engine, lock_timeout_seconds: int) -> None:
         self._engine = engine
         self._lock_timeout = f"-lock-timeout={lock_timeout_seconds}s"
+        # inits share the plugin cache, which is not safe for concurrent writers: one at a time
+        self._init_lock = asyncio.Lock()
 
     async def perform(self, run: Run, ws: Workspace) -> Outcome:
         job = run.job
@@ -53,8 +56,9 @@ class Work:
             if not plan_path.exists():
                 raise Conflict(f"the plan of job {job.plan_job_id} is no longer available: plan again")
         wd.lay_out(ws.workdir, ws.module_dir, ws.backend, ws.tfvars)
-        if not await self._init(run, ws):
-            return Outcome(False, None, "init failed")
+        init_error = await self._init(run, ws)
+        if init_error is not None:
+            return Outcome(False, None, init_error)
         if run.stopping:
             return Outcome(False, None, "canceled before the engine started")
         common = ["-json", "-input=false", "-no-color", self._lock_timeout]
@@ -81,19 +85,22 @@ class Work:
             return Outcome(rc == 0, rc, _error(rc, view), outputs={} if rc == 0 else None)
         raise Conflict(f"job kind {job.kind.value} is not run by this worker")
 
-    async def _init(self, run: Run, ws: Workspace) -> bool:
+    async def _init(self, run: Run, ws: Workspace) -> str | None:
+        """Init when needed; the error when it failed, else None."""
         fingerprint = self._engine.fingerprint()
         current = wd.init_hash(ws.workdir, ws.backend, self._engine.name, fingerprint)
         if not wd.needs_init(ws.workdir, current):
             run.log("init skipped: module, lock file and backend unchanged since the last init")
-            return True
+            return None
         run.phase(Phase.INIT)
         wd.forget_init(ws.workdir)
         args = ["init", "-input=false", "-no-color", "-reconfigure", self._lock_timeout, *ws.backend.init_args()]
-        rc, _ = await self._engine_run(run, ws, args, show=["init", "-reconfigure"])
+        async with self._init_lock:
+            rc, view = await self._engine_run(run, ws, args, show=["init", "-reconfigure"])
         if rc == 0:
             wd.mark_initialized(ws.workdir, wd.init_hash(ws.workdir, ws.backend, self._engine.name, fingerprint))
-        return rc == 0
+            return None
+        return "init failed: " + (_error(rc, view) or f"exit code {rc}")
 
     async def _engine_run(
         self, run: Run, ws: Workspace, args: list[str], show: list[str] | None = None

@@ -155,11 +155,14 @@ class Process(Resource):
             diags.add_error("Port in use", f"Something already listens on {host}:{port}.", path=["port"])
             return None
 
-        workdir.mkdir(parents=True, exist_ok=True)
-        for name, content in (planned.get("files") or {}).items():
-            (workdir / name).write_text(content)
-
-        proc = process.start([found, *planned["command"][1:]], workdir, env, log_path)
+        try:
+            workdir.mkdir(parents=True, exist_ok=True)
+            for name, content in (planned.get("files") or {}).items():
+                (workdir / name).write_text(content)
+            proc = process.start([found, *planned["command"][1:]], workdir, env, log_path)
+        except OSError as exc:
+            diags.add_error("The service did not start", f"{type(exc).__name__}: {exc}")
+            return None
         started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         stat = process.read_stat(proc.pid)
         problem = process.wait_listening(proc, host, port, float(planned["start_timeout"]))
