@@ -7,6 +7,7 @@ Secrets are `Secret` values: they print masked and are read with `.reveal()`.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,7 +131,7 @@ class Settings:
     def check(self) -> None:
         if self.max_parallel_jobs < 1:
             raise BadInput("SPAWNIT_MAX_PARALLEL_JOBS must be at least 1", field="max_parallel_jobs")
-        if self.cancel_grace_seconds <= 0:
+        if not math.isfinite(self.cancel_grace_seconds) or self.cancel_grace_seconds <= 0:
             raise BadInput("SPAWNIT_CANCEL_GRACE_SECONDS must be positive", field="cancel_grace_seconds")
         if not 0 < self.port < 65536:
             raise BadInput("SPAWNIT_PORT must be a TCP port", field="port")
@@ -151,9 +152,12 @@ def _float(name: str, raw: str | None, default: float) -> float:
     if raw is None:
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
-        raise BadInput(f"{name} must be a number, got {raw!r}", field=name) from None
+        value = math.nan
+    if not math.isfinite(value):
+        raise BadInput(f"{name} must be a finite number, got {raw!r}", field=name)
+    return value
 
 
 def _bool(name: str, raw: str | None, default: bool) -> bool:

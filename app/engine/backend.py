@@ -20,7 +20,7 @@ from app.storage import keys
 class Backend:
     kind: str  # "s3" or "local"
     config: tuple[tuple[str, str], ...]
-    env: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)  # credentials: never printed
 
     def block(self) -> str:
         return f'terraform {{\n  backend "{self.kind}" {{}}\n}}\n'

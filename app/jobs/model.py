@@ -70,6 +70,7 @@ class Job:
     forced: bool = False  # the engine had to be killed
     pid: int | None = None
     outputs: dict[str, Any] | None = field(default=None, compare=False)
+    rev: int = 0  # bumped at every change: watchers drop anything older than what they saw
 
     def visible(self) -> tuple[object, ...]:
         """What a watcher of the job sees change (not the engine's pid, say)."""
@@ -188,4 +189,5 @@ class Job:
             forced=bool(data.get("forced", False)),
             pid=data.get("pid"),
             outputs=data.get("outputs"),
+            rev=int(data.get("rev", 0)),
         )

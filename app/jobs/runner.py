@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.bus import Bus, job_topic
 from app.engine.base import RunningCommand
@@ -69,10 +69,12 @@ class LiveJob:
 
     # -- runner side ---------------------------------------------------------------
 
-    def _set(self, job: Job) -> None:
+    def _set(self, job: Job, publish: bool = True) -> None:
+        """The job's next record: a higher revision, so no watcher ever steps back."""
         if job != self.job:
-            self.job = job
-            self._runner.bus.publish(job_topic(job.id), JobEvent(job))
+            self.job = replace(job, rev=self.job.rev + 1)
+            if publish:
+                self._runner.bus.publish(job_topic(job.id), JobEvent(self.job))
 
     def _stop_command(self) -> None:
         if self.command is None:
@@ -88,7 +90,8 @@ class LiveJob:
     def _force(self) -> None:
         if self.command is not None and not self.ended.is_set():
             self.log(f"the engine did not stop within {self._runner.grace:g}s of SIGINT: killed")
-            self.job = self.job.cancel_asked(force=True) if not self.job.state.final else self.job
+            if not self.job.state.final:
+                self._set(self.job.cancel_asked(force=True))
             self.command.kill()
 
     def _disarm(self) -> None:
@@ -140,7 +143,7 @@ class JobRunner:
             job.cancel_asked(force)  # raises Conflict: it has ended
             return job
         if live.job.state is JobState.QUEUED:
-            live.job = live.job.canceled_in_queue(now())
+            live._set(live.job.canceled_in_queue(now()), publish=False)
             live.log("canceled while queued")
             if live.task is not None:
                 live.task.cancel()
@@ -202,7 +205,7 @@ class JobRunner:
                     await self._execute(live)
         except asyncio.CancelledError:
             if not live.job.state.final:  # stopped while queued by close()
-                live.job = live.job.interrupted(now())
+                live._set(live.job.interrupted(now()), publish=False)
                 await self._end(live)
         finally:
             lock = self._service_locks.get(live.job.service)
@@ -239,8 +242,8 @@ class JobRunner:
         )
         if self._closing and job.state is JobState.CANCELED:
             job = live.job.interrupted(now())
-        live.job = job
-        live.log(_closing_line(job))
+        live._set(job, publish=False)
+        live.log(_closing_line(live.job))
         await self._end(live)
 
     async def _end(self, live: LiveJob) -> None:

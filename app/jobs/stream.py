@@ -53,8 +53,10 @@ async def job_stream(bus: Bus, job_id: str, get_job: GetJob) -> AsyncIterator[Jo
             return
         while True:
             event = await live.get()
-            if isinstance(event, JobEvent) and event.job.visible() != last.visible():
+            if isinstance(event, JobEvent) and event.job.rev > last.rev:
+                changed = event.job.visible() != last.visible()
                 last = event.job
-                yield last
+                if changed:
+                    yield last
                 if last.state.final:
                     return

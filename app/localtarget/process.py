@@ -7,10 +7,12 @@ so a pid that the kernel has since handed to another program is never mistaken f
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -69,10 +71,16 @@ def start(argv: Sequence[str], cwd: Path, env: Mapping[str, str], log_path: Path
         )
 
 
-def wait_listening(proc: subprocess.Popen, host: str, port: int, timeout: float) -> str | None:
-    """Wait until host:port accepts a TCP connection. None when it does, else why not."""
+def wait_listening(
+    proc: subprocess.Popen, host: str, port: int, timeout: float, stop: threading.Event | None = None
+) -> str | None:
+    """Wait until host:port accepts a TCP connection. None when it does, else why not.
+
+    `stop` set (the engine asked the provider to stop) ends the wait at once."""
     deadline = time.monotonic() + timeout
     while True:
+        if stop is not None and stop.is_set():
+            return "the engine asked the provider to stop (the run was interrupted)"
         code = proc.poll()
         if code is not None:
             return f"the process exited with code {code} before listening on {host}:{port}"
@@ -129,3 +137,19 @@ def tail(path: Path, lines: int = 20) -> str:
     except FileNotFoundError:
         return ""
     return b"".join(last).decode(errors="replace").rstrip()
+
+
+def write_marker(path: Path, pid: int, start_ticks: int) -> None:
+    """Record which process runs an instance, so a later run can find it even when the
+    engine was killed before the state could say so."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"pid": pid, "start_ticks": start_ticks}))
+    os.replace(tmp, path)
+
+
+def read_marker(path: Path) -> tuple[int, int] | None:
+    try:
+        data = json.loads(path.read_text())
+        return int(data["pid"]), int(data["start_ticks"])
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return None

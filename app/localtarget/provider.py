@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional, Type
@@ -40,6 +41,13 @@ PROVIDER_SOURCE = f"{PROVIDER_HOST}/{PROVIDER_NAMESPACE}/{PROVIDER_TYPE}"
 
 RUN_DIR_ENV = "SPAWNIT_LOCAL_RUN_DIR"
 LOG_NAME = "service.log"
+MARKER_NAME = "process.json"  # pid and start time of the instance's process, kept beside it
+
+# Set when the engine sends StopProvider (or go-plugin's Shutdown): a create still waiting
+# for its service to listen gives up and kills what it started, instead of leaving it
+# running, unrecorded, after the engine is gone.
+STOPPING = threading.Event()
+_STOP_METHODS = ("/tfplugin6.Provider/StopProvider", "/plugin.GRPCController/Shutdown")
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 FILE_NAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -151,6 +159,11 @@ class Process(Resource):
         if found is None:
             diags.add_error("Command not found", f"{program!r} is not an executable in PATH.", path=["command"])
             return None
+        # create means the state holds no process for this instance: one still running from
+        # a run that was killed before it could record it is a stray, and it goes first
+        stray = process.read_marker(workdir / MARKER_NAME)
+        if stray is not None:
+            process.stop(*stray)
         if process.accepts_connections(host, port):
             diags.add_error("Port in use", f"Something already listens on {host}:{port}.", path=["port"])
             return None
@@ -165,7 +178,9 @@ class Process(Resource):
             return None
         started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         stat = process.read_stat(proc.pid)
-        problem = process.wait_listening(proc, host, port, float(planned["start_timeout"]))
+        if stat is not None:
+            process.write_marker(workdir / MARKER_NAME, proc.pid, stat.start_ticks)
+        problem = process.wait_listening(proc, host, port, float(planned["start_timeout"]), STOPPING)
         if problem is not None or stat is None:
             process.kill_child(proc)
             diags.add_error(
@@ -224,9 +239,26 @@ class SpawnitProvider(Provider):
         return [Process]
 
 
+def _watch_for_stop() -> None:
+    """`tf` stops its gRPC server on StopProvider but tells the resources nothing: hook the
+    one place that sees the call (its shutdown interceptor) to set `STOPPING` first."""
+    from tf import runner
+
+    interceptor = runner._ShutdownInterceptor
+    original = interceptor.intercept_service
+
+    def intercept_service(self, continuation, handler_call_details):  # type: ignore[no-untyped-def]
+        if handler_call_details.method in _STOP_METHODS:
+            STOPPING.set()
+        return original(self, continuation, handler_call_details)
+
+    interceptor.intercept_service = intercept_service  # type: ignore[method-assign]
+
+
 def main() -> None:
     from tf.runner import run_provider
 
+    _watch_for_stop()
     run_provider(SpawnitProvider())
 
 

@@ -82,6 +82,15 @@ async def test_force_cancel_kills_the_engine(start: Start, tmp_path: Path) -> No
     assert final["state"] == "CANCELED" and final["forced"] is True
     again = await api.errors("mutation($id: ID!) { cancelJob(id: $id) { id } }", id=apply["id"])
     assert again.codes == ["CONFLICT"]
+    # the killed run could not record the process it had started; the next apply of the
+    # service stops that stray before starting its own, and destroy leaves nothing behind
+    await api.run(
+        "mutation($id: ID!, $v: JSON) { updateService(id: $id, input: {variables: $v}) { id } }",
+        id=service["id"],
+        v={"delay": 0},
+    )
+    assert (await api.wait_job((await api.mutate_job("applyService", service["id"]))["id"]))["state"] == "SUCCEEDED"
+    assert (await api.wait_job((await api.mutate_job("destroyService", service["id"]))["id"]))["state"] == "SUCCEEDED"
 
 
 async def test_ten_applies_on_one_service_run_one_after_another(api: Api) -> None:

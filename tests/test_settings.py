@@ -1,0 +1,138 @@
+"""Settings from the environment: every name read, bad values named, secrets masked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.errors import BadInput
+from app.settings import S3Settings, Secret, Settings
+
+SECRET_KEY = "wJalrXUtnFEMI-K7MDENG-very-secret"
+KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+
+FULL = {
+    "SPAWNIT_HOST": "0.0.0.0",
+    "SPAWNIT_PORT": "9123",
+    "SPAWNIT_DATA_DIR": "/var/lib/spawnit",
+    "SPAWNIT_STORE": "s3",
+    "SPAWNIT_S3_BUCKET": "my-bucket",
+    "SPAWNIT_S3_ENDPOINT": "http://minio:9000",
+    "SPAWNIT_S3_REGION": "eu-central-1",
+    "SPAWNIT_S3_PATH_STYLE": "false",
+    "SPAWNIT_ENGINE": "embedded",
+    "SPAWNIT_MAX_PARALLEL_JOBS": "7",
+    "SPAWNIT_CANCEL_GRACE_SECONDS": "2.5",
+    "SPAWNIT_CATALOG_DIR": "/etc/spawnit/catalog",
+    "SPAWNIT_LOCK_TIMEOUT_SECONDS": "45",
+    "AWS_ACCESS_KEY_ID": KEY_ID,
+    "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+}
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings.from_env(FULL)
+
+
+def test_every_name_is_read(settings: Settings) -> None:
+    assert (settings.host, settings.port, settings.data_dir) == ("0.0.0.0", 9123, Path("/var/lib/spawnit"))
+    assert (settings.store, settings.engine) == ("s3", "embedded")
+    assert (settings.max_parallel_jobs, settings.cancel_grace_seconds) == (7, 2.5)
+    assert settings.catalog_dir == Path("/etc/spawnit/catalog")
+    assert settings.lock_timeout_seconds == 45
+    assert settings.s3 == S3Settings(
+        bucket="my-bucket",
+        endpoint="http://minio:9000",
+        region="eu-central-1",
+        path_style=False,
+        access_key_id=Secret(KEY_ID),
+        secret_access_key=Secret(SECRET_KEY),
+    )
+
+
+def test_credentials_are_secrets(settings: Settings) -> None:
+    assert isinstance(settings.s3.secret_access_key, Secret)
+    assert settings.s3.secret_access_key.reveal() == SECRET_KEY
+    assert settings.s3.access_key_id.reveal() == KEY_ID
+
+
+def test_an_empty_environment_gives_the_defaults() -> None:
+    assert Settings.from_env({}) == Settings()
+
+
+def test_empty_values_count_as_unset() -> None:
+    assert Settings.from_env({name: "" for name in FULL}) == Settings()
+
+
+def test_from_env_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPAWNIT_PORT", "8765")
+    monkeypatch.setenv("SPAWNIT_ENGINE", "tofu")
+    settings = Settings.from_env()
+    assert (settings.port, settings.engine) == (8765, "tofu")
+
+
+def test_derived_directories(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    assert (settings.workdirs, settings.store_dir, settings.run_dir, settings.engine_dir) == (
+        tmp_path / "workdirs",
+        tmp_path / "store",
+        tmp_path / "run",
+        tmp_path / "engine",
+    )
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("SPAWNIT_PORT", "eighty"),
+        ("SPAWNIT_PORT", "0"),
+        ("SPAWNIT_PORT", "65536"),
+        ("SPAWNIT_PORT", "-1"),
+        ("SPAWNIT_STORE", "ftp"),
+        ("SPAWNIT_ENGINE", "pulumi"),
+        ("SPAWNIT_MAX_PARALLEL_JOBS", "many"),
+        ("SPAWNIT_MAX_PARALLEL_JOBS", "0"),
+        ("SPAWNIT_MAX_PARALLEL_JOBS", "1.5"),
+        ("SPAWNIT_CANCEL_GRACE_SECONDS", "soon"),
+        ("SPAWNIT_CANCEL_GRACE_SECONDS", "0"),
+        ("SPAWNIT_CANCEL_GRACE_SECONDS", "-3"),
+        ("SPAWNIT_S3_PATH_STYLE", "maybe"),
+        ("SPAWNIT_LOCK_TIMEOUT_SECONDS", "half a minute"),
+    ],
+)
+def test_a_bad_value_is_bad_input_naming_the_variable(name: str, value: str) -> None:
+    with pytest.raises(BadInput) as err:
+        Settings.from_env({name: value})
+    assert name in err.value.message
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_a_grace_that_is_not_a_finite_number_is_bad_input(value: str) -> None:
+    with pytest.raises(BadInput) as err:
+        Settings.from_env({"SPAWNIT_CANCEL_GRACE_SECONDS": value})
+    assert "SPAWNIT_CANCEL_GRACE_SECONDS" in err.value.message
+
+
+@pytest.mark.parametrize("raw, expected", [("1", True), ("TRUE", True), ("on", True), ("no", False), ("0", False)])
+def test_path_style_spellings(raw: str, expected: bool) -> None:
+    assert Settings.from_env({"SPAWNIT_S3_PATH_STYLE": raw}).s3.path_style is expected
+
+
+def test_the_secret_key_never_shows(settings: Settings) -> None:
+    for shown in (repr(settings), str(settings), f"{settings}", repr(settings.s3), str(settings.s3.secret_access_key)):
+        assert SECRET_KEY not in shown
+    assert "********" in repr(settings.s3)
+
+
+def test_secret_equality_and_truth() -> None:
+    assert Secret("a") == Secret("a") and Secret("a") != Secret("b") and Secret("a") != "a"
+    assert not Secret("") and Secret("x")
+    assert repr(Secret("")) == "Secret('')"
+
+
+def test_replace_returns_a_changed_copy(settings: Settings) -> None:
+    other = settings.replace(port=1234)
+    assert (other.port, settings.port) == (1234, 9123)
+    assert other.s3 is settings.s3
