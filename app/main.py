@@ -50,7 +50,8 @@ async def build(settings: Settings) -> SpawnIt:
         cli_config.write_text(cli_config_text(mirror, settings.engine_dir / "plugin-cache"))
         (settings.engine_dir / "plugin-cache").mkdir(exist_ok=True)
         engine = ProcessEngine(select_engine(settings.engine), cli_config)
-        catalog = await load_catalog(store, settings.catalog_dir)
+        modules = {p.parent.parent.name for p in settings.modules_dir.glob("*/instance/*.tf")}
+        catalog = await load_catalog(store, settings.catalog_dir, modules)
         bus = InMemoryBus()
         locks = ServiceLocks()
         services_repo = ServiceRepository(store)

@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 from app.catalog.model import BUILTINS, Catalog, Entry, Field, FieldType, TargetSpec
 from app.catalog.render import render
@@ -32,8 +32,11 @@ _SIZED = {FieldType.STRING, FieldType.LIST_OF_STRINGS}
 _BOUNDED = _SIZED | {FieldType.NUMBER, FieldType.INTEGER}
 
 
-async def load_catalog(store: Store, seed_dir: Path) -> Catalog:
-    """The catalog in `store`; if it has none, first copy `seed_dir`'s into it."""
+async def load_catalog(store: Store, seed_dir: Path, modules: Collection[str] | None = None) -> Catalog:
+    """The catalog in `store`; if it has none, first copy `seed_dir`'s into it.
+
+    `modules`: the targets this SpawnIt has a module for (None: assume all); an entry's
+    target without one is listed but not available."""
     if await store.get(keys.CATALOG) is None:
         await _seed(store, Path(seed_dir))
     doc = _json(await store.get(keys.CATALOG), keys.CATALOG)
@@ -47,7 +50,11 @@ async def load_catalog(store: Store, seed_dir: Path) -> Catalog:
         key = keys.template(template)
         data = await store.get(key)
         _expect(data is not None, where, f"its template {key} is missing")
-        entries[entry_id] = _entry(item, _json(data, key), key)
+        entry = _entry(item, _json(data, key), key)
+        if modules is not None:
+            targets = {n: replace(t, has_module=n in modules) for n, t in entry.targets.items()}
+            entry = replace(entry, targets=targets)
+        entries[entry_id] = entry
     return Catalog(entries)
 
 

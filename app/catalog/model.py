@@ -57,10 +57,14 @@ class TargetSpec:
     name: str
     variables: Mapping[str, Any]
     requires: tuple[str, ...] = ()
+    has_module: bool = True  # SpawnIt ships a module for this target
 
     def missing(self) -> list[str]:
         """The required executables not found on PATH on this host."""
         return [exe for exe in self.requires if shutil.which(exe) is None]
+
+    def usable(self) -> bool:
+        return self.has_module and not self.missing()
 
 
 @dataclass(frozen=True)
@@ -76,13 +80,15 @@ class Entry:
 
     def available_targets(self) -> list[str]:
         """Targets whose required executables are all on PATH here, in template order."""
-        return [name for name, spec in self.targets.items() if not spec.missing()]
+        return [name for name, spec in self.targets.items() if spec.usable()]
 
     def unavailable_reason(self, target: str) -> str | None:
         """None when `target` can be used on this host, else why not (for people)."""
         spec = self.targets.get(target)
         if spec is None:
             return f"'{self.id}' has no target '{target}' (targets: {', '.join(self.targets)})"
+        if not spec.has_module:
+            return f"not available: this SpawnIt has no module for target '{target}'"
         missing = spec.missing()
         if missing:
             return f"not available on this host: needs {', '.join(missing)} on PATH"

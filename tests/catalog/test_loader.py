@@ -266,3 +266,14 @@ async def test_folder_store_seed_and_reload(tmp_path):
     second = await load_catalog(store, tmp_path / "no-seed-here")
     assert [e.id for e in second] == [e.id for e in first] == ["static-site", "redis"]
     assert second.get("redis") == first.get("redis")
+
+
+async def test_a_target_without_a_module_is_listed_but_not_available(monkeypatch):
+    monkeypatch.setattr("app.catalog.model.shutil.which", lambda exe: f"/usr/bin/{exe}")
+    entry = (await load_catalog(MemoryStore(), REPO_CATALOG, modules={"local"})).get("static-site")
+    assert "docker" in entry.targets
+    assert entry.available_targets() == ["local"]
+    assert "no module" in entry.unavailable_reason("docker")
+    with pytest.raises(BadInput) as caught:
+        validate_create(entry, "docker", {"title": "t"})
+    assert caught.value.field == "target"
