@@ -22,7 +22,7 @@ RUN pip install --no-deps . && mkdir -p /var/lib/spawnit && chown spawnit /var/l
 
 USER spawnit
 ENV SPAWNIT_DATA_DIR=/var/lib/spawnit SPAWNIT_PORT=8000 \
-    SPAWNIT_CATALOG_DIR=/opt/spawnit/catalog
+    SPAWNIT_CATALOG_DIR=/opt/spawnit/catalog SPAWNIT_MODULES_DIR=/opt/spawnit/modules
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('SPAWNIT_PORT', '8000'), timeout=2)"

@@ -121,6 +121,7 @@ class Settings:
                 "SPAWNIT_CANCEL_GRACE_SECONDS", get("CANCEL_GRACE_SECONDS"), base.cancel_grace_seconds
             ),
             catalog_dir=Path(get("CATALOG_DIR") or base.catalog_dir),
+            modules_dir=Path(get("MODULES_DIR") or base.modules_dir),
             lock_timeout_seconds=_int(
                 "SPAWNIT_LOCK_TIMEOUT_SECONDS", get("LOCK_TIMEOUT_SECONDS"), base.lock_timeout_seconds
             ),
