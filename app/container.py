@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from app.bus import InMemoryBus
 from app.catalog.model import Catalog
+from app.drift.watcher import DriftWatcher
 from app.jobs.runner import JobRunner
 from app.services.manager import ServiceManager
 from app.settings import Settings
@@ -20,3 +21,4 @@ class SpawnIt:
     bus: InMemoryBus
     runner: JobRunner
     services: ServiceManager
+    drift: DriftWatcher

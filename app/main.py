@@ -21,6 +21,7 @@ from app.auth.tenant import LOCAL_TENANT
 from app.bus import InMemoryBus
 from app.catalog.loader import load_catalog
 from app.container import SpawnIt
+from app.drift.watcher import DriftWatcher
 from app.engine.binary import select_engine
 from app.engine.engine import ProcessEngine
 from app.jobs.repository import JobRepository
@@ -55,7 +56,7 @@ async def build(settings: Settings) -> SpawnIt:
         bus = InMemoryBus()
         locks = ServiceLocks()
         services_repo = ServiceRepository(store)
-        hooks = ServiceJobHooks(settings, store, services_repo, locks)
+        hooks = ServiceJobHooks(settings, store, services_repo, locks, bus)
         runner = JobRunner(
             JobRepository(store),
             bus,
@@ -64,13 +65,16 @@ async def build(settings: Settings) -> SpawnIt:
             max_parallel=settings.max_parallel_jobs,
             grace_seconds=settings.cancel_grace_seconds,
             log_flush_seconds=settings.log_flush_seconds,
+            max_parallel_checks=settings.drift_max_parallel,
         )
         manager = ServiceManager(catalog, services_repo, runner, locks)
+        await services_repo.load_all()
+        watcher = DriftWatcher(settings, services_repo, runner, manager.submit_check)
         recovered = await runner.recover()
         if recovered:
             log.warning("%d job(s) left by a stopped process marked INTERRUPTED", len(recovered))
         log.info("engine: %s; store: %s; catalog: %d entries", engine.name, settings.store, len(catalog))
-        return SpawnIt(settings, store, catalog, bus, runner, manager)
+        return SpawnIt(settings, store, catalog, bus, runner, manager, watcher)
     except BaseException:
         await store.close()
         raise
@@ -93,9 +97,11 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         spawnit = await build(settings)
         app.state.spawnit = spawnit
+        spawnit.drift.start()
         try:
             yield
         finally:
+            await spawnit.drift.stop()
             await spawnit.runner.close()
             await spawnit.store.close()
 

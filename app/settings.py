@@ -70,6 +70,10 @@ class Settings:
     catalog_dir: Path = Path(__file__).resolve().parent.parent / "catalog"
     modules_dir: Path = Path(__file__).resolve().parent.parent / "modules"
     auth_enabled: bool = False
+    drift_interval_seconds: float = 300.0  # 0: no drift watch
+    drift_jitter_seconds: float = 30.0
+    drift_max_parallel: int = 2
+    health_timeout_seconds: float = 2.0
 
     @property
     def workdirs(self) -> Path:
@@ -122,6 +126,13 @@ class Settings:
             ),
             catalog_dir=Path(get("CATALOG_DIR") or base.catalog_dir),
             modules_dir=Path(get("MODULES_DIR") or base.modules_dir),
+            drift_interval_seconds=_float(
+                "SPAWNIT_DRIFT_INTERVAL_SECONDS", get("DRIFT_INTERVAL_SECONDS"), base.drift_interval_seconds
+            ),
+            drift_jitter_seconds=_float(
+                "SPAWNIT_DRIFT_JITTER_SECONDS", get("DRIFT_JITTER_SECONDS"), base.drift_jitter_seconds
+            ),
+            drift_max_parallel=_int("SPAWNIT_DRIFT_MAX_PARALLEL", get("DRIFT_MAX_PARALLEL"), base.drift_max_parallel),
             lock_timeout_seconds=_int(
                 "SPAWNIT_LOCK_TIMEOUT_SECONDS", get("LOCK_TIMEOUT_SECONDS"), base.lock_timeout_seconds
             ),
@@ -134,6 +145,10 @@ class Settings:
             raise BadInput("SPAWNIT_MAX_PARALLEL_JOBS must be at least 1", field="max_parallel_jobs")
         if not math.isfinite(self.cancel_grace_seconds) or self.cancel_grace_seconds <= 0:
             raise BadInput("SPAWNIT_CANCEL_GRACE_SECONDS must be positive", field="cancel_grace_seconds")
+        if self.drift_interval_seconds < 0 or self.drift_jitter_seconds < 0:
+            raise BadInput("SPAWNIT_DRIFT_INTERVAL_SECONDS and _JITTER_SECONDS must be 0 or more", field="drift")
+        if self.drift_max_parallel < 1:
+            raise BadInput("SPAWNIT_DRIFT_MAX_PARALLEL must be at least 1", field="drift_max_parallel")
         if not 0 < self.port < 65536:
             raise BadInput("SPAWNIT_PORT must be a TCP port", field="port")
         if self.store == "s3" and not self.s3.bucket:

@@ -26,7 +26,7 @@ async def logs(info: Info, job_id: str, from_line: int, limit: Optional[int]) ->
 async def service_jobs(info: Info, service_id: str, first: int, after: Optional[str]) -> types.JobConnection:
     ctx = of(info)
     jobs = await ctx.app.services.jobs(ctx.tenant.id, service_id)
-    page = paginate(jobs, lambda j: f"{j.seq:012d}", first, after)
+    page = paginate(jobs, lambda j: f"{j.seq:012d}|{j.created_at.isoformat()}|{j.id}", first, after)
     return types.JobConnection(
         edges=[types.JobEdge(node=mapping.job(j), cursor=c) for j, c in page.items],
         page_info=mapping.page_info(page),
@@ -47,6 +47,11 @@ async def apply_service(info: Info, id: strawberry.ID, plan_job_id: Optional[str
 async def destroy_service(info: Info, id: strawberry.ID) -> types.Job:
     ctx = of(info)
     return mapping.job(await ctx.app.services.destroy(ctx.tenant.id, str(id)))
+
+
+async def check_drift(info: Info, id: strawberry.ID) -> types.Job:
+    ctx = of(info)
+    return mapping.job(await ctx.app.services.check_drift(ctx.tenant.id, str(id)))
 
 
 async def cancel_job(info: Info, id: strawberry.ID, force: bool = False) -> types.Job:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import strawberry
 
 from app.catalog.model import Catalog, Entry
 from app.catalog.validate import mask
+from app.events import EventKind
+from app.events import ServiceEvent as DomainEvent
 from app.jobs.logs import LogLine as DomainLine
 from app.jobs.model import Job as DomainJob
 from app.services.manager import ServiceView
@@ -51,9 +54,10 @@ def outputs(raw: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {name: MASK if o.get("sensitive") else o.get("value") for name, o in raw.items()}
 
 
-def service(view: ServiceView, catalog: Catalog) -> types.Service:
+def service(view: ServiceView, catalog: Catalog, next_check_at: datetime | None = None) -> types.Service:
     info = view.info
     e = catalog.get(info.catalog_entry)
+    drift, health = info.drift, info.health
     return types.Service(
         id=strawberry.ID(info.id),
         name=info.name,
@@ -65,6 +69,32 @@ def service(view: ServiceView, catalog: Catalog) -> types.Service:
         outputs=outputs(info.outputs),
         created_at=info.created_at,
         updated_at=info.updated_at,
+        drift=types.DriftInfo(
+            status=drift.status,
+            checked_at=drift.checked_at,
+            next_check_at=next_check_at,
+            since=drift.since,
+            resources=[types.ResourceChange(address=r.address, action=r.action) for r in drift.resources],
+            error=drift.error,
+        ),
+        health=types.HealthInfo(
+            status=health.status, checked_at=health.checked_at, latency_ms=health.latency_ms, detail=health.detail
+        ),
+        drift_check_interval=info.drift_interval,
+        history=[
+            types.VerdictChange(kind=EventKind(c.kind), old=c.old, new=c.new, at=c.at) for c in info.history
+        ],
+    )
+
+
+def event(e: DomainEvent) -> types.ServiceEvent:
+    return types.ServiceEvent(
+        service_id=strawberry.ID(e.service_id),
+        kind=e.kind,
+        old=e.old,
+        new=e.new,
+        at=e.at,
+        job_id=strawberry.ID(e.job_id) if e.job_id else None,
     )
 
 

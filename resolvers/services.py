@@ -1,15 +1,21 @@
 from __future__ import annotations
 
-from typing import Optional
+from typing import AsyncGenerator, Optional
 
 import strawberry
 from strawberry.types import Info
 
 from app.errors import BadInput
 from app.pagination import paginate
+from app.services.stream import event_stream
 from resolvers import mapping
-from resolvers.context import of
+from app.services.manager import ServiceView
+from resolvers.context import Context, of
 from schema import inputs, types
+
+
+def _out(ctx: Context, view: ServiceView) -> types.Service:
+    return mapping.service(view, ctx.app.catalog, ctx.app.drift.next_check_at(view.info))
 
 
 async def services(info: Info, first: int = 20, after: Optional[str] = None) -> types.ServiceConnection:
@@ -17,14 +23,14 @@ async def services(info: Info, first: int = 20, after: Optional[str] = None) -> 
     views = await ctx.app.services.list(ctx.tenant.id)
     page = paginate(views, lambda v: f"{v.info.created_at.isoformat()}|{v.info.id}", first, after)
     return types.ServiceConnection(
-        edges=[types.ServiceEdge(node=mapping.service(v, ctx.app.catalog), cursor=c) for v, c in page.items],
+        edges=[types.ServiceEdge(node=_out(ctx, v), cursor=c) for v, c in page.items],
         page_info=mapping.page_info(page),
     )
 
 
 async def service(info: Info, id: strawberry.ID) -> types.Service:
     ctx = of(info)
-    return mapping.service(await ctx.app.services.get(ctx.tenant.id, str(id)), ctx.app.catalog)
+    return _out(ctx, await ctx.app.services.get(ctx.tenant.id, str(id)))
 
 
 async def create_service(info: Info, input: inputs.CreateServiceInput) -> types.Service:
@@ -35,17 +41,29 @@ async def create_service(info: Info, input: inputs.CreateServiceInput) -> types.
     view = await ctx.app.services.create(
         ctx.tenant.id, str(input.catalog_entry_id), input.target, input.name, variables
     )
-    return mapping.service(view, ctx.app.catalog)
+    return _out(ctx, view)
 
 
 async def update_service(info: Info, id: strawberry.ID, input: inputs.UpdateServiceInput) -> types.Service:
     ctx = of(info)
     if input.variables is not None and not isinstance(input.variables, dict):
         raise BadInput("variables: must be an object of field name to value", field="variables")
-    view = await ctx.app.services.update(ctx.tenant.id, str(id), input.name, input.variables)
-    return mapping.service(view, ctx.app.catalog)
+    view = await ctx.app.services.update(
+        ctx.tenant.id, str(id), input.name, input.variables, input.drift_check_interval
+    )
+    ctx.app.drift.reschedule(view.info)
+    return _out(ctx, view)
 
 
 async def delete_service(info: Info, id: strawberry.ID) -> types.Service:
     ctx = of(info)
-    return mapping.service(await ctx.app.services.delete(ctx.tenant.id, str(id)), ctx.app.catalog)
+    return _out(ctx, await ctx.app.services.delete(ctx.tenant.id, str(id)))
+
+
+async def service_events(info: Info, service_id: Optional[strawberry.ID] = None) -> AsyncGenerator[types.ServiceEvent, None]:
+    ctx = of(info)
+    only = None
+    if service_id is not None:
+        only = (await ctx.app.services.get(ctx.tenant.id, str(service_id))).info.id
+    async for event in event_stream(ctx.app.bus, ctx.tenant.id, only):
+        yield mapping.event(event)

@@ -7,6 +7,9 @@ import enum
 import strawberry
 
 from app.catalog.model import FieldType as _FieldType
+from app.drift.model import DriftStatus as _DriftStatus
+from app.drift.model import HealthStatus as _HealthStatus
+from app.events import EventKind as _EventKind
 from app.jobs.model import JobKind as _JobKind
 from app.jobs.model import JobState as _JobState
 from app.jobs.model import Phase as _Phase
@@ -16,6 +19,9 @@ ServiceStatus = strawberry.enum(_ServiceStatus, name="ServiceStatus")
 JobKind = strawberry.enum(_JobKind, name="JobKind")
 JobState = strawberry.enum(_JobState, name="JobState")
 JobPhase = strawberry.enum(_Phase, name="JobPhase")
+DriftStatus = strawberry.enum(_DriftStatus, name="DriftStatus")
+HealthStatus = strawberry.enum(_HealthStatus, name="HealthStatus")
+ServiceEventKind = strawberry.enum(_EventKind, name="ServiceEventKind")
 
 
 @strawberry.enum

@@ -20,3 +20,6 @@ class CreateServiceInput:
 class UpdateServiceInput:
     name: Optional[str] = None
     variables: Optional[JSON] = None
+    drift_check_interval: Optional[int] = strawberry.field(
+        default=None, description="Seconds between drift checks; 0 stops watching this service."
+    )

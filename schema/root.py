@@ -41,6 +41,10 @@ class Mutation:
         "(refused with CONFLICT if any other job ran on the service since).",
     )
     destroy_service: types.Job = strawberry.mutation(resolver=jobs_r.destroy_service)
+    check_drift: types.Job = strawberry.mutation(
+        resolver=jobs_r.check_drift,
+        description="Run a drift check of the service now; it yields to any job a user asks for meanwhile.",
+    )
     cancel_job: types.Job = strawberry.mutation(
         resolver=jobs_r.cancel_job,
         description="SIGINT to the engine, SIGKILL after the grace period; `force` kills at once.",
@@ -55,5 +59,10 @@ class Subscription:
     )
     job_updates: types.Job = strawberry.subscription(
         resolver=jobs_r.job_updates, description="The job at each change of state, phase or progress."
+    )
+    service_events: types.ServiceEvent = strawberry.subscription(
+        resolver=services_r.service_events,
+        description="One event per change of a drift verdict, of health, or of a job's state, for the "
+        "caller's services (or the one `serviceId`): never one per check that changed nothing.",
     )
 

@@ -9,7 +9,16 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from schema.enums import FieldType, JobKind, JobPhase, JobState, ServiceStatus
+from schema.enums import (
+    DriftStatus,
+    FieldType,
+    HealthStatus,
+    JobKind,
+    JobPhase,
+    JobState,
+    ServiceEventKind,
+    ServiceStatus,
+)
 
 
 @strawberry.type
@@ -76,6 +85,42 @@ class ChangeSummary:
 class ResourceChange:
     address: str
     action: str
+
+
+@strawberry.type
+class DriftInfo:
+    status: DriftStatus
+    checked_at: Optional[datetime]
+    next_check_at: Optional[datetime]
+    since: Optional[datetime]
+    resources: list[ResourceChange]
+    error: Optional[str]
+
+
+@strawberry.type
+class HealthInfo:
+    status: HealthStatus
+    checked_at: Optional[datetime]
+    latency_ms: Optional[float]
+    detail: Optional[str]
+
+
+@strawberry.type
+class VerdictChange:
+    kind: ServiceEventKind
+    old: Optional[str]
+    new: str
+    at: datetime
+
+
+@strawberry.type
+class ServiceEvent:
+    service_id: strawberry.ID
+    kind: ServiceEventKind
+    old: Optional[str]
+    new: str
+    at: datetime
+    job_id: Optional[strawberry.ID]
 
 
 @strawberry.type
@@ -147,6 +192,12 @@ class Service:
     outputs: JSON
     created_at: datetime
     updated_at: datetime
+    drift: DriftInfo
+    health: HealthInfo
+    drift_check_interval: Optional[int] = strawberry.field(
+        description="Seconds between drift checks of this service; null: the default; 0: not watched."
+    )
+    history: list[VerdictChange] = strawberry.field(description="The last changes of drift verdict and health.")
 
     @strawberry.field
     async def jobs(self, info: Info, first: int = 20, after: Optional[str] = None) -> JobConnection:

@@ -49,7 +49,7 @@ class JobRepository:
                 raw = await self._store.get(key)
                 if raw is not None:
                     jobs.append(Job.from_record(json.loads(raw)))
-        return sorted(jobs, key=lambda j: j.seq)
+        return sorted(jobs, key=lambda j: (j.seq, j.created_at))
 
     async def save_log(self, job: Job, lines: list[LogLine]) -> None:
         await self._store.put(keys.job_log(job.tenant, job.service, job.id), encode(lines))

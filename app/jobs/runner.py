@@ -9,12 +9,13 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from app.bus import Bus, job_topic
+from app.bus import Bus, job_topic, tenant_topic
 from app.engine.base import RunningCommand
 from app.engine.events import RunView
 from app.errors import SpawnItError
 from app.jobs.logs import LogBook, LogLine
-from app.jobs.model import Job, JobState, Phase, now
+from app.events import EventKind, ServiceEvent
+from app.jobs.model import Job, JobKind, JobState, Phase, now
 from app.jobs.repository import JobRepository
 from app.jobs.work import Outcome, Work
 from app.jobs.workspace import JobHooks
@@ -72,9 +73,12 @@ class LiveJob:
     def _set(self, job: Job, publish: bool = True) -> None:
         """The job's next record: a higher revision, so no watcher ever steps back."""
         if job != self.job:
+            old_state = self.job.state
             self.job = replace(job, rev=self.job.rev + 1)
             if publish:
                 self._runner.bus.publish(job_topic(job.id), JobEvent(self.job))
+            if old_state is not job.state:
+                self._runner.job_state_changed(self.job, old_state)
 
     def _stop_command(self) -> None:
         if self.command is None:
@@ -111,17 +115,28 @@ class JobRunner:
         max_parallel: int,
         grace_seconds: float,
         log_flush_seconds: float = 1.0,
+        max_parallel_checks: int = 2,
     ) -> None:
         self.repo = repo
         self.bus = bus
         self.grace = grace_seconds
         self._work = work
         self._hooks = hooks
+        # users' jobs and drift checks draw on separate pools: checks never delay a user
         self._slots = asyncio.Semaphore(max_parallel)
+        self._check_slots = asyncio.Semaphore(max_parallel_checks)
         self._service_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._live: dict[str, LiveJob] = {}
         self._flush_every = log_flush_seconds
         self._closing = False
+
+    def job_state_changed(self, job: Job, old: JobState | None) -> None:
+        """One service event per change of a user's job state (drift checks speak
+        through their verdicts only)."""
+        if job.kind is JobKind.DRIFT_CHECK:
+            return
+        event = ServiceEvent(job.tenant, job.service, EventKind.JOB, old.value if old else None, job.state.value, now(), job.id)
+        self.bus.publish(tenant_topic(job.tenant), event)
 
     def live(self, job_id: str) -> LiveJob | None:
         return self._live.get(job_id)
@@ -131,11 +146,29 @@ class JobRunner:
 
     async def submit(self, job: Job) -> Job:
         live = LiveJob(self, job)
+        if job.kind is JobKind.DRIFT_CHECK:
+            try:
+                await self.repo.save(job)
+            except Exception as exc:  # the check itself will fail, and say so as its verdict
+                log.warning("could not store drift check %s: %s", job.id, exc)
+        else:
+            await self.repo.save(job)  # a user's job is refused when it cannot be recorded
         self._live[job.id] = live
-        await self.repo.save(job)
         self.bus.publish(job_topic(job.id), JobEvent(job))
+        self.job_state_changed(job, None)
+        if job.kind is not JobKind.DRIFT_CHECK:
+            await self._preempt_checks(job)
         live.task = asyncio.create_task(self._run(live), name=f"job-{job.id}")
         return job
+
+    async def _preempt_checks(self, job: Job) -> None:
+        """A user's job goes first: drift checks on its service stop at once (they hold
+        no state lock and write nothing, so killing them is safe)."""
+        for other in list(self._live.values()):
+            check = other.job
+            if check.service == job.service and check.kind is JobKind.DRIFT_CHECK and not check.state.final:
+                other.log(f"yielding to job {job.id} ({job.kind.value}) asked for by a user")
+                await self.cancel(check, force=True)
 
     async def cancel(self, job: Job, force: bool) -> Job:
         live = self._live.get(job.id)
@@ -198,8 +231,9 @@ class JobRunner:
 
     async def _run(self, live: LiveJob) -> None:
         try:
+            slots = self._check_slots if live.job.kind is JobKind.DRIFT_CHECK else self._slots
             async with self._service_locks[live.job.service]:
-                async with self._slots:
+                async with slots:
                     if live.job.state.final:
                         return
                     await self._execute(live)
@@ -214,10 +248,10 @@ class JobRunner:
 
     async def _execute(self, live: LiveJob) -> None:
         live._set(live.job.started(now()))
-        await self.repo.save(live.job)
         flusher = asyncio.create_task(self._flush_loop(live))
         outcome: Outcome
         try:
+            await self.repo.save(live.job)
             workspace = await self._hooks.workspace(live.job)
             outcome = await self._work.perform(live, workspace)
         except SpawnItError as exc:
@@ -248,12 +282,16 @@ class JobRunner:
 
     async def _end(self, live: LiveJob) -> None:
         try:
-            await self.repo.save_log(live.job, live.book.lines)
-            live.book.flushed = len(live.book.lines)
-            await self.repo.save(live.job)
-            await self._hooks.job_ended(live.job)
-        except Exception:
-            log.exception("could not record the end of job %s", live.job.id)
+            try:
+                await self.repo.save_log(live.job, live.book.lines)
+                live.book.flushed = len(live.book.lines)
+                await self.repo.save(live.job)
+            except Exception as exc:  # storage down: the service still learns how the job ended
+                log.error("could not store the end of job %s: %s", live.job.id, exc)
+            try:
+                await self._hooks.job_ended(live.job)
+            except Exception:
+                log.exception("could not record what job %s means for its service", live.job.id)
         finally:
             self.bus.publish(job_topic(live.job.id), JobEvent(live.job))
             live.ended.set()

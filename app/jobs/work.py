@@ -79,6 +79,16 @@ class Work:
                 if plan_path is not None:
                     plan_path.unlink(missing_ok=True)  # a saved plan is applied once
             return Outcome(rc == 0, rc, _error(rc, view), outputs=view.outputs)
+        if job.kind is JobKind.DRIFT_CHECK:
+            # a plan whose saved plan is discarded; no state lock, so a user's job can
+            # take the service at once. Applied: does reality match? Destroyed: does the
+            # state still hold resources (a destroy plan without refresh lists them)?
+            run.phase(Phase.PLAN)
+            args = ["plan", *common, "-detailed-exitcode", "-lock=false"]
+            if not ws.applied:
+                args += ["-destroy", "-refresh=false"]
+            rc, view = await self._engine_run(run, ws, args)
+            return Outcome(rc in (0, 2), rc, _error(rc, view, ok=(0, 2)), has_changes=rc == 2)
         if job.kind is JobKind.DESTROY:
             run.phase(Phase.DESTROY)
             rc, view = await self._engine_run(run, ws, ["destroy", *common, "-auto-approve"])

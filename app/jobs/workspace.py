@@ -16,7 +16,8 @@ class Workspace:
     module_dir: Path
     tfvars: dict[str, Any]
     backend: Backend
-    env: Mapping[str, str] = field(default_factory=dict)  # extra environment of the engine
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)  # extra environment of the engine
+    applied: bool = True  # the service's last operation was an apply (drift checks plan by it)
 
 
 class JobHooks(Protocol):

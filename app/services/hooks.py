@@ -1,5 +1,6 @@
 """What the job runner asks of the services domain: a synced work directory before a
-job runs, and the service's bookkeeping when a job ends."""
+job runs, and the service's bookkeeping when a job ends (operation, drift verdict,
+health, and one service event per change)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,15 @@ import asyncio
 import logging
 from collections import defaultdict
 
+from app.bus import Bus, tenant_topic
+from app.drift.model import Drift, Health, HealthStatus, verdict
+from app.drift.probe import probe
 from app.engine.backend import backend_for
-from app.jobs.model import Job, JobState, now
+from app.errors import NotFound
+from app.events import EventKind, ServiceEvent
+from app.jobs.model import Job, JobKind, JobState, now
 from app.jobs.workspace import Workspace
+from app.services.model import ServiceInfo
 from app.services.repository import ServiceRepository
 from app.settings import Settings
 from app.storage import Store, keys
@@ -25,11 +32,14 @@ class ServiceLocks(defaultdict[str, asyncio.Lock]):
 
 
 class ServiceJobHooks:
-    def __init__(self, settings: Settings, store: Store, repo: ServiceRepository, locks: ServiceLocks) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, repo: ServiceRepository, locks: ServiceLocks, bus: Bus
+    ) -> None:
         self._settings = settings
         self._store = store
         self._repo = repo
         self._locks = locks
+        self._bus = bus
 
     async def workspace(self, job: Job) -> Workspace:
         info = await self._repo.get(job.tenant, job.service)
@@ -41,6 +51,7 @@ class ServiceJobHooks:
             tfvars=tfvars,
             backend=backend_for(settings, job.tenant, job.service),
             env={"SPAWNIT_LOCAL_RUN_DIR": str(settings.run_dir.resolve())},
+            applied=info.applied,
         )
 
     async def job_ended(self, job: Job) -> None:
@@ -48,9 +59,69 @@ class ServiceJobHooks:
             # the engine that held the state lock is gone: its lock file must go too
             await self._store.delete(keys.state_lock(job.tenant, job.service))
             log.warning("removed the state lock left by interrupted job %s", job.id)
+        try:
+            info = await self._repo.get(job.tenant, job.service)
+        except NotFound:
+            return  # the service was deleted meanwhile
+        at = now()
+        health = await self._health_after(info, job)
         async with self._locks[job.service]:
             try:
-                info = await self._repo.get(job.tenant, job.service)
-            except Exception:
-                return  # the service was deleted meanwhile
-            await self._repo.save(info.after_job(job, now()))
+                old = await self._repo.get(job.tenant, job.service)
+            except NotFound:
+                return
+            new = old.after_job(job, at)
+            new = new.with_verdicts(at, verdict(new.drift, job, at), health)
+            dropped: tuple[str, ...] = ()
+            if job.kind is JobKind.DRIFT_CHECK:
+                new, dropped = new.keeping_check(job.id)
+            self._announce(old, new, at, job)
+            await self._repo.save(new, remember=True)
+        for check in dropped:
+            await self._store.delete(keys.job_record(job.tenant, job.service, check))
+            await self._store.delete(keys.job_log(job.tenant, job.service, check))
+
+    async def probe_health(self, tenant: str, service_id: str) -> None:
+        """Probe a live service's endpoint now and record (and announce) a change."""
+        info = await self._repo.get(tenant, service_id)
+        health = await self._probe(info)
+        if health is None:
+            return
+        async with self._locks[service_id]:
+            old = await self._repo.get(tenant, service_id)
+            new = old.with_verdicts(health.checked_at or now(), None, health)
+            self._announce(old, new, health.checked_at or now(), None)
+            await self._repo.save(new, remember=True)
+
+    async def _health_after(self, info: ServiceInfo, job: Job) -> Health | None:
+        if job.state is not JobState.SUCCEEDED and job.kind is not JobKind.DRIFT_CHECK:
+            return None
+        if job.kind is JobKind.DESTROY:
+            return Health(HealthStatus.UNKNOWN, now(), None, "destroyed")
+        if job.kind is JobKind.APPLY:
+            outputs = job.outputs or {}
+            return await self._probe_endpoint((outputs.get("endpoint") or {}).get("value"))
+        if job.kind is JobKind.DRIFT_CHECK and job.state in (JobState.SUCCEEDED, JobState.FAILED):
+            return await self._probe(info)
+        return None
+
+    async def _probe(self, info: ServiceInfo) -> Health | None:
+        if not info.applied:
+            return None
+        return await self._probe_endpoint((info.outputs.get("endpoint") or {}).get("value"))
+
+    async def _probe_endpoint(self, endpoint: object) -> Health:
+        result = await probe(endpoint, self._settings.health_timeout_seconds)
+        return Health(result.status, now(), result.latency_ms, result.detail)
+
+    def _announce(self, old: ServiceInfo, new: ServiceInfo, at, job: Job | None) -> None:  # type: ignore[no-untyped-def]
+        events = []
+        if new.drift.status is not old.drift.status:
+            events.append((EventKind.DRIFT, old.drift.status.value, new.drift.status.value))
+        if new.health.status is not old.health.status:
+            events.append((EventKind.HEALTH, old.health.status.value, new.health.status.value))
+        for kind, before, after in events:
+            self._bus.publish(
+                tenant_topic(new.tenant),
+                ServiceEvent(new.tenant, new.id, kind, before, after, at, job.id if job else None),
+            )

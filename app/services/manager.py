@@ -75,7 +75,7 @@ class ServiceManager:
             live = self._runner.live(job_id)
             if live is not None:
                 stored[job_id] = live.job
-        return sorted(stored.values(), key=lambda j: j.seq)
+        return sorted(stored.values(), key=lambda j: (j.seq, j.created_at))
 
     async def logs(self, tenant: str, job_id: str, from_line: int = 0, limit: int | None = None) -> list[LogLine]:
         job = await self.job(tenant, job_id)
@@ -116,7 +116,12 @@ class ServiceManager:
         return self._view(info)
 
     async def update(
-        self, tenant: str, service_id: str, name: str | None, variables: dict[str, Any] | None
+        self,
+        tenant: str,
+        service_id: str,
+        name: str | None,
+        variables: dict[str, Any] | None,
+        drift_interval: int | None = None,
     ) -> ServiceView:
         async with self._locks[service_id]:
             info = await self._repo.get(tenant, check_id(service_id))
@@ -126,6 +131,8 @@ class ServiceManager:
                 changes["name"] = _check_name(name)
             if variables is not None:
                 changes["variables"] = validate_update(entry, info.variables, variables)
+            if drift_interval is not None:
+                changes["drift_interval"] = _check_interval(drift_interval)
             if not changes:
                 return self._view(info)
             info = info.touched(now(), **changes)
@@ -157,6 +164,22 @@ class ServiceManager:
         plan_job_id = check_id(plan_job_id, "planJobId")
         return await self._submit(tenant, service_id, JobKind.APPLY, plan_job_id)
 
+    async def check_drift(self, tenant: str, service_id: str) -> Job:
+        """A drift check now (it yields to any job a user asks for meanwhile)."""
+        info = await self._repo.get(tenant, check_id(service_id))
+        if not (info.applied or info.last_operation == JobKind.DESTROY.value):
+            raise Conflict("nothing to check: the service was never applied")
+        return await self.submit_check(info)
+
+    async def submit_check(self, info: ServiceInfo) -> Job:
+        # a check changes nothing: it takes no place in the service's history of
+        # operations (so a saved plan stays applicable) and writes no info.json
+        job = Job(
+            id=new_id(), tenant=info.tenant, service=info.id, kind=JobKind.DRIFT_CHECK,
+            seq=info.job_seq, created_at=now(),
+        )
+        return await self._runner.submit(job)
+
     async def cancel(self, tenant: str, job_id: str, force: bool) -> Job:
         job = await self.job(tenant, job_id)
         return await self._runner.cancel(job, force)
@@ -175,7 +198,7 @@ class ServiceManager:
                 created_at=now(),
                 plan_job_id=plan_job_id,
             )
-            await self._repo.save(info.touched(now(), job_seq=job.seq))
+            await self._repo.save(info.touched(now(), job_seq=job.seq, user_seq=job.seq))
             return await self._runner.submit(job)
 
     async def _check_plan(self, tenant: str, info: ServiceInfo, plan_job_id: str) -> None:
@@ -187,9 +210,9 @@ class ServiceManager:
             raise BadInput(f"planJobId: job {plan_job_id} is not a plan of this service", field="planJobId")
         if plan.state is not JobState.SUCCEEDED:
             raise Conflict(f"planJobId: the plan job is {plan.state.value}, only a succeeded plan can be applied")
-        if info.job_seq != plan.seq:
+        if info.user_seq != plan.seq:
             raise Conflict(
-                f"planJobId: {info.job_seq - plan.seq} job(s) were started on the service since this plan: "
+                f"planJobId: {info.user_seq - plan.seq} job(s) were started on the service since this plan: "
                 "plan again (a saved plan is applied once, and only while nothing else ran)"
             )
 
@@ -197,6 +220,18 @@ class ServiceManager:
         entry = self.catalog.get(info.catalog_entry)
         builtins = {"service_id": info.id, "service_name": info.name}
         return render(entry, info.target, info.variables, builtins)
+
+
+MAX_INTERVAL = 7 * 24 * 3600
+
+
+def _check_interval(seconds: int) -> int:
+    if not 0 <= seconds <= MAX_INTERVAL:
+        raise BadInput(
+            f"driftCheckInterval: seconds between checks, 1 to {MAX_INTERVAL}, or 0 to stop watching",
+            field="driftCheckInterval",
+        )
+    return seconds
 
 
 def _check_name(name: str) -> str:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Iterable
 
+from app.drift.model import Change, Drift, DriftStatus, Health
 from app.jobs.model import Job, JobKind, JobState
+
+HISTORY = 50  # changes of verdict kept with a service
+CHECKS_KEPT = 20  # drift-check job records kept per service (older ones are deleted)
 
 
 class ServiceStatus(str, enum.Enum):
@@ -32,17 +36,45 @@ class ServiceInfo:
     updated_at: datetime
     version: int = 1
     job_seq: int = 0  # how many jobs were ever created on the service
+    user_seq: int = 0  # the seq of the last job a user asked for (drift checks are not)
     applied: bool = False  # the last operation that ran to the end was an apply
     last_operation: str | None = None  # "APPLY" or "DESTROY", whatever its end
     last_operation_failed: bool = False
     last_job_id: str | None = None
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> {value, sensitive}
+    drift: Drift = field(default_factory=Drift)
+    health: Health = field(default_factory=Health)
+    drift_interval: int | None = None  # seconds; None: the default; 0: not watched
+    history: tuple[Change, ...] = ()  # the last changes of verdict, newest last
+    check_jobs: tuple[str, ...] = ()  # the drift checks whose records are kept
+
+    @property
+    def watched(self) -> bool:
+        """Live: applied, or destroyed with a state that may still hold resources."""
+        return self.drift_interval != 0 and (self.applied or self.last_operation == JobKind.DESTROY.value)
+
+    def with_verdicts(self, at: datetime, drift: Drift | None, health: Health | None) -> "ServiceInfo":
+        """The service with a new drift verdict and health; changes go into its history."""
+        changes: dict[str, Any] = {}
+        history = list(self.history)
+        if drift is not None:
+            changes["drift"] = drift
+            if drift.status is not self.drift.status:
+                history.append(Change("DRIFT", self.drift.status.value, drift.status.value, at))
+        if health is not None:
+            changes["health"] = health
+            if health.status is not self.health.status:
+                history.append(Change("HEALTH", self.health.status.value, health.status.value, at))
+        changes["history"] = tuple(history[-HISTORY:])
+        return replace(self, **changes)
 
     def touched(self, at: datetime, **changes: Any) -> "ServiceInfo":
         return replace(self, updated_at=at, version=self.version + 1, **changes)
 
     def after_job(self, job: Job, at: datetime) -> "ServiceInfo":
         """What an ended job means for the service (pure)."""
+        if job.kind is JobKind.DRIFT_CHECK:
+            return replace(self, version=self.version + 1)
         if job.kind not in (JobKind.APPLY, JobKind.DESTROY) or job.started_at is None:
             return self.touched(at, last_job_id=job.id)
         ok = job.state is JobState.SUCCEEDED
@@ -56,10 +88,19 @@ class ServiceInfo:
             changes["outputs"] = dict(job.outputs or {})
         return self.touched(at, **changes)
 
+    def keeping_check(self, job_id: str) -> tuple["ServiceInfo", tuple[str, ...]]:
+        """Record a drift check's job; return the info and the checks no longer kept."""
+        kept = (*self.check_jobs, job_id)
+        return replace(self, check_jobs=kept[-CHECKS_KEPT:]), kept[:-CHECKS_KEPT]
+
     def to_record(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
         data["created_at"] = self.created_at.isoformat()
         data["updated_at"] = self.updated_at.isoformat()
+        data["drift"] = self.drift.to_record()
+        data["health"] = self.health.to_record()
+        data["history"] = [c.to_record() for c in self.history]
+        data["check_jobs"] = list(self.check_jobs)
         return data
 
     @classmethod
@@ -67,6 +108,10 @@ class ServiceInfo:
         data = dict(data)
         data["created_at"] = datetime.fromisoformat(data["created_at"])
         data["updated_at"] = datetime.fromisoformat(data["updated_at"])
+        data["drift"] = Drift.from_record(data.get("drift"))
+        data["health"] = Health.from_record(data.get("health"))
+        data["history"] = tuple(Change.from_record(c) for c in data.get("history") or ())
+        data["check_jobs"] = tuple(data.get("check_jobs") or ())
         known = cls.__dataclass_fields__.keys()
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -77,6 +122,8 @@ def status(info: ServiceInfo, active: Iterable[Job]) -> ServiceStatus:
         return ServiceStatus.DESTROYING
     if JobKind.APPLY in kinds:
         return ServiceStatus.DEPLOYING
+    if info.drift.status is DriftStatus.DRIFTED:
+        return ServiceStatus.DRIFTED
     if info.last_operation_failed:
         return ServiceStatus.FAILED
     if info.applied:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.errors import NotFound
+from app.errors import BadInput, NotFound
+from app.ids import check_id
 from app.services.model import ServiceInfo
 from app.storage import Store, keys
 
@@ -40,13 +41,32 @@ class ServiceRepository:
     async def list(self, tenant: str) -> list[ServiceInfo]:
         return sorted((await self._tenant(tenant)).values(), key=lambda s: (s.created_at, s.id))
 
-    async def save(self, info: ServiceInfo, tfvars: dict[str, Any] | None = None) -> None:
-        if tfvars is not None:
-            data = json.dumps(tfvars, indent=2, sort_keys=True).encode()
-            await self._store.put(keys.tfvars(info.tenant, info.id), data)
-        record = json.dumps(info.to_record(), indent=2, sort_keys=True).encode()
-        await self._store.put(keys.info(info.tenant, info.id), record)
+    async def save(self, info: ServiceInfo, tfvars: dict[str, Any] | None = None, *, remember: bool = False) -> None:
+        """Write the service (tfvars first, info.json last). `remember`: keep the new info
+        in memory even if storage refuses it (a verdict must not be re-announced)."""
+        try:
+            if tfvars is not None:
+                data = json.dumps(tfvars, indent=2, sort_keys=True).encode()
+                await self._store.put(keys.tfvars(info.tenant, info.id), data)
+            record = json.dumps(info.to_record(), indent=2, sort_keys=True).encode()
+            await self._store.put(keys.info(info.tenant, info.id), record)
+        except Exception:
+            if remember and info.tenant in self._cache:
+                self._cache[info.tenant][info.id] = info
+            raise
         (await self._tenant(info.tenant))[info.id] = info
+
+    async def load_all(self) -> None:
+        """Read every tenant's services (at start-up: the drift watcher sees them all)."""
+        tenants = {key.split("/")[1] for key in await self._store.list(keys.CLIENTS) if key.count("/") >= 2}
+        for tenant in sorted(tenants):
+            if not _is_uuid(tenant):
+                continue
+            await self._tenant(tenant)
+
+    def all(self) -> list[ServiceInfo]:
+        """Every service this process knows (after `load_all`)."""
+        return [info for services in self._cache.values() for info in services.values()]
 
     async def tfvars(self, info: ServiceInfo) -> dict[str, Any]:
         raw = await self._store.get(keys.tfvars(info.tenant, info.id))
@@ -61,3 +81,11 @@ class ServiceRepository:
         (await self._tenant(info.tenant)).pop(info.id, None)
         for key in await self._store.list(keys.service_prefix(info.tenant, info.id)):
             await self._store.delete(key)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        check_id(value)
+    except BadInput:
+        return False
+    return True

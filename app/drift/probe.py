@@ -1,0 +1,74 @@
+"""Probing a service's `endpoint` output: a TCP connect, or an HTTP GET when the
+endpoint is a URL. Only loopback and the service's own address are ever probed: the
+address comes from the engine's output of the service's module, never from a caller."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from app.drift.model import HealthStatus
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    status: HealthStatus
+    latency_ms: float | None
+    detail: str | None = None
+
+
+async def probe(endpoint: object, timeout: float) -> ProbeResult:
+    if not isinstance(endpoint, str) or not endpoint:
+        return ProbeResult(HealthStatus.UNKNOWN, None, "the service has no endpoint output")
+    if "://" in endpoint:
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return await _tcp(parts.hostname or "", parts.port or 0, timeout)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        return await _http(parts.scheme, parts.hostname, port, parts.path or "/", timeout)
+    host, _, port = endpoint.rpartition(":")
+    if not host or not port.isdigit():
+        return ProbeResult(HealthStatus.UNKNOWN, None, f"endpoint {endpoint!r} is not host:port")
+    return await _tcp(host.strip("[]"), int(port), timeout)
+
+
+async def _tcp(host: str, port: int, timeout: float) -> ProbeResult:
+    started = time.perf_counter()
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    except (OSError, asyncio.TimeoutError) as exc:
+        return ProbeResult(HealthStatus.UNHEALTHY, None, f"TCP connect to port {port}: {type(exc).__name__}")
+    latency = (time.perf_counter() - started) * 1000
+    writer.close()
+    try:
+        await writer.wait_closed()
+    except OSError:
+        pass
+    return ProbeResult(HealthStatus.HEALTHY, round(latency, 2))
+
+
+async def _http(scheme: str, host: str, port: int, path: str, timeout: float) -> ProbeResult:
+    started = time.perf_counter()
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, port, ssl=scheme == "https" or None), timeout
+        )
+        try:
+            request = f"GET {path} HTTP/1.0\r\nHost: {host}:{port}\r\nUser-Agent: spawnit-health\r\n\r\n"
+            writer.write(request.encode())
+            await writer.drain()
+            status_line = await asyncio.wait_for(reader.readline(), timeout)
+        finally:
+            writer.close()
+    except (OSError, asyncio.TimeoutError) as exc:
+        return ProbeResult(HealthStatus.UNHEALTHY, None, f"HTTP GET: {type(exc).__name__}")
+    latency = round((time.perf_counter() - started) * 1000, 2)
+    parts = status_line.decode("latin-1").split()
+    if len(parts) < 2 or not parts[1].isdigit():
+        return ProbeResult(HealthStatus.UNHEALTHY, latency, "HTTP GET: no status line")
+    code = int(parts[1])
+    if code >= 500:
+        return ProbeResult(HealthStatus.UNHEALTHY, latency, f"HTTP {code}")
+    return ProbeResult(HealthStatus.HEALTHY, latency, f"HTTP {code}")

@@ -1,0 +1,16 @@
+"""A tenant's service events for a subscriber: drift verdicts, health, job states."""
+
+from __future__ import annotations
+
+from typing import AsyncIterator
+
+from app.bus import Bus, tenant_topic
+from app.events import ServiceEvent
+
+
+async def event_stream(bus: Bus, tenant: str, service_id: str | None = None) -> AsyncIterator[ServiceEvent]:
+    with bus.subscribe(tenant_topic(tenant)) as live:
+        while True:
+            event = await live.get()
+            if isinstance(event, ServiceEvent) and (service_id is None or event.service_id == service_id):
+                yield event
