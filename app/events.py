@@ -7,6 +7,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.engine.events import ResourceChange
+
 
 class EventKind(str, enum.Enum):
     DRIFT = "DRIFT"
@@ -23,3 +25,4 @@ class ServiceEvent:
     new: str
     at: datetime
     job_id: str | None = None
+    resources: tuple[ResourceChange, ...] = ()  # for DRIFTED: what differs

@@ -51,6 +51,7 @@ class S3Settings:
     endpoint: str | None = None
     region: str = "us-east-1"
     path_style: bool = True
+    max_attempts: int = 3  # tries of one request (retries with backoff on errors and throttling)
     access_key_id: Secret = field(default_factory=lambda: Secret(""))
     secret_access_key: Secret = field(default_factory=lambda: Secret(""))
 
@@ -110,6 +111,7 @@ class Settings:
             endpoint=get("S3_ENDPOINT"),
             region=get("S3_REGION") or base.s3.region,
             path_style=_bool("SPAWNIT_S3_PATH_STYLE", get("S3_PATH_STYLE"), True),
+            max_attempts=_int("SPAWNIT_S3_MAX_ATTEMPTS", get("S3_MAX_ATTEMPTS"), base.s3.max_attempts),
             access_key_id=Secret(env.get("AWS_ACCESS_KEY_ID", "")),
             secret_access_key=Secret(env.get("AWS_SECRET_ACCESS_KEY", "")),
         )

@@ -95,6 +95,7 @@ def event(e: DomainEvent) -> types.ServiceEvent:
         new=e.new,
         at=e.at,
         job_id=strawberry.ID(e.job_id) if e.job_id else None,
+        resources=[types.ResourceChange(address=r.address, action=r.action) for r in e.resources],
     )
 
 

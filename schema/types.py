@@ -121,6 +121,7 @@ class ServiceEvent:
     new: str
     at: datetime
     job_id: Optional[strawberry.ID]
+    resources: list[ResourceChange]
 
 
 @strawberry.type

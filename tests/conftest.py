@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -15,16 +17,34 @@ from pathlib import Path
 
 import pytest
 
+# a running SpawnIt on a loopback port, for the API, drift and security tests
+pytest_plugins = ["tests.server"]
+
 from app.settings import S3Settings, Secret
 from app.storage.folder import FolderStore
 from app.storage.s3 import S3Store
 
 
+_given: set[int] = set()
+_draw = random.Random()
+
+
 def free_port() -> int:
-    """A loopback TCP port that nothing listens on (at the moment of asking)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback TCP port nothing uses, never given twice in a run, and below the
+    kernel's ephemeral range: a client connection's source port can never take it
+    between the moment a test picks it and the moment a service binds it."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    while True:
+        port = _draw.randint(20000, low - 1)
+        if port in _given:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _given.add(port)
+        return port
 
 
 def _answers_http(url: str) -> bool:
@@ -45,13 +65,12 @@ def free_tcp_port() -> int:
 # --- S3: a real moto server on loopback ---
 
 
-@pytest.fixture(scope="session")
-def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start `moto_server` on a free loopback port; yield its endpoint URL."""
+@contextlib.contextmanager
+def running_moto(log: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A real `moto_server` on a free loopback port: (endpoint URL, process)."""
     binary = Path(sys.executable).parent / "moto_server"
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
     with open(log, "wb") as out:
         proc = subprocess.Popen(
@@ -63,7 +82,7 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"moto_server did not start:\n{log.read_text(errors='replace')}")
             time.sleep(0.1)
-        yield endpoint
+        yield endpoint, proc
     finally:
         proc.terminate()
         try:
@@ -71,6 +90,23 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One moto server for the whole run; yields its endpoint URL."""
+    with running_moto(tmp_path_factory.mktemp("moto") / "moto.log") as (endpoint, _):
+        yield endpoint
+
+
+@pytest.fixture
+def private_moto(tmp_path: Path) -> Iterator[tuple[S3Settings, subprocess.Popen]]:
+    """A moto server of this test's own (the test may stop it): settings and process."""
+    with running_moto(tmp_path / "moto.log") as (endpoint, proc):
+        yield S3Settings(
+            bucket="private", endpoint=endpoint, max_attempts=1,
+            access_key_id=Secret("test"), secret_access_key=Secret("test"),
+        ), proc
 
 
 @pytest.fixture

@@ -290,6 +290,8 @@ class JobRunner:
                 log.error("could not store the end of job %s: %s", live.job.id, exc)
             try:
                 await self._hooks.job_ended(live.job)
+            except SpawnItError as exc:
+                log.error("could not record what job %s means for its service: %s", live.job.id, exc.message)
             except Exception:
                 log.exception("could not record what job %s means for its service", live.job.id)
         finally:

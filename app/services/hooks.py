@@ -115,13 +115,20 @@ class ServiceJobHooks:
         return Health(result.status, now(), result.latency_ms, result.detail)
 
     def _announce(self, old: ServiceInfo, new: ServiceInfo, at, job: Job | None) -> None:  # type: ignore[no-untyped-def]
+        job_id = job.id if job else None
         events = []
         if new.drift.status is not old.drift.status:
-            events.append((EventKind.DRIFT, old.drift.status.value, new.drift.status.value))
-        if new.health.status is not old.health.status:
-            events.append((EventKind.HEALTH, old.health.status.value, new.health.status.value))
-        for kind, before, after in events:
-            self._bus.publish(
-                tenant_topic(new.tenant),
-                ServiceEvent(new.tenant, new.id, kind, before, after, at, job.id if job else None),
+            events.append(
+                ServiceEvent(
+                    new.tenant, new.id, EventKind.DRIFT, old.drift.status.value, new.drift.status.value, at,
+                    job_id, new.drift.resources,
+                )
             )
+        if new.health.status is not old.health.status:
+            events.append(
+                ServiceEvent(
+                    new.tenant, new.id, EventKind.HEALTH, old.health.status.value, new.health.status.value, at, job_id
+                )
+            )
+        for event in events:
+            self._bus.publish(tenant_topic(new.tenant), event)

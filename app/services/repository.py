@@ -42,18 +42,18 @@ class ServiceRepository:
         return sorted((await self._tenant(tenant)).values(), key=lambda s: (s.created_at, s.id))
 
     async def save(self, info: ServiceInfo, tfvars: dict[str, Any] | None = None, *, remember: bool = False) -> None:
-        """Write the service (tfvars first, info.json last). `remember`: keep the new info
-        in memory even if storage refuses it (a verdict must not be re-announced)."""
-        try:
-            if tfvars is not None:
-                data = json.dumps(tfvars, indent=2, sort_keys=True).encode()
-                await self._store.put(keys.tfvars(info.tenant, info.id), data)
-            record = json.dumps(info.to_record(), indent=2, sort_keys=True).encode()
-            await self._store.put(keys.info(info.tenant, info.id), record)
-        except Exception:
-            if remember and info.tenant in self._cache:
-                self._cache[info.tenant][info.id] = info
-            raise
+        """Write the service (tfvars first, info.json last), then show it.
+
+        `remember`: show it at once, even before (or without) storage taking it: a
+        verdict already announced must read back as announced, and not be announced
+        again when storage is down."""
+        if remember:
+            (await self._tenant(info.tenant))[info.id] = info
+        if tfvars is not None:
+            data = json.dumps(tfvars, indent=2, sort_keys=True).encode()
+            await self._store.put(keys.tfvars(info.tenant, info.id), data)
+        record = json.dumps(info.to_record(), indent=2, sort_keys=True).encode()
+        await self._store.put(keys.info(info.tenant, info.id), record)
         (await self._tenant(info.tenant))[info.id] = info
 
     async def load_all(self) -> None:

@@ -13,7 +13,7 @@ async def open_store(settings: Settings) -> Store:
     if settings.store == "folder":
         return FolderStore(settings.store_dir)
     if settings.store == "s3":
-        store = await S3Store.open(settings.s3)
+        store = await S3Store.open(settings.s3, max_attempts=settings.s3.max_attempts)
         try:
             await store.ensure_bucket()
         except BaseException:

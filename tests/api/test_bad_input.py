@@ -8,7 +8,7 @@ import pytest
 
 from app.storage import keys
 from tests.api.client import Api
-from tests.api.conftest import Running
+from tests.server import Running
 
 CREATE = "mutation($i: CreateServiceInput!) { createService(input: $i) { id } }"
 

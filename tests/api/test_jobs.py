@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.api.client import LEGACY_WS, TRANSPORT_WS, Api
 from tests.api.catalogs import with_slow_entry
-from tests.api.conftest import Start
+from tests.server import Start
 from tests.conftest import free_port
 
 LOGS = "subscription($id: ID!, $from: Int!) { jobLogs(jobId: $id, fromLine: $from) { number text } }"

@@ -11,7 +11,7 @@ import pytest
 from app.services.model import state_resources
 from app.storage import keys
 from tests.api.client import Api, GraphQLErrors
-from tests.api.conftest import Running
+from tests.server import Running
 from tests.conftest import free_port
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from tests.api.catalogs import with_slow_entry
 from tests.api.client import Api
-from tests.api.conftest import stop_leftovers
+from tests.server import stop_leftovers
 from tests.conftest import free_port
 
 LOGS = "subscription($id: ID!) { jobLogs(jobId: $id, fromLine: 0) { number text } }"

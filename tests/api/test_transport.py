@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.api.client import JOB_FIELDS, LEGACY_WS, TRANSPORT_WS, Api, GraphQLErrors
-from tests.api.conftest import Running
+from tests.server import Running
 from tests.conftest import free_port
 
 

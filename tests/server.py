@@ -1,4 +1,4 @@
-"""A running SpawnIt on a loopback port (uvicorn, in this test's event loop)."""
+"""Fixtures: a running SpawnIt on a loopback port (uvicorn, in this test's event loop)."""
 
 from __future__ import annotations
 
