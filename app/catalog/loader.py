@@ -14,7 +14,7 @@ from typing import Any, Collection
 
 from app.catalog.model import BUILTINS, Catalog, Entry, Field, FieldType, TargetSpec
 from app.catalog.render import render
-from app.catalog.validate import check_value
+from app.catalog.validate import check_value, generate_secret
 from app.storage import Store, keys
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -26,7 +26,7 @@ _TEMPLATE_KEYS = {"fields", "targets"}
 _TARGET_KEYS = {"requires", "variables"}
 _FIELD_KEYS = {
     "name", "type", "description", "required", "default",
-    "min", "max", "options", "sensitive", "pattern",
+    "min", "max", "options", "sensitive", "pattern", "generate",
 }
 _SIZED = {FieldType.STRING, FieldType.LIST_OF_STRINGS}
 _BOUNDED = _SIZED | {FieldType.NUMBER, FieldType.INTEGER}
@@ -138,7 +138,7 @@ def _field(spec: Any, where: str) -> Field:
     types = [t.value for t in FieldType]
     _expect(spec.get("type") in types, where, f"type must be one of {', '.join(types)}")
     ftype = FieldType(spec["type"])
-    for key in ("required", "sensitive"):
+    for key in ("required", "sensitive", "generate"):
         _expect(isinstance(spec.get(key, False), bool), where, f"{key} must be true or false")
     ok = isinstance(spec.get("description", ""), str)
     _expect(ok, where, "description must be a string")
@@ -152,7 +152,13 @@ def _field(spec: Any, where: str) -> Field:
         options=_options(spec, ftype, where),
         sensitive=spec.get("sensitive", False),
         pattern=_pattern(spec, ftype, where),
+        generate=spec.get("generate", False),
     )
+    if field.generate:
+        ok = field.type is FieldType.STRING and field.sensitive and not field.required
+        _expect(ok, where, "generate is for optional sensitive string fields")
+        _, problem = check_value(field, generate_secret(field))
+        _expect(problem is None, where, f"a generated value would be refused: {problem}")
     ok = field.min is None or field.max is None or field.min <= field.max
     _expect(ok, where, "min must not exceed max")
     if spec.get("default") is None:

@@ -47,6 +47,7 @@ class Field:
     options: tuple[str, ...] = ()
     sensitive: bool = False
     pattern: str | None = None
+    generate: bool = False  # a sensitive string left empty gets a strong random value, once
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ Pure functions over an `Entry`. A value given as None counts as not given.
 from __future__ import annotations
 
 import copy
+import secrets
+import string
 import math
 import re
 from typing import Any, Mapping
@@ -69,6 +71,16 @@ def mask(entry: Entry, values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def generate_secret(f: Field) -> str:
+    """A strong random value for a `generate` field: letters and digits, 32 of them
+    (or the field's max length if smaller)."""
+    length = 32 if f.max is None else max(1, min(32, int(f.max)))
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
 def check_value(f: Field, value: Any) -> tuple[Any, str | None]:
     """(typed value, None) when `value` fits `f`, else (None, the problem)."""
     typed, problem = _CHECKERS[f.type](f, value)
@@ -92,6 +104,8 @@ def _check_all(
         value = given.get(f.name)
         if value is None:
             value = base.get(f.name)
+        if f.generate and value in (None, ""):
+            value = generate_secret(f)
         if value is None:
             if f.required:
                 problems.append((f.name, "required"))

@@ -215,3 +215,22 @@ def test_catalog_get():
     assert "nope" in caught.value.message
     with pytest.raises(NotFound):
         catalog.get(None)
+
+
+# --- generated secrets ---
+
+
+def _generated_entry():
+    pw = Field("password", FieldType.STRING, sensitive=True, default="", max=64, generate=True)
+    return Entry("e", "E", "", (pw,), {"local": TargetSpec("local", {})})
+
+
+def test_an_empty_generated_field_gets_a_strong_value_once():
+    entry = _generated_entry()
+    first = validate_create(entry, "local", {})["password"]
+    second = validate_create(entry, "local", {"password": ""})["password"]
+    assert len(first) == 32 and first.isalnum() and first != second
+    assert validate_create(entry, "local", {"password": "mine"})["password"] == "mine"
+    # an update that leaves it out keeps it; the mask sent back keeps it
+    assert validate_update(entry, {"password": first}, {})["password"] == first
+    assert validate_update(entry, {"password": first}, {"password": "********"})["password"] == first
