@@ -33,6 +33,7 @@ from app.services.manager import ServiceManager
 from app.services.repository import ServiceRepository
 from app.settings import Settings
 from app.storage.factory import open_store
+from app.vault.box import SecretBox
 from resolvers.context import Context
 from schema import build_schema
 
@@ -55,8 +56,8 @@ async def build(settings: Settings) -> SpawnIt:
         catalog = await load_catalog(store, settings.catalog_dir, modules)
         bus = InMemoryBus()
         locks = ServiceLocks()
-        services_repo = ServiceRepository(store)
-        hooks = ServiceJobHooks(settings, store, services_repo, locks, bus)
+        services_repo = ServiceRepository(store, SecretBox.from_settings(settings.secret_key, settings.data_dir))
+        hooks = ServiceJobHooks(settings, store, services_repo, locks, bus, catalog)
         runner = JobRunner(
             JobRepository(store),
             bus,

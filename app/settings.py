@@ -75,6 +75,7 @@ class Settings:
     drift_jitter_seconds: float = 30.0
     drift_max_parallel: int = 2
     health_timeout_seconds: float = 2.0
+    secret_key: Secret = field(default_factory=lambda: Secret(""))  # seals sensitive values at rest
 
     @property
     def workdirs(self) -> Path:
@@ -121,6 +122,7 @@ class Settings:
             data_dir=Path(get("DATA_DIR") or base.data_dir),
             store=_choice("SPAWNIT_STORE", get("STORE"), ("folder", "s3"), base.store),
             s3=s3,
+            secret_key=Secret(env.get("SPAWNIT_SECRET_KEY", "")),
             engine=_choice("SPAWNIT_ENGINE", get("ENGINE"), ("auto", "tofu", "terraform", "embedded"), base.engine),
             max_parallel_jobs=_int("SPAWNIT_MAX_PARALLEL_JOBS", get("MAX_PARALLEL_JOBS"), base.max_parallel_jobs),
             cancel_grace_seconds=_float(

@@ -9,7 +9,6 @@ import strawberry
 
 from app.catalog.model import Catalog, Entry
 from app.catalog.validate import mask
-from app.events import EventKind
 from app.events import ServiceEvent as DomainEvent
 from app.jobs.logs import LogLine as DomainLine
 from app.jobs.model import Job as DomainJob
@@ -82,7 +81,7 @@ def service(view: ServiceView, catalog: Catalog, next_check_at: datetime | None 
         ),
         drift_check_interval=info.drift_interval,
         history=[
-            types.VerdictChange(kind=EventKind(c.kind), old=c.old, new=c.new, at=c.at) for c in info.history
+            types.HistoryEntry(kind=c.kind, old=c.old, new=c.new, at=c.at) for c in info.history
         ],
     )
 

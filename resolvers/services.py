@@ -67,3 +67,8 @@ async def service_events(info: Info, service_id: Optional[strawberry.ID] = None)
         only = (await ctx.app.services.get(ctx.tenant.id, str(service_id))).info.id
     async for event in event_stream(ctx.app.bus, ctx.tenant.id, only):
         yield mapping.event(event)
+
+
+async def reveal_secret(info: Info, id: strawberry.ID, field: str) -> str:
+    ctx = of(info)
+    return await ctx.app.services.reveal_secret(ctx.tenant.id, str(id), field)

@@ -34,6 +34,11 @@ class Mutation:
     delete_service: types.Service = strawberry.mutation(
         resolver=services_r.delete_service, description="Refused (CONFLICT) while the service has resources."
     )
+    reveal_secret: str = strawberry.mutation(
+        resolver=services_r.reveal_secret,
+        description="The value of one of the service's sensitive fields (typed or generated). "
+        "Each reveal is recorded in the service's history and the server's audit log.",
+    )
     plan_service: types.Job = strawberry.mutation(resolver=jobs_r.plan_service)
     apply_service: types.Job = strawberry.mutation(
         resolver=jobs_r.apply_service,

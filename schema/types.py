@@ -105,9 +105,10 @@ class HealthInfo:
     detail: Optional[str]
 
 
-@strawberry.type
-class VerdictChange:
-    kind: ServiceEventKind
+@strawberry.type(description="One entry of a service's history: a change of drift verdict (DRIFT), "
+                 "of health (HEALTH), or a secret revealed (SECRET_REVEALED, `new` names the field).")
+class HistoryEntry:
+    kind: str
     old: Optional[str]
     new: str
     at: datetime
@@ -198,7 +199,7 @@ class Service:
     drift_check_interval: Optional[int] = strawberry.field(
         description="Seconds between drift checks of this service; null: the default; 0: not watched."
     )
-    history: list[VerdictChange] = strawberry.field(description="The last changes of drift verdict and health.")
+    history: list[HistoryEntry] = strawberry.field(description="The last changes of verdict, health and secrets revealed.")
 
     @strawberry.field
     async def jobs(self, info: Info, first: int = 20, after: Optional[str] = None) -> JobConnection:

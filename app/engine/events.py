@@ -97,7 +97,9 @@ def fold(view: RunView, event: EngineEvent) -> RunView:
         outputs = data.get("outputs") or {}
         # a plan's outputs event carries actions, not values: only an apply's counts
         if all("value" in o or o.get("action") is None for o in outputs.values()):
-            return replace(view, outputs={k: dict(v) for k, v in outputs.items()})
+            # a sensitive output's value never leaves the engine's state
+            kept = {k: {**v, "value": None} if v.get("sensitive") else dict(v) for k, v in outputs.items()}
+            return replace(view, outputs=kept)
         return view
     if event.type == "diagnostic" and data.get("@level") == "error":
         return replace(view, errors=view.errors + (event.message,))

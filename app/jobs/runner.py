@@ -19,6 +19,7 @@ from app.jobs.model import Job, JobKind, JobState, Phase, now
 from app.jobs.repository import JobRepository
 from app.jobs.work import Outcome, Work
 from app.jobs.workspace import JobHooks
+from app.vault.masker import Masker, mask_values
 
 log = logging.getLogger("spawnit.jobs")
 
@@ -43,12 +44,13 @@ class LiveJob:
         self.command: RunningCommand | None = None
         self.task: asyncio.Task[None] | None = None
         self.ended = asyncio.Event()
+        self.masker = Masker()
         self._killer: asyncio.TimerHandle | None = None
 
     # -- the `Run` protocol the work sees ------------------------------------------
 
     def log(self, text: str) -> None:
-        line = self.book.add(text, now())
+        line = self.book.add(self.masker(text), now())  # masked before it is kept or sent
         self._runner.bus.publish(job_topic(self.job.id), LineEvent(line))
 
     def phase(self, phase: Phase) -> None:
@@ -253,6 +255,7 @@ class JobRunner:
         try:
             await self.repo.save(live.job)
             workspace = await self._hooks.workspace(live.job)
+            live.masker = Masker(workspace.secrets)
             outcome = await self._work.perform(live, workspace)
         except SpawnItError as exc:
             live.log(f"Error: {exc.message}")
@@ -268,9 +271,9 @@ class JobRunner:
         job = live.job.finished(
             now(),
             exit_code=outcome.exit_code,
-            error=outcome.error,
+            error=live.masker(outcome.error) if outcome.error else None,
             succeeded=outcome.succeeded,
-            outputs=outcome.outputs,
+            outputs=mask_values(live.masker, outcome.outputs),
             has_changes=outcome.has_changes,
             killed=killed,
         )

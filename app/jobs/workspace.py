@@ -18,6 +18,7 @@ class Workspace:
     backend: Backend
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # extra environment of the engine
     applied: bool = True  # the service's last operation was an apply (drift checks plan by it)
+    secrets: tuple[str, ...] = field(default=(), repr=False)  # values to mask in everything the job says
 
 
 class JobHooks(Protocol):

@@ -5,10 +5,13 @@ health, and one service event per change)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import defaultdict
 
 from app.bus import Bus, tenant_topic
+from app.catalog.model import Catalog
+from app.catalog.render import secret_values
 from app.drift.model import Drift, Health, HealthStatus, verdict
 from app.drift.probe import probe
 from app.engine.backend import backend_for
@@ -33,8 +36,15 @@ class ServiceLocks(defaultdict[str, asyncio.Lock]):
 
 class ServiceJobHooks:
     def __init__(
-        self, settings: Settings, store: Store, repo: ServiceRepository, locks: ServiceLocks, bus: Bus
+        self,
+        settings: Settings,
+        store: Store,
+        repo: ServiceRepository,
+        locks: ServiceLocks,
+        bus: Bus,
+        catalog: Catalog,
     ) -> None:
+        self._catalog = catalog
         self._settings = settings
         self._store = store
         self._repo = repo
@@ -45,13 +55,20 @@ class ServiceJobHooks:
         info = await self._repo.get(job.tenant, job.service)
         tfvars = await self._repo.tfvars(info)
         settings = self._settings
+        secrets = secret_values(self._catalog.get(info.catalog_entry), info.variables)
         return Workspace(
             workdir=settings.workdirs.resolve() / job.tenant / job.service,
             module_dir=settings.modules_dir / info.target / "instance",
             tfvars=tfvars,
             backend=backend_for(settings, job.tenant, job.service),
-            env={"SPAWNIT_LOCAL_RUN_DIR": str(settings.run_dir.resolve())},
+            env={
+                "SPAWNIT_LOCAL_RUN_DIR": str(settings.run_dir.resolve()),
+                # secrets reach the engine here, never through a file: an HCL object
+                # whose strings are literal (no interpolation)
+                "TF_VAR_secrets": json.dumps(secrets).replace("${", "$${").replace("%{", "%%{"),
+            },
             applied=info.applied,
+            secrets=tuple(v for v in secrets.values() if v),
         )
 
     async def job_ended(self, job: Job) -> None:

@@ -6,7 +6,8 @@ tenant's id answers exactly like an id that does not exist.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from typing import Any
 
 from app.catalog.model import Catalog
@@ -17,11 +18,13 @@ from app.ids import check_id, new_id
 from app.jobs.logs import LogLine
 from app.jobs.model import Job, JobKind, JobState, now
 from app.jobs.runner import JobRunner
-from app.services.model import ServiceInfo, ServiceStatus, state_resources, status
+from app.drift.model import Change
+from app.services.model import HISTORY, ServiceInfo, ServiceStatus, state_resources, status
 from app.services.hooks import ServiceLocks
 from app.services.repository import ServiceRepository
 
 MAX_NAME = 100
+audit = logging.getLogger("spawnit.audit")
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ class ServiceManager:
             variables=values,
             created_at=at,
             updated_at=at,
+            sensitive=tuple(f.name for f in entry.fields if f.sensitive),
         )
         await self._repo.save(info, self._render(info))
         return self._view(info)
@@ -163,6 +167,18 @@ class ServiceManager:
             return await self._submit(tenant, service_id, JobKind.APPLY)
         plan_job_id = check_id(plan_job_id, "planJobId")
         return await self._submit(tenant, service_id, JobKind.APPLY, plan_job_id)
+
+    async def reveal_secret(self, tenant: str, service_id: str, field: str) -> str:
+        """A sensitive value, shown once to its owner: recorded in the service's history
+        and in the server log (the value itself in neither)."""
+        async with self._locks[service_id]:
+            info = await self._repo.get(tenant, check_id(service_id))
+            if field not in info.sensitive:
+                raise BadInput(f"field: '{str(field)[:64]}' is not a secret of this service", field="field")
+            at = now()
+            await self._repo.save(replace(info, history=(*info.history, Change("SECRET_REVEALED", None, field, at))[-HISTORY:]))
+        audit.warning("secret revealed: tenant=%s service=%s field=%s", tenant, info.id, field)
+        return str(info.variables.get(field, ""))
 
     async def check_drift(self, tenant: str, service_id: str) -> Job:
         """A drift check now (it yields to any job a user asks for meanwhile)."""

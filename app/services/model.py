@@ -47,6 +47,7 @@ class ServiceInfo:
     drift_interval: int | None = None  # seconds; None: the default; 0: not watched
     history: tuple[Change, ...] = ()  # the last changes of verdict, newest last
     check_jobs: tuple[str, ...] = ()  # the drift checks whose records are kept
+    sensitive: tuple[str, ...] = ()  # the variables stored encrypted and never shown
 
     @property
     def watched(self) -> bool:
@@ -101,6 +102,7 @@ class ServiceInfo:
         data["health"] = self.health.to_record()
         data["history"] = [c.to_record() for c in self.history]
         data["check_jobs"] = list(self.check_jobs)
+        data["sensitive"] = list(self.sensitive)
         return data
 
     @classmethod
@@ -112,6 +114,7 @@ class ServiceInfo:
         data["health"] = Health.from_record(data.get("health"))
         data["history"] = tuple(Change.from_record(c) for c in data.get("history") or ())
         data["check_jobs"] = tuple(data.get("check_jobs") or ())
+        data["sensitive"] = tuple(data.get("sensitive") or ())
         known = cls.__dataclass_fields__.keys()
         return cls(**{k: v for k, v in data.items() if k in known})
 

@@ -9,12 +9,14 @@ from typing import Any
 from app.errors import BadInput, NotFound
 from app.ids import check_id
 from app.services.model import ServiceInfo
+from app.vault.box import SecretBox
 from app.storage import Store, keys
 
 
 class ServiceRepository:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, box: SecretBox) -> None:
         self._store = store
+        self._box = box
         self._cache: dict[str, dict[str, ServiceInfo]] = {}
 
     async def _tenant(self, tenant: str) -> dict[str, ServiceInfo]:
@@ -27,7 +29,7 @@ class ServiceRepository:
             if len(parts) == 4 and parts[3] == "info.json":
                 raw = await self._store.get(key)
                 if raw is not None:
-                    info = ServiceInfo.from_record(json.loads(raw))
+                    info = self._from_record(json.loads(raw))
                     found[info.id] = info
         self._cache[tenant] = found
         return found
@@ -52,9 +54,26 @@ class ServiceRepository:
         if tfvars is not None:
             data = json.dumps(tfvars, indent=2, sort_keys=True).encode()
             await self._store.put(keys.tfvars(info.tenant, info.id), data)
-        record = json.dumps(info.to_record(), indent=2, sort_keys=True).encode()
+        record = json.dumps(self._to_record(info), indent=2, sort_keys=True).encode()
         await self._store.put(keys.info(info.tenant, info.id), record)
         (await self._tenant(info.tenant))[info.id] = info
+
+    def _to_record(self, info: ServiceInfo) -> dict[str, Any]:
+        """info.json as stored: sensitive values sealed (encrypted at rest)."""
+        data = info.to_record()
+        data["variables"] = {
+            name: self._box.seal(value) if name in info.sensitive and isinstance(value, str) else value
+            for name, value in info.variables.items()
+        }
+        return data
+
+    def _from_record(self, data: dict[str, Any]) -> ServiceInfo:
+        info = ServiceInfo.from_record(data)
+        opened = {
+            name: self._box.open(value) if SecretBox.is_sealed(value) else value
+            for name, value in info.variables.items()
+        }
+        return ServiceInfo.from_record({**data, "variables": opened})
 
     async def load_all(self) -> None:
         """Read every tenant's services (at start-up: the drift watcher sees them all)."""

@@ -10,7 +10,7 @@ import pytest
 
 from app.catalog.loader import load_catalog
 from app.catalog.model import Entry, FieldType
-from app.catalog.render import render
+from app.catalog.render import render, secret_values
 from app.catalog.validate import validate_create, validate_update
 from app.errors import BadInput
 from app.storage import keys
@@ -116,7 +116,10 @@ async def test_redis_local(monkeypatch):
         "redis-server", "redis.conf", "--port", 6380, "--bind", "127.0.0.1",
         "--maxmemory", "64mb", "--appendonly", "no", "--save", "",
     ]
-    assert out["files"]["redis.conf"].endswith('requirepass "pw"\n')
+    # the password reaches the module as a template over var.secrets, never as a value
+    assert out["files"]["redis.conf"].endswith('requirepass "${password}"\n')
+    assert "pw" not in json.dumps(out)
+    assert secret_values(entry, values) == {"password": "pw"}
     assert out["env"] == {}
     assert out["ports"] == [6380] and out["endpoint_scheme"] == ""
     assert entry.field("password").sensitive

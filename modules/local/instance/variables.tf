@@ -71,3 +71,10 @@ variable "host" {
   type        = string
   default     = "127.0.0.1"
 }
+
+variable "secrets" {
+  description = "The service's secrets, name -> value, given by SpawnIt through the environment (TF_VAR_secrets), never in a file. The strings of files, env and command are templates over them: $${name} is the secret name; $$${ and %%%{ are literal."
+  type        = map(string)
+  default     = {}
+  sensitive   = true
+}
