@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.auth.oidc import OIDCVerifier
 from app.bus import InMemoryBus
 from app.catalog.model import Catalog
 from app.drift.watcher import DriftWatcher
@@ -22,3 +23,4 @@ class SpawnIt:
     runner: JobRunner
     services: ServiceManager
     drift: DriftWatcher
+    verifier: OIDCVerifier | None = None  # None: auth off

@@ -47,3 +47,9 @@ class Unavailable(SpawnItError):
     """A component SpawnIt depends on (storage, engine) cannot be reached."""
 
     code = "UNAVAILABLE"
+
+
+class LimitExceeded(SpawnItError):
+    """A limit of the caller's (jobs at once, request size) is reached."""
+
+    code = "LIMIT_EXCEEDED"

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any, AsyncIterator
+from typing import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
-from strawberry.asgi import GraphQL
+from starlette.middleware import Middleware
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
-from app.auth.tenant import LOCAL_TENANT
+from app.auth.oidc import OIDCVerifier
 from app.bus import InMemoryBus
 from app.catalog.loader import load_catalog
 from app.container import SpawnIt
@@ -34,7 +34,7 @@ from app.services.repository import ServiceRepository
 from app.settings import Settings
 from app.storage.factory import open_store
 from app.vault.box import SecretBox
-from resolvers.context import Context
+from app.web import BodyLimit, GraphQLView
 from schema import build_schema
 
 log = logging.getLogger("spawnit")
@@ -68,29 +68,34 @@ async def build(settings: Settings) -> SpawnIt:
             log_flush_seconds=settings.log_flush_seconds,
             max_parallel_checks=settings.drift_max_parallel,
         )
-        manager = ServiceManager(catalog, services_repo, runner, locks)
+        manager = ServiceManager(catalog, services_repo, runner, locks, settings.max_jobs_per_tenant)
         await services_repo.load_all()
         watcher = DriftWatcher(settings, services_repo, runner, manager.submit_check)
         recovered = await runner.recover()
         if recovered:
             log.warning("%d job(s) left by a stopped process marked INTERRUPTED", len(recovered))
         log.info("engine: %s; store: %s; catalog: %d entries", engine.name, settings.store, len(catalog))
-        return SpawnIt(settings, store, catalog, bus, runner, manager, watcher)
+        verifier = None
+        if settings.oidc_issuer:
+            verifier = OIDCVerifier(
+                settings.oidc_issuer,
+                settings.oidc_audience,
+                tenant_claim=settings.tenant_claim,
+                roles_claim=settings.roles_claim,
+                admin_role=settings.admin_role,
+                leeway=settings.token_leeway_seconds,
+                refresh_floor=settings.jwks_refresh_floor_seconds,
+            )
+        return SpawnIt(settings, store, catalog, bus, runner, manager, watcher, verifier)
     except BaseException:
         await store.close()
         raise
 
 
-class _GraphQL(GraphQL):
-    async def get_context(self, request: Any, response: Any = None) -> Context:
-        spawnit: SpawnIt = request.app.state.spawnit
-        return Context(app=spawnit, tenant=LOCAL_TENANT, request=request)
-
-
 def create_app(settings: Settings) -> Starlette:
-    graphql = _GraphQL(
-        build_schema(),
-        graphql_ide="graphiql",
+    graphql = GraphQLView(
+        build_schema(settings),
+        graphql_ide="graphiql" if settings.graphiql else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],
     )
 
@@ -105,6 +110,8 @@ def create_app(settings: Settings) -> Starlette:
             await spawnit.drift.stop()
             await spawnit.runner.close()
             await spawnit.store.close()
+            if spawnit.verifier is not None:
+                await spawnit.verifier.close()
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -115,5 +122,6 @@ def create_app(settings: Settings) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", health),
         ],
+        middleware=[Middleware(BodyLimit, limit=settings.max_body_bytes)],
         lifespan=lifespan,
     )

@@ -70,12 +70,29 @@ class Settings:
     log_flush_seconds: float = 0.25
     catalog_dir: Path = Path(__file__).resolve().parent.parent / "catalog"
     modules_dir: Path = Path(__file__).resolve().parent.parent / "modules"
-    auth_enabled: bool = False
+    oidc_issuer: str | None = None  # None: auth off (loopback only)
+    oidc_audience: str = "spawnit-api"
+    tenant_claim: str = "sub"
+    roles_claim: str = "realm_access.roles"  # a dotted path into the token's claims
+    admin_role: str = "spawnit-admin"  # may list every tenant's services, read-only
+    jwks_refresh_floor_seconds: float = 30.0  # at most one JWKS fetch per this, for unknown kids
+    token_leeway_seconds: int = 30
+    graphiql: bool = True
+    introspection: bool = True
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    max_body_bytes: int = 256 * 1024
+    max_jobs_per_tenant: int = 20  # queued or running, users' jobs
     drift_interval_seconds: float = 300.0  # 0: no drift watch
     drift_jitter_seconds: float = 30.0
     drift_max_parallel: int = 2
     health_timeout_seconds: float = 2.0
     secret_key: Secret = field(default_factory=lambda: Secret(""))  # seals sensitive values at rest
+
+    @property
+    def auth_enabled(self) -> bool:
+        return bool(self.oidc_issuer)
 
     @property
     def workdirs(self) -> Path:
@@ -137,6 +154,15 @@ class Settings:
                 "SPAWNIT_DRIFT_JITTER_SECONDS", get("DRIFT_JITTER_SECONDS"), base.drift_jitter_seconds
             ),
             drift_max_parallel=_int("SPAWNIT_DRIFT_MAX_PARALLEL", get("DRIFT_MAX_PARALLEL"), base.drift_max_parallel),
+            oidc_issuer=get("OIDC_ISSUER"),
+            oidc_audience=get("OIDC_AUDIENCE") or base.oidc_audience,
+            tenant_claim=get("TENANT_CLAIM") or base.tenant_claim,
+            roles_claim=get("ROLES_CLAIM") or base.roles_claim,
+            admin_role=get("ADMIN_ROLE") or base.admin_role,
+            graphiql=_bool("SPAWNIT_GRAPHIQL", get("GRAPHIQL"), base.graphiql),
+            introspection=_bool("SPAWNIT_INTROSPECTION", get("INTROSPECTION"), base.introspection),
+            max_jobs_per_tenant=_int("SPAWNIT_MAX_JOBS_PER_TENANT", get("MAX_JOBS_PER_TENANT"), base.max_jobs_per_tenant),
+            max_body_bytes=_int("SPAWNIT_MAX_BODY_BYTES", get("MAX_BODY_BYTES"), base.max_body_bytes),
             lock_timeout_seconds=_int(
                 "SPAWNIT_LOCK_TIMEOUT_SECONDS", get("LOCK_TIMEOUT_SECONDS"), base.lock_timeout_seconds
             ),

@@ -1,4 +1,4 @@
-"""The GraphQL context: the composed application and the caller's tenant."""
+"""The GraphQL context: the composed application and the caller."""
 
 from __future__ import annotations
 
@@ -7,15 +7,32 @@ from typing import Any
 
 from strawberry.types import Info
 
+from app.auth.oidc import Identity
 from app.auth.tenant import Tenant
 from app.container import SpawnIt
+from app.errors import Forbidden, SpawnItError, Unauthenticated
 
 
 @dataclass
 class Context:
     app: SpawnIt
-    tenant: Tenant
     request: Any = None
+    connection_params: Any = None  # a websocket's connection_init payload
+    identity: Identity | None = None
+    auth_error: SpawnItError | None = None
+
+    @property
+    def tenant(self) -> Tenant:
+        """The caller's tenant: every resolver asks, so no field answers without one."""
+        if self.identity is None:
+            raise self.auth_error or Unauthenticated("a bearer token is required")
+        return self.identity.tenant
+
+    def admin(self) -> Tenant:
+        tenant = self.tenant
+        if not tenant.admin:
+            raise Forbidden("this needs the administrator role")
+        return tenant
 
 
 def of(info: Info) -> Context:

@@ -59,6 +59,7 @@ def service(view: ServiceView, catalog: Catalog, next_check_at: datetime | None 
     drift, health = info.drift, info.health
     return types.Service(
         id=strawberry.ID(info.id),
+        tenant_id=strawberry.ID(info.tenant),
         name=info.name,
         catalog_entry=entry(e),
         target=info.target,

@@ -28,6 +28,16 @@ async def services(info: Info, first: int = 20, after: Optional[str] = None) -> 
     )
 
 
+async def all_services(info: Info, first: int = 20, after: Optional[str] = None) -> types.ServiceConnection:
+    ctx = of(info)
+    views = await ctx.app.services.list_all(ctx.tenant)
+    page = paginate(views, lambda v: f"{v.info.created_at.isoformat()}|{v.info.id}", first, after)
+    return types.ServiceConnection(
+        edges=[types.ServiceEdge(node=_out(ctx, v), cursor=c) for v, c in page.items],
+        page_info=mapping.page_info(page),
+    )
+
+
 async def service(info: Info, id: strawberry.ID) -> types.Service:
     ctx = of(info)
     return _out(ctx, await ctx.app.services.get(ctx.tenant.id, str(id)))

@@ -8,6 +8,9 @@ import strawberry
 from strawberry.types import ExecutionContext
 from graphql import GraphQLError
 
+from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+
+from app.settings import Settings
 from schema.errors import DomainErrors
 from schema.root import Mutation, Query, Subscription
 
@@ -18,10 +21,15 @@ class SpawnItSchema(strawberry.Schema):
         return None
 
 
-def build_schema(extra_extensions: list[Any] | None = None) -> strawberry.Schema:
-    return SpawnItSchema(
-        query=Query,
-        mutation=Mutation,
-        subscription=Subscription,
-        extensions=[DomainErrors, *(extra_extensions or [])],
-    )
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema, with the request limits of `settings` (defaults without)."""
+    settings = settings or Settings()
+    extensions: list[Any] = [
+        DomainErrors,
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
+    return SpawnItSchema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)

@@ -21,6 +21,10 @@ class Query:
         resolver=services_r.services, description="The caller's services, oldest first."
     )
     service: types.Service = strawberry.field(resolver=services_r.service)
+    all_services: types.ServiceConnection = strawberry.field(
+        resolver=services_r.all_services,
+        description="Every tenant's services, read-only: administrators only (FORBIDDEN otherwise).",
+    )
     job: types.Job = strawberry.field(resolver=jobs_r.job)
 
 

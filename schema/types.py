@@ -185,6 +185,7 @@ class JobConnection:
 @strawberry.type
 class Service:
     id: strawberry.ID
+    tenant_id: strawberry.ID
     name: str
     catalog_entry: CatalogEntry
     target: str

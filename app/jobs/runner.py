@@ -143,6 +143,14 @@ class JobRunner:
     def live(self, job_id: str) -> LiveJob | None:
         return self._live.get(job_id)
 
+    def active_users_jobs(self, tenant: str) -> int:
+        """A tenant's queued or running jobs (drift checks are not theirs)."""
+        return sum(
+            1
+            for lj in self._live.values()
+            if lj.job.tenant == tenant and not lj.job.state.final and lj.job.kind is not JobKind.DRIFT_CHECK
+        )
+
     def active_for(self, service: str) -> list[Job]:
         return [lj.job for lj in self._live.values() if lj.job.service == service and not lj.job.state.final]
 

@@ -13,7 +13,8 @@ from typing import Any
 from app.catalog.model import Catalog
 from app.catalog.render import render
 from app.catalog.validate import validate_create, validate_update
-from app.errors import BadInput, Conflict, NotFound
+from app.auth.tenant import Tenant
+from app.errors import BadInput, Conflict, Forbidden, LimitExceeded, NotFound
 from app.ids import check_id, new_id
 from app.jobs.logs import LogLine
 from app.jobs.model import Job, JobKind, JobState, now
@@ -35,8 +36,14 @@ class ServiceView:
 
 class ServiceManager:
     def __init__(
-        self, catalog: Catalog, repo: ServiceRepository, runner: JobRunner, locks: "ServiceLocks"
+        self,
+        catalog: Catalog,
+        repo: ServiceRepository,
+        runner: JobRunner,
+        locks: "ServiceLocks",
+        max_jobs_per_tenant: int = 20,
     ) -> None:
+        self._max_jobs = max_jobs_per_tenant
         self.catalog = catalog
         self._repo = repo
         self._runner = runner
@@ -50,6 +57,13 @@ class ServiceManager:
 
     async def list(self, tenant: str) -> list[ServiceView]:
         return [self._view(info) for info in await self._repo.list(tenant)]
+
+    async def list_all(self, admin: Tenant) -> list[ServiceView]:
+        """Every tenant's services, for an administrator (read-only)."""
+        if not admin.admin:
+            raise Forbidden("this needs the administrator role")
+        await self._repo.load_all()
+        return [self._view(info) for info in sorted(self._repo.all(), key=lambda s: (s.created_at, s.id))]
 
     def _view(self, info: ServiceInfo) -> ServiceView:
         return ServiceView(info, status(info, self._runner.active_for(info.id)))
@@ -203,6 +217,10 @@ class ServiceManager:
     async def _submit(self, tenant: str, service_id: str, kind: JobKind, plan_job_id: str | None = None) -> Job:
         async with self._locks[service_id]:
             info = await self._repo.get(tenant, check_id(service_id))
+            if self._runner.active_users_jobs(tenant) >= self._max_jobs:
+                raise LimitExceeded(
+                    f"{self._max_jobs} jobs are already queued or running for you: wait for some to end"
+                )
             if plan_job_id is not None:
                 await self._check_plan(tenant, info, plan_job_id)
             job = Job(
