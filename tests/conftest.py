@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 # a running SpawnIt on a loopback port, for the API, drift and security tests
-pytest_plugins = ["tests.server"]
+pytest_plugins = ["tests.server", "tests.issuer"]
 
 from app.settings import S3Settings, Secret
 from app.storage.folder import FolderStore

@@ -7,7 +7,7 @@ import contextlib
 import os
 import signal
 from pathlib import Path
-from typing import AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 import pytest
 import uvicorn
@@ -63,11 +63,10 @@ Start = Callable[..., Awaitable[Running]]
 
 
 @contextlib.asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[Running]:
+async def serving_server(app: Any) -> AsyncIterator[tuple[uvicorn.Server, int]]:
+    """Any ASGI app under uvicorn on a loopback port, in this event loop."""
     port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, lifespan="on", ws="websockets-sansio", log_level="warning"
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", ws="websockets-sansio", log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -76,11 +75,23 @@ async def serving(settings: Settings) -> AsyncIterator[Running]:
             raise RuntimeError("uvicorn stopped before it started")
         await asyncio.sleep(0.02)
     try:
-        yield Running(settings, server, port)
+        yield server, port
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 60)
-        assert not stop_leftovers(settings.run_dir), "processes of the local target outlived the test"
+
+
+@contextlib.asynccontextmanager
+async def serving_app(app: Any) -> AsyncIterator[str]:
+    async with serving_server(app) as (_, port):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextlib.asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[Running]:
+    async with serving_server(create_app(settings)) as (server, port):
+        yield Running(settings, server, port)
+    assert not stop_leftovers(settings.run_dir), "processes of the local target outlived the test"
 
 
 @pytest.fixture

@@ -32,10 +32,15 @@ class GraphQLErrors(Exception):
 
 
 class Api:
-    def __init__(self, base_url: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, base_url: str, token: str | None = None) -> None:
+        self.base_url = base_url
         self.url = f"{base_url}/graphql"
         self.ws_url = self.url.replace("http://", "ws://")
-        self.headers = headers or {}
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def as_(self, token: str) -> "Api":
+        """The same server, called with this bearer token."""
+        return Api(self.base_url, token)
 
     async def run(self, query: str, **variables: Any) -> dict[str, Any]:
         transport = HTTPXAsyncTransport(url=self.url, headers=self.headers, timeout=60)
@@ -55,7 +60,7 @@ class Api:
     async def subscribe(
         self, query: str, protocol: str = TRANSPORT_WS, **variables: Any
     ) -> AsyncIterator[dict[str, Any]]:
-        transport = WebsocketsTransport(url=self.ws_url, subprotocols=[protocol], init_payload={})
+        transport = WebsocketsTransport(url=self.ws_url, subprotocols=[protocol], init_payload=dict(self.headers))
         async with Client(transport=transport, fetch_schema_from_transport=False) as session:
             try:
                 async for item in session.subscribe(gql(query), variable_values=variables or None):
