@@ -13,7 +13,7 @@ class CreateServiceInput:
     catalog_entry_id: strawberry.ID
     target: str
     name: str
-    variables: JSON = strawberry.field(default_factory=dict)
+    variables: Optional[JSON] = strawberry.field(default=None, description="Field name -> value, as the catalog entry's form says.")
 
 
 @strawberry.input

@@ -2,7 +2,9 @@
 
 Each secret is searched as itself, URL-encoded (both flavours), JSON-escaped, as hex,
 and in base64 (standard and URL-safe) at the three alignments it can have inside a
-longer encoded blob. Values shorter than MIN_LENGTH are not searched (they would mask
+longer encoded blob; and any FRAGMENT or more of its characters in a row, since a
+shell or a tool may cut a value where it finds a special character (`a&b` echoed
+unquoted prints `a`). Values shorter than MIN_LENGTH are not searched (they would mask
 ordinary words); generated secrets are far longer.
 """
 
@@ -16,6 +18,7 @@ from urllib.parse import quote, quote_plus
 
 MASK = "********"
 MIN_LENGTH = 4
+FRAGMENT = 8
 
 
 def _base64_forms(raw: bytes) -> set[str]:
@@ -37,6 +40,7 @@ def variants(secret: str) -> set[str]:
     raw = secret.encode()
     forms = {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1], raw.hex()}
     forms |= _base64_forms(raw)
+    forms |= {secret[i:j] for i in range(len(secret)) for j in range(i + FRAGMENT, len(secret) + 1)}
     return {f for f in forms if len(f) >= MIN_LENGTH}
 
 

@@ -30,3 +30,12 @@ def test_public_names_integrators_code_against() -> None:
         "jobLogs(jobId: ID!, fromLine: Int! = 0)", "jobUpdates(jobId: ID!)",
     ):
         assert name in sdl, name
+
+
+def test_full_introspection_works() -> None:
+    """What GraphiQL asks for first, default values included."""
+    from graphql import get_introspection_query
+
+    result = build_schema().execute_sync(get_introspection_query(descriptions=True))
+    assert result.errors is None
+    assert result.data["__schema"]["queryType"]["name"] == "Query"

@@ -56,3 +56,9 @@ def test_text_without_secrets_is_untouched_and_short_values_are_not_searched() -
     assert Masker([SECRET])("nothing to see") == "nothing to see"
     assert Masker(["ab"])("abacus") == "abacus"
     assert not Masker([])
+
+
+def test_a_long_fragment_of_a_secret_is_masked_too() -> None:
+    masked = Masker(["Tr0ub4dor&3 leak/me?"])("plain=Tr0ub4dor and: 3 leak/me?")
+    assert "Tr0ub4dor" not in masked and "leak/me" not in masked
+    assert Masker(["Tr0ub4dor&3 leak/me?"])("Tr0ub4") == "Tr0ub4"  # shorter pieces are ordinary text
