@@ -102,7 +102,8 @@ async def test_a_sensitive_value_appears_nowhere(start: Start, tmp_path: Path) -
     )
 
     logs = "\n".join(l["text"] for l in await api.logs(job["id"]))
-    assert "plain=********" in logs and "quoted=********" in logs, logs
+    for echoed in ("plain=********", "quoted=********", "b64=********", "url=********"):
+        assert echoed in logs, logs
     everything = "\n".join(seen)
     assert '"password": "********"' in everything and '"leak": "********"' in everything
     assert_clean(everything, "an API answer or a subscription message")

@@ -46,7 +46,7 @@ resource "terraform_data" "echo" {
 
   provisioner "local-exec" {
     # unquoted on purpose: the shell cuts the value at its '&' and prints a piece of it
-    command = "echo plain=${local.secret} b64=${base64encode(local.secret)} url=${urlencode(local.secret)}; echo 'quoted=${local.secret}'"
+    command = "echo plain=${local.secret}; echo 'quoted=${local.secret}'; echo b64=${base64encode(local.secret)}; echo url=${urlencode(local.secret)}"
   }
 }
 
