@@ -9,7 +9,7 @@ and returns the module as JSON with the loader's diagnostics. Two limits of the 
   HCL's operator expressions (`a == b`, `x + 1`, `!c`, `-n`: their `Operation` carries a
   Go func). Any module using an operator makes `load_config_dir` raise
   `json: unsupported type: func(...)`, and its diagnostics are lost. `load()` then loads
-  a *shadow copy* in which every binary operator is replaced by ` ? null : ` and every
+  a *shadow copy* in which every binary operator is replaced by `? null :` and every
   unary one dropped (`neutralize`): the same blocks, declarations, references and line
   numbers, with expressions that mean nothing but still parse. File names in the result
   are those of the real files.
@@ -50,7 +50,7 @@ _IDENT_START = re.compile(r"[A-Za-z_]")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _HEREDOC = re.compile(r"<<(-?)([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
-NEUTRAL = " ? null : "
+NEUTRAL = "? null :"
 
 
 def neutralize(src: str) -> str:
