@@ -222,3 +222,20 @@ async def test_a_failing_check_says_check_failed_once(start: Start, private_moto
         assert events.of("HEALTH") == []  # the service itself still answers
     # the site still runs, and its state is in the stopped storage: stop it by hand
     kill(int((await service_state(api, service["id"]))["outputs"]["pid"]))
+
+
+async def test_verdicts_and_their_history_survive_a_restart(tmp_path) -> None:
+    from tests.server import serving, test_settings
+
+    settings = test_settings(tmp_path, drift_interval_seconds=INTERVAL, drift_jitter_seconds=JITTER)
+    async with serving(settings) as first:
+        service, _ = await deployed_site(first.api)
+        async with watching(first, service["id"]) as events:
+            kill(int((await service_state(first.api, service["id"]))["outputs"]["pid"]))
+            await events.wait_for("DRIFT", "DRIFTED", timeout=2 * (INTERVAL + JITTER) + 5)
+        before = await service_state(first.api, service["id"])
+    async with serving(settings.replace(drift_interval_seconds=0)) as second:
+        after = await service_state(second.api, service["id"])
+        assert after["drift"] == {**before["drift"], "nextCheckAt": None}
+        assert after["history"] == before["history"] and after["status"] == "DRIFTED"
+        await second.api.wait_job((await second.api.mutate_job("destroyService", service["id"]))["id"])
