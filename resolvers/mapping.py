@@ -8,15 +8,16 @@ from typing import Any
 import strawberry
 
 from app.catalog.model import Catalog, Entry
-from app.catalog.validate import mask
+from app.catalog.validate import (
+    MASK,  # one spelling of a masked value
+    mask,
+)
 from app.events import ServiceEvent as DomainEvent
 from app.jobs.logs import LogLine as DomainLine
 from app.jobs.model import Job as DomainJob
 from app.services.manager import ServiceView
 from schema import types
 from schema.enums import field_type
-
-from app.catalog.validate import MASK  # one spelling of a masked value
 
 
 def entry(e: Entry) -> types.CatalogEntry:

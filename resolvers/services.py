@@ -7,9 +7,9 @@ from strawberry.types import Info
 
 from app.errors import BadInput
 from app.pagination import paginate
+from app.services.manager import ServiceView
 from app.services.stream import event_stream
 from resolvers import mapping
-from app.services.manager import ServiceView
 from resolvers.context import Context, of
 from schema import inputs, types
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.types import ExecutionContext
 from graphql import GraphQLError
-
-from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.types import ExecutionContext
 
 from app.settings import Settings
 from schema.errors import DomainErrors

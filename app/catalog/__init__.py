@@ -8,7 +8,13 @@ typed values into a target's terraform.tfvars.json.
 from app.catalog.loader import load_catalog
 from app.catalog.model import BUILTINS, Catalog, Entry, Field, FieldType, TargetSpec
 from app.catalog.render import render
-from app.catalog.validate import MASK, InvalidValues, mask, validate_create, validate_update
+from app.catalog.validate import (
+    MASK,
+    InvalidValues,
+    mask,
+    validate_create,
+    validate_update,
+)
 
 __all__ = [
     "BUILTINS",

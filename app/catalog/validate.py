@@ -6,10 +6,10 @@ Pure functions over an `Entry`. A value given as None counts as not given.
 from __future__ import annotations
 
 import copy
-import secrets
-import string
 import math
 import re
+import secrets
+import string
 from typing import Any, Mapping
 
 from app.catalog.model import Entry, Field, FieldType

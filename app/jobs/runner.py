@@ -7,103 +7,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, replace
 
 from app.bus import Bus, job_topic, tenant_topic
-from app.engine.base import RunningCommand
-from app.engine.events import RunView
 from app.errors import SpawnItError
-from app.jobs.logs import LogBook, LogLine
 from app.events import EventKind, ServiceEvent
-from app.jobs.model import Job, JobKind, JobState, Phase, now
+from app.jobs.live import JobEvent, LiveJob
+from app.jobs.logs import LogBook
+from app.jobs.model import Job, JobKind, JobState, now
+from app.jobs.reaper import reap
 from app.jobs.repository import JobRepository
 from app.jobs.work import Outcome, Work
 from app.jobs.workspace import JobHooks
 from app.vault.masker import Masker, mask_values
 
 log = logging.getLogger("spawnit.jobs")
-
-
-@dataclass(frozen=True)
-class LineEvent:
-    line: LogLine
-
-
-@dataclass(frozen=True)
-class JobEvent:
-    job: Job
-
-
-class LiveJob:
-    """A job this process queued or runs: its record, its log, its engine."""
-
-    def __init__(self, runner: "JobRunner", job: Job) -> None:
-        self._runner = runner
-        self.job = job
-        self.book = LogBook()
-        self.command: RunningCommand | None = None
-        self.task: asyncio.Task[None] | None = None
-        self.ended = asyncio.Event()
-        self.masker = Masker()
-        self._killer: asyncio.TimerHandle | None = None
-
-    # -- the `Run` protocol the work sees ------------------------------------------
-
-    def log(self, text: str) -> None:
-        line = self.book.add(self.masker(text), now())  # masked before it is kept or sent
-        self._runner.bus.publish(job_topic(self.job.id), LineEvent(line))
-
-    def phase(self, phase: Phase) -> None:
-        self._set(self.job.in_phase(phase))
-
-    def observe(self, view: RunView) -> None:
-        self._set(self.job.observed(view))
-
-    def attach(self, command: RunningCommand | None) -> None:
-        self.command = command
-        if command is not None:
-            self._set(self.job.in_phase(self.job.phase or Phase.INIT, pid=command.pid))
-            if self.job.cancel_requested:
-                self._stop_command()
-
-    @property
-    def stopping(self) -> bool:
-        return self.job.cancel_requested
-
-    # -- runner side ---------------------------------------------------------------
-
-    def _set(self, job: Job, publish: bool = True) -> None:
-        """The job's next record: a higher revision, so no watcher ever steps back."""
-        if job != self.job:
-            old_state = self.job.state
-            self.job = replace(job, rev=self.job.rev + 1)
-            if publish:
-                self._runner.bus.publish(job_topic(job.id), JobEvent(self.job))
-            if old_state is not job.state:
-                self._runner.job_state_changed(self.job, old_state)
-
-    def _stop_command(self) -> None:
-        if self.command is None:
-            return
-        if self.job.forced:
-            self.command.kill()
-            return
-        self.command.interrupt()
-        if self._killer is None:
-            loop = asyncio.get_running_loop()
-            self._killer = loop.call_later(self._runner.grace, self._force)
-
-    def _force(self) -> None:
-        if self.command is not None and not self.ended.is_set():
-            self.log(f"the engine did not stop within {self._runner.grace:g}s of SIGINT: killed")
-            if not self.job.state.final:
-                self._set(self.job.cancel_asked(force=True))
-            self.command.kill()
-
-    def _disarm(self) -> None:
-        if self._killer is not None:
-            self._killer.cancel()
-            self._killer = None
 
 
 class JobRunner:
@@ -186,15 +103,15 @@ class JobRunner:
             job.cancel_asked(force)  # raises Conflict: it has ended
             return job
         if live.job.state is JobState.QUEUED:
-            live._set(live.job.canceled_in_queue(now()), publish=False)
+            live.advance(live.job.canceled_in_queue(now()), publish=False)
             live.log("canceled while queued")
             if live.task is not None:
                 live.task.cancel()
             await self._end(live)
             return live.job
-        live._set(live.job.cancel_asked(force))
+        live.advance(live.job.cancel_asked(force))
         live.log("cancel requested: " + ("killing the engine" if force else "interrupting the engine (SIGINT)"))
-        live._stop_command()
+        live.stop_engine()
         return live.job
 
     async def wait(self, job_id: str) -> None:
@@ -228,8 +145,8 @@ class JobRunner:
         self._closing = True
         for live in list(self._live.values()):
             if live.job.state is JobState.RUNNING:
-                live._set(live.job.cancel_asked(False))
-                live._stop_command()
+                live.advance(live.job.cancel_asked(False))
+                live.stop_engine()
         tasks = [lj.task for lj in self._live.values() if lj.task is not None and not lj.task.done()]
         for live in list(self._live.values()):
             if live.job.state is JobState.QUEUED and live.task is not None:
@@ -249,7 +166,7 @@ class JobRunner:
                     await self._execute(live)
         except asyncio.CancelledError:
             if not live.job.state.final:  # stopped while queued by close()
-                live._set(live.job.interrupted(now()), publish=False)
+                live.advance(live.job.interrupted(now()), publish=False)
                 await self._end(live)
         finally:
             lock = self._service_locks.get(live.job.service)
@@ -257,7 +174,7 @@ class JobRunner:
                 self._service_locks.pop(live.job.service, None)
 
     async def _execute(self, live: LiveJob) -> None:
-        live._set(live.job.started(now()))
+        live.advance(live.job.started(now()))
         flusher = asyncio.create_task(self._flush_loop(live))
         outcome: Outcome
         try:
@@ -274,7 +191,7 @@ class JobRunner:
             outcome = Outcome(False, None, "internal error")
         finally:
             flusher.cancel()
-            live._disarm()
+            live.disarm()
         killed = live.job.forced and live.job.cancel_requested
         job = live.job.finished(
             now(),
@@ -287,7 +204,7 @@ class JobRunner:
         )
         if self._closing and job.state is JobState.CANCELED:
             job = live.job.interrupted(now())
-        live._set(job, publish=False)
+        live.advance(job, publish=False)
         live.log(_closing_line(live.job))
         await self._end(live)
 
@@ -332,39 +249,3 @@ def _closing_line(job: Job) -> str:
     if job.state is JobState.INTERRUPTED:
         return "job interrupted: SpawnIt stopped"
     return f"job failed: {job.error}"
-
-
-async def reap(pid: int | None, grace: float) -> None:
-    """Stop an engine left running by a dead SpawnIt (normally gone already: it gets
-    SIGTERM when its parent dies). Only a process that looks like an engine is touched."""
-    import os
-    import signal
-
-    if not pid or not _looks_like_engine(pid):
-        return
-    try:
-        os.kill(pid, signal.SIGINT)
-    except ProcessLookupError:
-        return
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + grace
-    while loop.time() < deadline:
-        if not _looks_like_engine(pid):
-            return
-        await asyncio.sleep(0.1)
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _looks_like_engine(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            if fh.read().rsplit(b")", 1)[1].split()[0] == b"Z":
-                return False
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            cmdline = fh.read()
-    except (FileNotFoundError, IndexError, ProcessLookupError):
-        return False
-    return any(word in cmdline for word in (b"terraform", b"tofu", b"app.engine.embedded"))

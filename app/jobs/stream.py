@@ -11,9 +11,9 @@ from typing import AsyncIterator, Awaitable, Callable
 
 from app.bus import Bus, job_topic
 from app.errors import BadInput
+from app.jobs.live import JobEvent, LineEvent
 from app.jobs.logs import LogLine
 from app.jobs.model import Job
-from app.jobs.runner import JobEvent, LineEvent
 
 GetJob = Callable[[], Awaitable[Job]]
 GetLines = Callable[[int, int | None], Awaitable[list[LogLine]]]

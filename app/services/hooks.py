@@ -12,7 +12,7 @@ from collections import defaultdict
 from app.bus import Bus, tenant_topic
 from app.catalog.model import Catalog
 from app.catalog.render import secret_values
-from app.drift.model import Drift, Health, HealthStatus, verdict
+from app.drift.model import Health, HealthStatus, verdict
 from app.drift.probe import probe
 from app.engine.backend import backend_for
 from app.errors import NotFound

@@ -10,18 +10,24 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
+from app.auth.tenant import Tenant
 from app.catalog.model import Catalog
 from app.catalog.render import render
 from app.catalog.validate import validate_create, validate_update
-from app.auth.tenant import Tenant
+from app.drift.model import Change
 from app.errors import BadInput, Conflict, Forbidden, LimitExceeded, NotFound
 from app.ids import check_id, new_id
 from app.jobs.logs import LogLine
 from app.jobs.model import Job, JobKind, JobState, now
 from app.jobs.runner import JobRunner
-from app.drift.model import Change
-from app.services.model import HISTORY, ServiceInfo, ServiceStatus, state_resources, status
 from app.services.hooks import ServiceLocks
+from app.services.model import (
+    HISTORY,
+    ServiceInfo,
+    ServiceStatus,
+    state_resources,
+    status,
+)
 from app.services.repository import ServiceRepository
 
 MAX_NAME = 100

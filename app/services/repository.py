@@ -9,8 +9,8 @@ from typing import Any
 from app.errors import BadInput, NotFound
 from app.ids import check_id
 from app.services.model import ServiceInfo
-from app.vault.box import SecretBox
 from app.storage import Store, keys
+from app.vault.box import SecretBox
 
 
 class ServiceRepository:

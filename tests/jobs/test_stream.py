@@ -16,7 +16,7 @@ from app.bus import InMemoryBus, job_topic
 from app.errors import BadInput
 from app.jobs.logs import LogBook, LogLine, decode, encode
 from app.jobs.model import Job, JobKind, JobState, Phase
-from app.jobs.runner import JobEvent, LineEvent
+from app.jobs.live import JobEvent, LineEvent
 from app.jobs.stream import job_stream, log_stream
 
 T0 = datetime(2030, 1, 1, tzinfo=timezone.utc)
