@@ -211,6 +211,24 @@ class Api:
         return (await self.run("query($id: ID!) { job(id: $id) { state } }", id=job_id))["job"]["state"]
 
 
+# what a list view of services asks for
+SERVICES_QUERY = """{ services(first: 50) { edges { cursor node { id name status target applied createdAt updatedAt
+  catalogEntry { id name } drift { status checkedAt } health { status } } } pageInfo { hasNextPage endCursor } } }"""
+CATALOG_QUERY = """{ catalog { id name description targets availableTargets
+  fields { name type required default min max description sensitive } } }"""
+
+
+async def populate(api: Api, count: int, prefix: str = "svc", concurrency: int = 8) -> list[str]:
+    """`count` static-site services created through the API (none applied)."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> str:
+        async with gate:
+            return await api.create_site(f"{prefix}-{i}", 20000 + i % 40000)
+
+    return list(await asyncio.gather(*(one(i) for i in range(count))))
+
+
 JOB_UPDATES = "subscription($id: ID!) { jobUpdates(jobId: $id) { state error } }"
 
 
@@ -299,8 +317,11 @@ async def run_job(api: Api, ws: Ws, mutation: str, service_id: str, expect: str 
     return job_id
 
 
-async def query_loop(api: Api, query: str, stop: asyncio.Event, pause: float = 0.0) -> list[float]:
-    """Send `query` again and again until `stop`; the latencies in ms."""
+QUERY_PAUSE = 0.05  # a client polling ~20 times a second: enough samples, little load of its own
+
+
+async def query_loop(api: Api, query: str, stop: asyncio.Event, pause: float = QUERY_PAUSE) -> list[float]:
+    """Send `query` every `pause` seconds (after each answer) until `stop`; the latencies in ms."""
     out: list[float] = []
     while not stop.is_set():
         t0 = time.perf_counter()
@@ -364,7 +385,7 @@ def ms(x: float) -> str:
 
 
 def mib(x: float) -> str:
-    return f"{x / 2**20:.0f} MiB"
+    return f"{x / 2**20:.1f} MiB"
 
 
 def ratio(a: float, b: float) -> float:
@@ -440,6 +461,7 @@ def machine() -> str:
         ("Python", platform.python_version()),
         ("engine", engine_version()),
         ("SpawnIt commit", commit.stdout.strip() or "?"),
+        ("load average at start", " ".join(Path("/proc/loadavg").read_text().split()[:3])),
     ]
     return table(("machine", ""), rows)
 

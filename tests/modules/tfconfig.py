@@ -333,11 +333,17 @@ class Module:
 
     def child(self, name: str) -> "Module | None":
         """The module a call with a local source (./ or ../) loads, else None."""
-        call = self.module_calls[name]
-        source = call.get("SourceAddrRaw") or ""
+        source = self.call_source(name)
         if not source.startswith(("./", "../")):
             return None
         return load((self.path / source).resolve())
+
+    def call_source(self, name: str) -> str:
+        """A module call's source: values are not serialised, so read the source text
+        at the range the loader gives for the expression (a quoted string)."""
+        rng = self.module_calls[name]["SourceExpr"]["SrcRange"]
+        data = Path(rng["Filename"]).read_bytes()[rng["Start"]["Byte"] : rng["End"]["Byte"]]
+        return json.loads(data.decode())
 
     def call_arguments(self, name: str) -> set[str]:
         body = (self.module_calls[name].get("Config") or {}).get("Attributes") or {}

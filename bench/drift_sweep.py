@@ -1,0 +1,107 @@
+"""7. Drift sweep: N applied services checked by the drift watcher with
+SPAWNIT_DRIFT_MAX_PARALLEL = 2 and 4. SpawnIt (a process of its own) starts on a data
+directory whose services are applied and all due (their last check or apply is older than
+the interval; jitter 0); the interval is longer than a sweep plus the idle phase, so each
+service is checked once per measurement. Measured: the sweep's wall time (first check
+created → last check finished, from the jobs' own timestamps), peak RSS of SpawnIt and its
+process tree, and the latency of a `services(first: 50)` query sent in a loop during the
+sweep versus right after it (idle, same process)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench.harness import (QUERY_PAUSE, SERVICES_QUERY, Api, Report, Section, Stats, TreeSampler, Ws, free_port, mib, ms,
+                           ratio, run_job, serving_process, table)
+
+JOBS_QUERY = """{ services(first: 50) { edges { node { id drift { status checkedAt } updatedAt
+  jobs(first: 50) { edges { node { kind createdAt finishedAt } } } } } } }"""
+
+
+def when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+async def latest_change(api: Api) -> datetime:
+    """The last apply or check of any service (a sweep can start `interval` after it)."""
+    nodes = [e["node"] for e in (await api.run(JOBS_QUERY))["services"]["edges"]]
+    return max(when(n["drift"]["checkedAt"]) or when(n["updatedAt"]) for n in nodes)
+
+
+async def wait_until_due(last: datetime, interval: float) -> None:
+    delay = (last - datetime.now(timezone.utc)).total_seconds() + interval + 0.5
+    if delay > 0:
+        await asyncio.sleep(delay)
+
+
+async def sweep(data: Path, count: int, cap: int, interval: float, idle_s: float) -> dict:
+    env = {"SPAWNIT_DRIFT_INTERVAL_SECONDS": str(interval), "SPAWNIT_DRIFT_JITTER_SECONDS": "0",
+           "SPAWNIT_DRIFT_MAX_PARALLEL": str(cap)}
+    since = datetime.now(timezone.utc)
+    async with serving_process(data, env, kill_leftovers=False) as srv, Api(srv.url) as api:
+        during: list[float] = []
+        with TreeSampler(srv.pid) as sampler:
+            deadline = time.monotonic() + 5 * interval
+            while True:
+                t0 = time.perf_counter()
+                answer = await api.run(SERVICES_QUERY)
+                during.append((time.perf_counter() - t0) * 1000)
+                checked = [when(e["node"]["drift"]["checkedAt"]) for e in answer["services"]["edges"]]
+                if all(c is not None and c > since for c in checked):
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the sweep did not end within five intervals")
+                await asyncio.sleep(QUERY_PAUSE)
+        idle: list[float] = []
+        end = time.perf_counter() + idle_s
+        while time.perf_counter() < end:
+            t0 = time.perf_counter()
+            await api.run(SERVICES_QUERY)
+            idle.append((time.perf_counter() - t0) * 1000)
+            await asyncio.sleep(QUERY_PAUSE)
+        nodes = [e["node"] for e in (await api.run(JOBS_QUERY))["services"]["edges"]]
+        last = await latest_change(api)
+    checks = [j["node"] for n in nodes for j in n["jobs"]["edges"]
+              if j["node"]["kind"] == "DRIFT_CHECK" and when(j["node"]["createdAt"]) > since]
+    wall = (max(when(c["finishedAt"]) for c in checks) - min(when(c["createdAt"]) for c in checks)).total_seconds()
+    verdicts = sorted({n["drift"]["status"] for n in nodes})
+    return {"cap": cap, "wall": wall, "checks": len(checks), "during": Stats.of(during), "idle": Stats.of(idle),
+            "self": sampler.peak_self, "children": sampler.peak_children, "total": sampler.peak_total,
+            "verdicts": ", ".join(verdicts), "last": last}
+
+
+async def run(report: Report, quick: bool, tmp: Path) -> None:
+    count, interval, idle_s = (6, 6.0, 0.5) if quick else (50, 60.0, 8.0)
+    caps = (2, 4)
+    data = tmp / "data"
+    results = []
+    services: list[str] = []
+    try:
+        async with serving_process(data, {"SPAWNIT_MAX_PARALLEL_JOBS": "4"}, kill_leftovers=False) as srv, \
+                Api(srv.url) as api:
+            ws = await Ws.open(api.ws_url)
+            services = [await api.create_site(f"drift-{i}", free_port()) for i in range(count)]
+            await asyncio.gather(*(run_job(api, ws, "applyService", s) for s in services))
+            await ws.close()
+            last = await latest_change(api)
+        for cap in caps:
+            await wait_until_due(last, interval)
+            results.append(await sweep(data, count, cap, interval, idle_s))
+            last = results[-1]["last"]
+    finally:
+        async with serving_process(data) as srv, Api(srv.url) as api:  # destroy all, then kill leftovers
+            ws = await Ws.open(api.ws_url)
+            await asyncio.gather(*(run_job(api, ws, "destroyService", s) for s in services))
+            await ws.close()
+    rows = [(count, r["cap"], f"{r['wall']:.1f} s", r["checks"], r["verdicts"], mib(r["self"]), mib(r["children"]),
+             mib(r["total"]), ms(r["during"].median), ms(r["during"].p99), ms(r["idle"].median), ms(r["idle"].p99),
+             f"{ratio(r['during'].p99, r['idle'].p99):.1f}×") for r in results]
+    body = table(("services", "drift max parallel", "sweep wall time", "checks", "verdicts", "peak RSS SpawnIt",
+                  "peak RSS children", "peak RSS total", "query p50 sweep", "query p99 sweep", "query p50 idle",
+                  "query p99 idle", "p99 sweep / idle"), rows)
+    body += (f"\n\nInterval {interval:g} s, jitter 0; `services(first: 50)` sent every 50 ms (after the answer) during the sweep "
+             f"(until every service shows a new `drift.checkedAt`), then for {idle_s:g} s idle.")
+    report.add(Section("7. Drift sweep", body))

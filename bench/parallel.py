@@ -1,0 +1,66 @@
+"""4. Parallel services: N new static sites applied at once under SPAWNIT_MAX_PARALLEL_JOBS
+= 2, 4, 8. SpawnIt runs in a process of its own (its RSS alone); measured: wall time until
+every apply SUCCEEDED, peak RSS of SpawnIt and of its process tree (engines, providers and
+the services while their provider is alive), and the latency of a `services(first: 50)`
+query sent in a loop meanwhile (every 50 ms after the answer). Each configuration starts
+on an empty data directory and destroys its services afterwards (not timed)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from bench.harness import (SERVICES_QUERY, Api, Report, Section, Stats, TreeSampler, Ws, free_port, mib, ms,
+                           query_loop, run_job, serving_process, table)
+
+
+async def apply_all(api: Api, ws: Ws, services: list[str]) -> float:
+    """Submit an apply of every service at once; seconds until all SUCCEEDED."""
+    t0 = time.perf_counter()
+    jobs = await asyncio.gather(*(api.submit("applyService", s) for s in services))
+    states = await asyncio.gather(*(ws.wait_job(j) for j in jobs))
+    took = time.perf_counter() - t0
+    if set(states) != {"SUCCEEDED"}:
+        raise RuntimeError(f"applies ended {sorted(set(states))}")
+    return took
+
+
+async def one(tmp: Path, count: int, limit: int) -> dict:
+    data = tmp / f"n{count}-p{limit}" / "data"
+    async with serving_process(data, {"SPAWNIT_MAX_PARALLEL_JOBS": str(limit)}) as srv, Api(srv.url) as api:
+        ws = await Ws.open(api.ws_url)
+        services = [await api.create_site(f"par-{i}", free_port()) for i in range(count)]
+        applied = False
+        try:
+            stop = asyncio.Event()
+            with TreeSampler(srv.pid) as sampler:
+                loop = asyncio.create_task(query_loop(api, SERVICES_QUERY, stop))
+                try:
+                    applied = True
+                    wall = await apply_all(api, ws, services)
+                finally:
+                    stop.set()
+                    latencies = await loop
+        finally:
+            if applied:
+                await asyncio.gather(*(run_job(api, ws, "destroyService", s) for s in services))
+            await ws.close()
+    return {"count": count, "limit": limit, "wall": wall, "q": Stats.of(latencies), "self": sampler.peak_self,
+            "children": sampler.peak_children, "total": sampler.peak_total}
+
+
+async def run(report: Report, quick: bool, tmp: Path) -> None:
+    counts, limits = ((4,), (2, 4)) if quick else ((20, 50), (2, 4, 8))
+    results = [await one(tmp, n, p) for n in counts for p in limits]
+    rows = [(r["count"], r["limit"], f"{r['wall']:.1f} s", f"{r['wall'] / r['count'] * 1000:.0f} ms",
+             mib(r["self"]), mib(r["children"]), mib(r["total"]), ms(r["q"].median), ms(r["q"].p99),
+             r["q"].range(ms), r["q"].n) for r in results]
+    body = table(("services", "max parallel jobs", "wall time", "per service", "peak RSS SpawnIt",
+                  "peak RSS children", "peak RSS total", "services query p50", "services query p99",
+                  "query min–max", "queries"), rows)
+    body += ("\n\nRSS sampled from /proc every 50 ms; children = every descendant of the SpawnIt process at one "
+             "instant (engines, `spawnit` provider plugins, and the sites they start until the provider exits). "
+             "Each service is new, so each apply includes its `init`. The query is sent every 50 ms "
+             "(after the answer).")
+    report.add(Section("4. Parallel applies", body))

@@ -1,0 +1,109 @@
+"""Entry by entry, on the `local` target, through the API: the database entries run here
+for real and enforce their passwords (checked with the clients of the Debian packages,
+which `.ci/run` installs: psql from postgresql, mariadb from mariadb-server)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from tests.api.client import Api
+from tests.api.test_catalog_entries import deploy, teardown
+from tests.conftest import free_port
+
+
+def psql(endpoint: str, user: str, password: str, database: str, sql: str) -> subprocess.CompletedProcess:
+    host, port = endpoint.rsplit(":", 1)
+    env = {**os.environ, "PGPASSWORD": password, "PGCONNECT_TIMEOUT": "5"}
+    return subprocess.run(
+        ["psql", "-h", host, "-p", port, "-U", user, "-d", database, "-w", "-tA", "-c", sql],
+        env=env, capture_output=True, text=True, timeout=30,
+    )
+
+
+def mariadb(endpoint: str, user: str, password: str, database: str, sql: str) -> subprocess.CompletedProcess:
+    host, port = endpoint.rsplit(":", 1)
+    env = {**os.environ, "MYSQL_PWD": password}
+    return subprocess.run(
+        ["mariadb", "--protocol=TCP", "-h", host, "-P", port, "-u", user, "--connect-timeout=5", "-N", "-B",
+         "-e", sql, database],
+        env=env, capture_output=True, text=True, timeout=30,
+    )
+
+
+async def masked_variables(api: Api, service_id: str) -> dict:
+    query = "query($id: ID!) { service(id: $id) { variables } }"
+    return (await api.run(query, id=service_id))["service"]["variables"]
+
+
+needs_postgres = pytest.mark.skipif(
+    shutil.which("pg_ctlcluster") is None or shutil.which("psql") is None,
+    reason="PostgreSQL is not installed (.ci/run installs the postgresql package)",
+)
+needs_mariadb = pytest.mark.skipif(
+    shutil.which("mariadb-install-db") is None or shutil.which("mariadb") is None,
+    reason="MariaDB is not installed (.ci/run installs the mariadb-server package)",
+)
+
+
+@needs_postgres
+async def test_postgresql_runs_on_local_and_enforces_its_password(api: Api) -> None:
+    password = "pg-S3cret.pw"
+    service_id, outputs = await deploy(
+        api, "postgresql", {"port": free_port(), "database": "shop", "user": "clerk", "password": password},
+    )
+    endpoint = outputs["endpoint"]
+    assert endpoint.startswith("127.0.0.1:")
+    try:
+        ok = psql(endpoint, "clerk", password, "shop", "select current_user || '@' || current_database()")
+        assert ok.returncode == 0, ok.stderr
+        assert ok.stdout.strip() == "clerk@shop"
+        wrong = psql(endpoint, "clerk", "not-the-password", "shop", "select 1")
+        assert wrong.returncode != 0 and "password authentication failed" in wrong.stderr
+        other = psql(endpoint, "postgres", "", "postgres", "select 1")
+        assert other.returncode != 0  # no other account, none without a password
+        assert (await masked_variables(api, service_id))["password"] == "********"
+    finally:
+        await teardown(api, service_id)
+    assert psql(endpoint, "clerk", password, "shop", "select 1").returncode != 0  # gone
+
+
+@needs_postgres
+async def test_postgresql_generates_a_password_when_none_is_given(api: Api) -> None:
+    service_id, outputs = await deploy(api, "postgresql", {"port": free_port()})
+    try:
+        refused = psql(outputs["endpoint"], "app", "", "app", "select 1")
+        assert refused.returncode != 0
+        assert (await masked_variables(api, service_id))["password"] == "********"
+    finally:
+        await teardown(api, service_id)
+
+
+@needs_mariadb
+async def test_mariadb_runs_on_local_and_enforces_its_passwords(api: Api) -> None:
+    password, root_password = "app.S3cret-pw", "root.S3cret-pw"
+    service_id, outputs = await deploy(
+        api, "mariadb",
+        {"port": free_port(), "database": "shop", "user": "clerk", "password": password, "root_password": root_password},
+    )
+    endpoint = outputs["endpoint"]
+    assert endpoint.startswith("127.0.0.1:")
+    try:
+        ok = mariadb(endpoint, "clerk", password, "shop", "select concat(current_user(), ' ', database())")
+        assert ok.returncode == 0, ok.stderr
+        assert ok.stdout.strip() == "clerk@% shop"
+        created = mariadb(endpoint, "clerk", password, "shop", "create table t (n int); insert into t values (7); select n from t")
+        assert created.returncode == 0 and created.stdout.strip() == "7", created.stderr
+        root = mariadb(endpoint, "root", root_password, "mysql", "select count(*) from mysql.global_priv where User = ''")
+        assert root.returncode == 0 and root.stdout.strip() == "0", root.stderr  # no anonymous account
+        for user, wrong in (("clerk", "nope"), ("root", ""), ("root", password)):
+            refused = mariadb(endpoint, user, wrong, "shop", "select 1")
+            assert refused.returncode != 0 and "Access denied" in refused.stderr, (user, refused.stderr)
+        variables = await masked_variables(api, service_id)
+        assert variables["password"] == variables["root_password"] == "********"
+    finally:
+        await teardown(api, service_id)
+    assert mariadb(endpoint, "clerk", password, "shop", "select 1").returncode != 0  # gone

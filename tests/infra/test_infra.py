@@ -1,0 +1,146 @@
+"""SpawnIt's own deployment (infra/): every stack and module loads through the engine's
+loader without a diagnostic or an unknown reference, module calls pass only variables
+the module declares, `fmt` is satisfied, each stack's values (its *.auto.tfvars.json
+plus the secrets from the environment) satisfy its variables in the engine's own
+judgement, the scripts pass shellcheck, and the realm export and compose file say what
+SpawnIt's auth expects."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.modules.tfconfig import engine, files_declaring_other_things, load, plan_values, variables_only_dir
+
+ROOT = Path(__file__).resolve().parents[2]
+INFRA = ROOT / "infra"
+STACKS = ["volumes", "network", "instances", "configs"]
+MODULES = sorted(p for p in (INFRA / "modules").iterdir() if p.is_dir())
+META_ARGUMENTS = {"source", "version", "count", "for_each", "providers", "depends_on"}
+SECRETS = {  # given as TF_VAR_... by whoever deploys (see infra/README.md)
+    "instances": {"minio_root_user": "u", "minio_root_password": "pppppppp", "keycloak_admin_password": "k",
+                  "spawnit_secret_key": "s"},
+    "configs": {"minio_root_user": "u", "minio_root_password": "pppppppp", "keycloak_admin_password": "k",
+                "user_passwords": {"alice": "a", "bob": "b"}},
+}
+
+
+@pytest.mark.parametrize("folder", [INFRA / s for s in STACKS] + MODULES, ids=lambda p: str(p.relative_to(INFRA)))
+def test_loads_without_diagnostics(folder: Path):
+    module = load(folder)
+    assert module.problems() == []
+    assert module.unknown_references() == []
+    for name in module.module_calls:
+        child = module.child(name)
+        assert child is not None, f"{name}: modules come from infra/modules"
+        unknown = module.call_arguments(name) - META_ARGUMENTS - set(child.variables)
+        assert not unknown, f"module.{name} passes undeclared variables {sorted(unknown)}"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_stack_layout_and_state(stack: str):
+    folder = INFRA / stack
+    assert (folder / "main.tf").is_file() and (folder / "variables.tf").is_file()
+    assert list(folder.glob("*.auto.tfvars.json")), f"{stack}: no *.auto.tfvars.json"
+    module = load(folder)
+    assert module.backend == "s3"  # the state lives in MinIO (infra/README.md)
+    assert files_declaring_other_things(module) == {}
+    for name, variable in module.variables.items():
+        assert variable["Description"], f"{stack}: variable {name} needs a description"
+        if any(word in name for word in ("password", "secret")):
+            assert variable["Sensitive"], f"{stack}: {name} must be sensitive"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_stack_values_satisfy_its_variables(stack: str, tmp_path: Path):
+    module = load(INFRA / stack)
+    values = {}
+    for path in sorted((INFRA / stack).glob("*.auto.tfvars.json")):
+        values.update(json.loads(path.read_text()))
+    assert not set(values) & set(SECRETS.get(stack, {})), f"{stack}: a secret in a committed file"
+    values.update(SECRETS.get(stack, {}))
+    assert plan_values(variables_only_dir(module, tmp_path), values) == []
+
+
+def test_no_secret_is_committed():
+    for path in INFRA.rglob("*.auto.tfvars.json"):
+        text = path.read_text().lower()
+        assert "password" not in text and "secret" not in text, path
+
+
+def test_fmt_check_passes_on_infra():
+    proc = engine("fmt", "-check", "-recursive", "-diff", "-no-color", str(INFRA), cwd=INFRA)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_stacks_share_their_names():
+    """What one stack makes, the next finds by the same name."""
+    read = lambda stack: json.loads(next((INFRA / stack).glob("*.auto.tfvars.json")).read_text())
+    assert read("volumes")["volumes"] == read("instances")["volumes"]
+    assert read("network")["network_name"] == read("instances")["network_name"]
+    instances, configs = read("instances"), read("configs")
+    for key in ("realm", "api_audience", "admin_role", "data_bucket"):
+        assert instances[key] == configs[key], key
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed (.ci/run installs it)")
+def test_scripts_pass_shellcheck():
+    scripts = sorted((INFRA / "scripts").glob("*.sh"))
+    names = {p.name for p in scripts}
+    assert {"volumes-deploy.sh", "network-deploy.sh", "instances-deploy.sh", "configs-deploy.sh",
+            "all-deploy.sh", "all-destroy.sh"} <= names
+    proc = subprocess.run(["shellcheck", "-x", *[p.name for p in scripts]], cwd=INFRA / "scripts",
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_scripts_wait_for_health_not_for_time():
+    text = "\n".join(p.read_text() for p in (INFRA / "scripts").glob("*.sh"))
+    assert "wait_healthy spawnit-minio" in text and "wait_healthy spawnit-api" in text
+    for line in text.splitlines():
+        if "sleep" in line.split("#")[0]:
+            assert "sleep 2" in line  # only the poll interval inside the wait loops
+
+
+def test_realm_export_matches_what_spawnit_expects():
+    realm = json.loads((INFRA / "keycloak" / "spawnit-realm.json").read_text())
+    assert realm["realm"] == "spawnit" and realm["enabled"]
+    assert [r["name"] for r in realm["roles"]["realm"]] == ["spawnit-admin"]
+    clients = {c["clientId"]: c for c in realm["clients"]}
+    assert clients["spawnit-web"]["publicClient"] and clients["spawnit-web"]["standardFlowEnabled"]
+    assert clients["spawnit-web"]["attributes"]["pkce.code.challenge.method"] == "S256"
+    assert clients["spawnit-api"]["bearerOnly"]
+    mapper = next(m for m in clients["spawnit-web"]["protocolMappers"] if m["protocolMapper"] == "oidc-audience-mapper")
+    assert mapper["config"]["included.client.audience"] == "spawnit-api"
+    assert mapper["config"]["access.token.claim"] == "true"
+    assert "credentials" not in json.dumps(realm) and "secret" not in json.dumps(realm).lower()
+
+
+def test_compose_wires_the_api_to_minio_and_keycloak():
+    yaml = pytest.importorskip("yaml")
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    assert {"api", "minio", "minio-init", "keycloak"} <= set(services)
+    api = services["api"]
+    assert api["environment"]["SPAWNIT_STORE"] == "s3"
+    assert api["environment"]["SPAWNIT_OIDC_ISSUER"].endswith("/realms/spawnit")
+    assert api["depends_on"]["keycloak"]["condition"] == "service_healthy"
+    assert api["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
+    assert services["minio-init"]["depends_on"]["minio"]["condition"] == "service_healthy"
+    for name in ("api", "minio", "keycloak"):
+        assert services[name]["healthcheck"]["test"], name
+    text = (ROOT / "compose.yaml").read_text()
+    assert "PASSWORD: ${" in text  # secrets from the environment, never written here
+
+
+def test_dockerfile_pins_and_verifies_opentofu():
+    text = (ROOT / "Dockerfile").read_text()
+    assert "ARG TOFU_VERSION=" in text and "ARG TOFU_SHA256_AMD64=" in text
+    assert "hashlib.sha256" in text and "checksum mismatch" in text
+    assert "HEALTHCHECK" in text and "/healthz" in text
+    assert "USER 10001" in text
+    assert text.index("COPY pyproject.toml") < text.index("COPY app")  # dependencies before the source

@@ -1,0 +1,37 @@
+"""The input/output contract every target module honours (written down in modules/README.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MODULES = ROOT / "modules"
+TARGETS = ("local", "docker", "aws")
+
+# name -> (type as the engine's loader reports it, sensitive)
+REQUIRED = {
+    "service_id": ("string", False),
+    "service_name": ("string", False),
+    "ports": (["list", "number"], False),
+}
+OPTIONAL = {
+    "env": (["map", "string"], True),
+    "files": (["map", "string"], False),
+    "command": (["list", "string"], False),
+    "image": ("string", False),
+    "endpoint_scheme": ("string", False),
+    "host": ("string", False),
+    "secrets": (["map", "string"], True),
+    "container_ports": (["list", "number"], False),
+    "files_path": ("string", False),
+    "data_path": ("string", False),
+    "healthcheck": (["list", "string"], False),
+    "instance_type": ("string", False),
+    "allowed_cidrs": (["list", "string"], False),
+}
+VARIABLES = {**REQUIRED, **OPTIONAL}
+OUTPUTS = ("endpoint", "ports", "pid")
+
+
+def module_dir(target: str) -> Path:
+    return MODULES / target / "instance"
