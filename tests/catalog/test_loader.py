@@ -92,7 +92,7 @@ async def test_every_shipped_template_renders_for_every_target():
             assert all(isinstance(v, str) for v in out["env"].values()), where
             assert all(isinstance(v, str) for v in out["files"].values()), where
             # numbers in argv are fine: the engine converts them for list(string)
-            assert all(type(a) in (str, int) for a in out["command"]), where
+            assert all(type(a) in (str, int, float) for a in out["command"]), where
             assert isinstance(out["image"], str), where
             assert out["endpoint_scheme"] in ("", "http"), where
             json.dumps(out)
