@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.harness import (QUERY_PAUSE, SERVICES_QUERY, Api, Report, Section, Stats, TreeSampler, Ws, free_port, mib, ms,
-                           ratio, run_job, serving_process, table)
+                           progress, ratio, run_job, serving_process, table)
 
 JOBS_QUERY = """{ services(first: 50) { edges { node { id drift { status checkedAt } updatedAt
   jobs(first: 50) { edges { node { kind createdAt finishedAt } } } } } } }"""
@@ -85,13 +85,16 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
             ws = await Ws.open(api.ws_url)
             services = [await api.create_site(f"drift-{i}", free_port()) for i in range(count)]
             await asyncio.gather(*(run_job(api, ws, "applyService", s) for s in services))
+            progress(f"{count} services applied")
             await ws.close()
             last = await latest_change(api)
         for cap in caps:
             await wait_until_due(last, interval)
+            progress(f"sweep with drift max parallel {cap}")
             results.append(await sweep(data, count, cap, interval, idle_s))
             last = results[-1]["last"]
     finally:
+        progress("destroying")
         async with serving_process(data) as srv, Api(srv.url) as api:  # destroy all, then kill leftovers
             ws = await Ws.open(api.ws_url)
             await asyncio.gather(*(run_job(api, ws, "destroyService", s) for s in services))

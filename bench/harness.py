@@ -31,6 +31,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 FINAL = {"SUCCEEDED", "FAILED", "CANCELED", "INTERRUPTED"}
 
+_T0 = time.monotonic()
+
+
+def progress(message: str) -> None:
+    """A progress line on stderr (the tables go to stdout)."""
+    print(f"  [{time.monotonic() - _T0:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+
 # -- ports ---------------------------------------------------------------------------
 
 _given: set[int] = set()

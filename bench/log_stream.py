@@ -30,7 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.harness import (Api, Report, Section, Stats, Ws, bench_settings, ms, serving, table, verdict)
+from bench.harness import (Api, Report, Section, Stats, Ws, bench_settings, ms, progress, serving, table, verdict)
 
 TARGET_P99_MS = 100.0
 ENTRY = "log-lines"
@@ -192,6 +192,7 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
     async with serving(settings) as srv, Api(srv.url) as api:
         service = await api.create(ENTRY, "bench", "lines", {"lines": lines, "rate": rate, "gate": str(gate)})
         for count in counts:
+            progress(f"{lines} lines, {count} subscriber(s)")
             results.append(await one_round(api, service, gate, count, timeout=3600))
     rows = []
     for r in results:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from bench.harness import (SERVICES_QUERY, Api, Report, Section, Stats, TreeSampler, Ws, free_port, mib, ms,
-                           query_loop, run_job, serving_process, table)
+                           progress, query_loop, run_job, serving_process, table)
 
 
 async def apply_all(api: Api, ws: Ws, services: list[str]) -> float:
@@ -52,7 +52,11 @@ async def one(tmp: Path, count: int, limit: int) -> dict:
 
 async def run(report: Report, quick: bool, tmp: Path) -> None:
     counts, limits = ((4,), (2, 4)) if quick else ((20, 50), (2, 4, 8))
-    results = [await one(tmp, n, p) for n in counts for p in limits]
+    results = []
+    for n in counts:
+        for p in limits:
+            progress(f"{n} services, max parallel jobs {p}")
+            results.append(await one(tmp, n, p))
     rows = [(r["count"], r["limit"], f"{r['wall']:.1f} s", f"{r['wall'] / r['count'] * 1000:.0f} ms",
              mib(r["self"]), mib(r["children"]), mib(r["total"]), ms(r["q"].median), ms(r["q"].p99),
              r["q"].range(ms), r["q"].n) for r in results]

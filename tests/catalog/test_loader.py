@@ -89,7 +89,7 @@ async def test_every_shipped_template_renders_for_every_target():
             assert CONTRACT <= set(out) <= CONTRACT | OPTIONAL, where
             assert out["service_id"] == builtins["service_id"]
             assert out["ports"] and all(type(p) is int for p in out["ports"]), where
-            assert all(isinstance(v, str) for v in out["env"].values()), where
+            assert all(isinstance(v, (str, int, float)) for v in out["env"].values()), where  # map(string) converts
             assert all(isinstance(v, str) for v in out["files"].values()), where
             # numbers in argv are fine: the engine converts them for list(string)
             assert all(type(a) in (str, int, float) for a in out["command"]), where
