@@ -1,23 +1,19 @@
 """5. API: requests per second and latency of `catalog` and `services(first: 50)` with
 1,000 services stored, against a ceiling: a minimal Strawberry app whose fields return
 static lists of the same size and shape, served by uvicorn the same way (both in this
-process). The load generator is a separate process: a fixed number of keep-alive
-HTTP/1.1 connections, each sending the next request when the answer is in, for a fixed
-duration. SpawnIt and the ceiling alternate."""
+process). The load generator (bench/loadgen.py) is a separate process; SpawnIt and the
+ceiling alternate."""
 
 from __future__ import annotations
 
 import array
 import asyncio
 import datetime
-import json
 import multiprocessing
-import re
 import time
 from enum import Enum
 from pathlib import Path
-from typing import Any, Optional
-from urllib.parse import urlsplit
+from typing import Optional
 
 import strawberry
 from starlette.applications import Starlette
@@ -25,6 +21,7 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.scalars import JSON
 
+from bench import loadgen
 from bench.harness import (CATALOG_QUERY, SERVICES_QUERY, Api, Report, Section, Stats, bench_settings, ms,
                            populate, ratio, serving, serving_asgi, table)
 
@@ -124,48 +121,11 @@ def ceiling_app() -> Starlette:
     return Starlette(routes=[Route("/graphql", graphql, methods=["GET", "POST"])])
 
 
-# -- the load generator's process ------------------------------------------------------------
-
-
-def load(url: str, query: str, concurrency: int, seconds: float, conn: Any) -> None:
-    conn.send(asyncio.run(_load(url, query, concurrency, seconds)))
-    conn.close()
-
-
-async def _load(url: str, query: str, concurrency: int, seconds: float) -> tuple[int, int, bytes, float]:
-    parts = urlsplit(url)
-    body = json.dumps({"query": query}).encode()
-    request = (f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/json\r\n"
-               f"Content-Length: {len(body)}\r\n\r\n").encode() + body
-    length_re = re.compile(rb"content-length: *(\d+)", re.I)
-    latencies = array.array("d")
-    errors = [0]
-    end = time.perf_counter() + seconds
-
-    async def worker() -> None:
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-        try:
-            while time.perf_counter() < end:
-                t0 = time.perf_counter()
-                writer.write(request)
-                head = await reader.readuntil(b"\r\n\r\n")
-                data = await reader.readexactly(int(length_re.search(head).group(1)))
-                latencies.append((time.perf_counter() - t0) * 1000)
-                if not head.startswith(b"HTTP/1.1 200") or b'"errors":' in data:
-                    errors[0] += 1
-        finally:
-            writer.close()
-
-    t0 = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return len(latencies), errors[0], latencies.tobytes(), time.perf_counter() - t0
-
-
 async def measure(url: str, query: str, seconds: float) -> tuple[float, list[float], int]:
     """(requests per second, latencies in ms, errors) of one load run in its own process."""
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
-    proc = ctx.Process(target=load, args=(url, query, CONCURRENCY, seconds, child), daemon=True)
+    proc = ctx.Process(target=loadgen.load, args=(url, query, CONCURRENCY, seconds, child), daemon=True)
     proc.start()
     count, errors, raw, took = await asyncio.to_thread(parent.recv)
     await asyncio.to_thread(proc.join)
@@ -175,7 +135,7 @@ async def measure(url: str, query: str, seconds: float) -> tuple[float, list[flo
 
 
 async def run(report: Report, quick: bool, tmp: Path) -> None:
-    stored, rounds, seconds = (200, 1, 1.5) if quick else (1000, 3, 5.0)
+    stored, rounds, seconds = (200, 1, 1.0) if quick else (1000, 3, 5.0)
     settings = bench_settings(tmp / "data")
     rows = []
     async with serving(settings) as srv, serving_asgi(ceiling_app()) as ceiling:

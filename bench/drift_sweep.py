@@ -14,7 +14,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench.harness import (QUERY_PAUSE, SERVICES_QUERY, Api, Report, Section, Stats, TreeSampler, Ws, free_port, mib, ms,
+from bench.harness import (QUERY_PAUSE, SERVICES_QUERY, Api, apply_retrying, Report, Section, Stats, TreeSampler, Ws, free_port, mib, ms,
                            progress, ratio, run_job, serving_process, table)
 
 JOBS_QUERY = """{ services(first: 50) { edges { node { id drift { status checkedAt } updatedAt
@@ -80,11 +80,11 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
     results = []
     services: list[str] = []
     try:
-        async with serving_process(data, {"SPAWNIT_MAX_PARALLEL_JOBS": "4"}, kill_leftovers=False) as srv, \
+        async with serving_process(data, {"SPAWNIT_MAX_PARALLEL_JOBS": str(min(count, 8))}, kill_leftovers=False) as srv, \
                 Api(srv.url) as api:
             ws = await Ws.open(api.ws_url)
             services = [await api.create_site(f"drift-{i}", free_port()) for i in range(count)]
-            await asyncio.gather(*(run_job(api, ws, "applyService", s) for s in services))
+            await asyncio.gather(*(apply_retrying(api, ws, s) for s in services))
             progress(f"{count} services applied")
             await ws.close()
             last = await latest_change(api)
@@ -95,7 +95,8 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
             last = results[-1]["last"]
     finally:
         progress("destroying")
-        async with serving_process(data) as srv, Api(srv.url) as api:  # destroy all, then kill leftovers
+        async with serving_process(data, {"SPAWNIT_MAX_PARALLEL_JOBS": str(min(count, 8))}) as srv, \
+                Api(srv.url) as api:  # destroy all, then kill leftovers
             ws = await Ws.open(api.ws_url)
             await asyncio.gather(*(run_job(api, ws, "destroyService", s) for s in services))
             await ws.close()

@@ -24,6 +24,7 @@ from typing import Any, AsyncIterator, Callable, Iterable, Sequence
 import httpx
 import uvicorn
 from websockets.asyncio.client import connect as ws_connect
+from websockets.exceptions import ConnectionClosed
 
 from app.settings import Settings
 
@@ -262,6 +263,10 @@ class Ws:
         return ws
 
     async def _read(self) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            await self._read_all()
+
+    async def _read_all(self) -> None:
         async for raw in self._conn:
             at = time.time_ns()
             msg = json.loads(raw)
@@ -321,11 +326,25 @@ async def run_job(api: Api, ws: Ws, mutation: str, service_id: str, expect: str 
     job_id = await api.submit(mutation, service_id)
     state = await ws.wait_job(job_id)
     if state != expect:
-        raise RuntimeError(f"{mutation} of {service_id}: job {job_id} ended {state}")
+        job = (await api.run("query($id: ID!) { job(id: $id) { error logs(fromLine: 0, limit: null) { text } } }",
+                             id=job_id))["job"]
+        tail = "\n".join(line["text"] for line in job["logs"][-15:])
+        raise RuntimeError(f"{mutation} of {service_id}: job {job_id} ended {state}: {job['error']}\n{tail}")
     return job_id
 
 
 QUERY_PAUSE = 0.05  # a client polling ~20 times a second: enough samples, little load of its own
+
+
+async def apply_retrying(api: Api, ws: Ws, service_id: str, attempts: int = 3) -> int:
+    """Apply until it succeeds (setup only, not timed); how many attempts failed."""
+    for failed in range(attempts):
+        try:
+            await run_job(api, ws, "applyService", service_id)
+            return failed
+        except RuntimeError as exc:
+            progress(f"apply failed, retrying: {str(exc).splitlines()[0]}")
+    raise RuntimeError(f"apply of {service_id} failed {attempts} times")
 
 
 async def query_loop(api: Api, query: str, stop: asyncio.Event, pause: float = QUERY_PAUSE) -> list[float]:

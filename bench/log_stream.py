@@ -170,6 +170,7 @@ async def one_round(api: Api, service: str, gate: Path, count: int, timeout: flo
         total_b, hop_b, engine, received = await asyncio.to_thread(parent.recv)
         wall = time.perf_counter() - t0
     finally:
+        gate.touch()  # a round cut short still lets the provisioner finish
         proc.join(10)
         if proc.is_alive():
             proc.kill()

@@ -15,15 +15,13 @@ from bench.harness import (SERVICES_QUERY, Api, Report, Section, Stats, TreeSamp
                            progress, query_loop, run_job, serving_process, table)
 
 
-async def apply_all(api: Api, ws: Ws, services: list[str]) -> float:
-    """Submit an apply of every service at once; seconds until all SUCCEEDED."""
+async def apply_all(api: Api, ws: Ws, services: list[str]) -> tuple[float, int]:
+    """Submit an apply of every service at once; seconds until all ended, and how many
+    did not succeed (see the note on the plugin cache in the README)."""
     t0 = time.perf_counter()
     jobs = await asyncio.gather(*(api.submit("applyService", s) for s in services))
     states = await asyncio.gather(*(ws.wait_job(j) for j in jobs))
-    took = time.perf_counter() - t0
-    if set(states) != {"SUCCEEDED"}:
-        raise RuntimeError(f"applies ended {sorted(set(states))}")
-    return took
+    return time.perf_counter() - t0, sum(state != "SUCCEEDED" for state in states)
 
 
 async def one(tmp: Path, count: int, limit: int) -> dict:
@@ -38,7 +36,7 @@ async def one(tmp: Path, count: int, limit: int) -> dict:
                 loop = asyncio.create_task(query_loop(api, SERVICES_QUERY, stop))
                 try:
                     applied = True
-                    wall = await apply_all(api, ws, services)
+                    wall, failed = await apply_all(api, ws, services)
                 finally:
                     stop.set()
                     latencies = await loop
@@ -46,7 +44,7 @@ async def one(tmp: Path, count: int, limit: int) -> dict:
             if applied:
                 await asyncio.gather(*(run_job(api, ws, "destroyService", s) for s in services))
             await ws.close()
-    return {"count": count, "limit": limit, "wall": wall, "q": Stats.of(latencies), "self": sampler.peak_self,
+    return {"count": count, "limit": limit, "wall": wall, "failed": failed, "q": Stats.of(latencies), "self": sampler.peak_self,
             "children": sampler.peak_children, "total": sampler.peak_total}
 
 
@@ -59,12 +57,13 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
             results.append(await one(tmp, n, p))
     rows = [(r["count"], r["limit"], f"{r['wall']:.1f} s", f"{r['wall'] / r['count'] * 1000:.0f} ms",
              mib(r["self"]), mib(r["children"]), mib(r["total"]), ms(r["q"].median), ms(r["q"].p99),
-             r["q"].range(ms), r["q"].n) for r in results]
+             r["q"].range(ms), r["q"].n, r["failed"]) for r in results]
     body = table(("services", "max parallel jobs", "wall time", "per service", "peak RSS SpawnIt",
                   "peak RSS children", "peak RSS total", "services query p50", "services query p99",
-                  "query min–max", "queries"), rows)
+                  "query min–max", "queries", "failed applies"), rows)
     body += ("\n\nRSS sampled from /proc every 50 ms; children = every descendant of the SpawnIt process at one "
              "instant (engines, `spawnit` provider plugins, and the sites they start until the provider exits). "
              "Each service is new, so each apply includes its `init`. The query is sent every 50 ms "
-             "(after the answer).")
+             "(after the answer). A failed apply counts in the wall time as ended; see the README on the "
+             "plugin-cache race.")
     report.add(Section("4. Parallel applies", body))

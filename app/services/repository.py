@@ -3,6 +3,7 @@ shows; reads of a tenant's services are served from a cache this process keeps."
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -17,12 +18,21 @@ class ServiceRepository:
     def __init__(self, store: Store, box: SecretBox) -> None:
         self._store = store
         self._box = box
+        self._loading = asyncio.Lock()
         self._cache: dict[str, dict[str, ServiceInfo]] = {}
 
     async def _tenant(self, tenant: str) -> dict[str, ServiceInfo]:
         cached = self._cache.get(tenant)
         if cached is not None:
             return cached
+        async with self._loading:  # one first read per tenant, however many callers
+            cached = self._cache.get(tenant)
+            if cached is not None:
+                return cached
+            self._cache[tenant] = await self._read_tenant(tenant)
+            return self._cache[tenant]
+
+    async def _read_tenant(self, tenant: str) -> dict[str, ServiceInfo]:
         found: dict[str, ServiceInfo] = {}
         for key in await self._store.list(keys.tenant_prefix(tenant)):
             parts = key.split("/")
@@ -31,7 +41,6 @@ class ServiceRepository:
                 if raw is not None:
                     info = self._from_record(json.loads(raw))
                     found[info.id] = info
-        self._cache[tenant] = found
         return found
 
     async def get(self, tenant: str, service_id: str) -> ServiceInfo:

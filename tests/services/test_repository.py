@@ -1,0 +1,75 @@
+"""The service repository: concurrent first reads, sealing at rest."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+from app.ids import new_id
+from app.services.model import ServiceInfo
+from app.services.repository import ServiceRepository
+from app.settings import Secret
+from app.storage import keys
+from app.storage.folder import FolderStore
+from app.vault.box import SecretBox
+
+T0 = datetime(2030, 1, 1, tzinfo=timezone.utc)
+TENANT = new_id()
+
+
+def info(**changes: object) -> ServiceInfo:
+    return dataclasses.replace(ServiceInfo(new_id(), TENANT, "n", "redis", "local", {"port": 6379}, T0, T0), **changes)
+
+
+class HeldListing(FolderStore):
+    """A folder store whose first listing is taken at once but answered only when the
+    test says: a slow remote listing that a write overtakes."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.release = asyncio.Event()
+        self.taken = asyncio.Event()
+        self._first = True
+
+    async def list(self, prefix: str) -> list[str]:
+        found = await super().list(prefix)
+        if self._first:
+            self._first = False
+            self.taken.set()
+            await self.release.wait()
+        return found
+
+
+async def test_a_write_during_the_first_read_of_a_tenant_is_kept(tmp_path: Path) -> None:
+    store = HeldListing(tmp_path)
+    repo = ServiceRepository(store, SecretBox(Secret("k")))
+    reader = asyncio.create_task(repo.list(TENANT))
+    await store.taken.wait()  # the first read has its (empty) listing
+    written = info()
+    writer = asyncio.create_task(repo.save(written))
+    await asyncio.sleep(0.05)  # let the write reach storage while the read is held
+    store.release.set()
+    await asyncio.gather(reader, writer)
+    assert [i.id for i in await repo.list(TENANT)] == [written.id]
+
+
+async def test_concurrent_writes_on_a_tenant_not_yet_read_are_all_kept(tmp_path: Path) -> None:
+    repo = ServiceRepository(FolderStore(tmp_path), SecretBox(Secret("k")))
+    made = [info() for _ in range(20)]
+    await asyncio.gather(*(repo.save(i) for i in made))
+    assert sorted(i.id for i in await repo.list(TENANT)) == sorted(i.id for i in made)
+    fresh = ServiceRepository(FolderStore(tmp_path), SecretBox(Secret("k")))
+    assert len(await fresh.list(TENANT)) == 20
+
+
+async def test_sensitive_values_are_sealed_in_storage_and_open_when_read(tmp_path: Path) -> None:
+    store = FolderStore(tmp_path)
+    secret = info(variables={"port": 6379, "password": "hunter2-hunter2"}, sensitive=("password",))
+    await ServiceRepository(store, SecretBox(Secret("k"))).save(secret)
+    raw = (await store.get(keys.info(TENANT, secret.id))).decode()
+    assert "hunter2" not in raw and json.loads(raw)["variables"]["password"].startswith("enc:v1:")
+    again = await ServiceRepository(store, SecretBox(Secret("k"))).get(TENANT, secret.id)
+    assert again.variables["password"] == "hunter2-hunter2"
