@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 from tests.api.client import LEGACY_WS, TRANSPORT_WS, Api
@@ -19,6 +18,21 @@ async def collect(api: Api, job_id: str, from_line: int = 0, protocol: str = TRA
         item["jobLogs"]
         async for item in api.subscribe(LOGS, protocol=protocol, id=job_id, **{"from": from_line})
     ]
+
+
+async def applying_slowly(api: Api) -> tuple[dict, dict]:
+    """A slow-site service and its apply job, once the engine is creating the process."""
+    service = (
+        await api.run(
+            "mutation($i: CreateServiceInput!) { createService(input: $i) { id } }",
+            i={"catalogEntryId": "slow-site", "target": "local", "name": "slow", "variables": {"port": free_port()}},
+        )
+    )["createService"]
+    apply = await api.mutate_job("applyService", service["id"])
+    async for item in api.subscribe(LOGS, id=apply["id"], **{"from": 0}):
+        if "Creating..." in item["jobLogs"]["text"]:
+            break
+    return service, apply
 
 
 async def test_a_late_subscriber_gets_the_whole_log_and_completion(api: Api) -> None:
@@ -40,24 +54,12 @@ async def test_cancel_during_apply_ends_canceled_within_grace_and_state_stays_us
 ) -> None:
     spawnit = await start(catalog_dir=with_slow_entry(tmp_path), cancel_grace_seconds=8)
     api = spawnit.api
-    service = (
-        await api.run(
-            "mutation($i: CreateServiceInput!) { createService(input: $i) { id } }",
-            i={"catalogEntryId": "slow-site", "target": "local", "name": "slow", "variables": {"port": free_port()}},
-        )
-    )["createService"]
-    apply = await api.mutate_job("applyService", service["id"])
-    # wait until the engine is creating the resource
-    async for item in api.subscribe(LOGS, id=apply["id"], **{"from": 0}):
-        if "Creating..." in item["jobLogs"]["text"]:
-            break
-    asked = time.monotonic()
+    service, apply = await applying_slowly(api)
     canceled = await api.run("mutation($id: ID!) { cancelJob(id: $id) { state cancelRequested } }", id=apply["id"])
     assert canceled["cancelJob"]["cancelRequested"] is True
     final = await api.wait_job(apply["id"])
-    took = time.monotonic() - asked
     assert final["state"] == "CANCELED", final
-    assert took < 8 + 2, f"cancel took {took:.1f}s"
+    # not killed at the end of the grace period: SIGINT alone stopped it, within it
     assert final["forced"] is False, "the engine had to be killed: SIGINT did not stop it"
     # the state is usable: the next plan works and still wants to create the process
     plan = await api.wait_job((await api.mutate_job("planService", service["id"]))["id"])
@@ -67,16 +69,7 @@ async def test_cancel_during_apply_ends_canceled_within_grace_and_state_stays_us
 async def test_force_cancel_kills_the_engine(start: Start, tmp_path: Path) -> None:
     spawnit = await start(catalog_dir=with_slow_entry(tmp_path))
     api = spawnit.api
-    service = (
-        await api.run(
-            "mutation($i: CreateServiceInput!) { createService(input: $i) { id } }",
-            i={"catalogEntryId": "slow-site", "target": "local", "name": "slow", "variables": {"port": free_port()}},
-        )
-    )["createService"]
-    apply = await api.mutate_job("applyService", service["id"])
-    async for item in api.subscribe(LOGS, id=apply["id"], **{"from": 0}):
-        if "Creating..." in item["jobLogs"]["text"]:
-            break
+    service, apply = await applying_slowly(api)
     await api.run("mutation($id: ID!) { cancelJob(id: $id, force: true) { id } }", id=apply["id"])
     final = await api.wait_job(apply["id"], timeout=15)
     assert final["state"] == "CANCELED" and final["forced"] is True
