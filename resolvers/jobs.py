@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from contextlib import aclosing
 from typing import AsyncGenerator, Optional
 
 import strawberry
 from strawberry.types import Info
 
-from app.jobs.stream import job_stream, log_stream
+from app.jobs.stream import job_stream, log_batches, log_stream
 from app.pagination import paginate
 from resolvers import mapping
 from resolvers.context import of
@@ -70,8 +71,28 @@ async def job_logs(info: Info, job_id: strawberry.ID, from_line: int = 0) -> Asy
     async def get_lines(start: int, limit: Optional[int]):  # type: ignore[no-untyped-def]
         return await manager.logs(tenant, job.id, start, limit)
 
-    async for line in log_stream(ctx.app.bus, job.id, get_job, get_lines, from_line):
-        yield mapping.line(line)
+    async with aclosing(log_stream(ctx.app.bus, job.id, get_job, get_lines, from_line)) as lines:
+        async for line in lines:
+            yield mapping.line(line)
+
+
+async def job_log_batches(
+    info: Info, job_id: strawberry.ID, from_line: int = 0, max_lines: int = 500
+) -> AsyncGenerator[list[types.LogLine], None]:
+    ctx = of(info)
+    manager, tenant = ctx.app.services, ctx.tenant.id
+    job = await manager.job(tenant, str(job_id))
+
+    async def get_job():  # type: ignore[no-untyped-def]
+        return await manager.job(tenant, job.id)
+
+    async def get_lines(start: int, limit: Optional[int]):  # type: ignore[no-untyped-def]
+        return await manager.logs(tenant, job.id, start, limit)
+
+    stream = log_batches(ctx.app.bus, job.id, get_job, get_lines, from_line, min(max_lines, 5000))
+    async with aclosing(stream) as batches:
+        async for batch in batches:
+            yield [mapping.line(line) for line in batch]
 
 
 async def job_updates(info: Info, job_id: strawberry.ID) -> AsyncGenerator[types.Job, None]:
@@ -82,5 +103,6 @@ async def job_updates(info: Info, job_id: strawberry.ID) -> AsyncGenerator[types
     async def get_job():  # type: ignore[no-untyped-def]
         return await manager.job(tenant, job.id)
 
-    async for update in job_stream(ctx.app.bus, job.id, get_job):
-        yield mapping.job(update)
+    async with aclosing(job_stream(ctx.app.bus, job.id, get_job)) as updates:
+        async for update in updates:
+            yield mapping.job(update)

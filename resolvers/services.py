@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from contextlib import aclosing
 from typing import AsyncGenerator, Optional
 
 import strawberry
@@ -75,8 +76,9 @@ async def service_events(info: Info, service_id: Optional[strawberry.ID] = None)
     only = None
     if service_id is not None:
         only = (await ctx.app.services.get(ctx.tenant.id, str(service_id))).info.id
-    async for event in event_stream(ctx.app.bus, ctx.tenant.id, only):
-        yield mapping.event(event)
+    async with aclosing(event_stream(ctx.app.bus, ctx.tenant.id, only)) as events:
+        async for event in events:
+            yield mapping.event(event)
 
 
 async def reveal_secret(info: Info, id: strawberry.ID, field: str) -> str:

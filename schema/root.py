@@ -66,6 +66,11 @@ class Subscription:
         resolver=jobs_r.job_logs,
         description="Every line from `fromLine`, then live lines; completes when the job ends.",
     )
+    job_log_batches: list[types.LogLine] = strawberry.subscription(
+        resolver=jobs_r.job_log_batches,
+        description="Like jobLogs, but each message carries the consecutive lines ready (up to `maxLines`): "
+        "for followers of busy jobs and crowds of subscribers.",
+    )
     job_updates: types.Job = strawberry.subscription(
         resolver=jobs_r.job_updates, description="The job at each change of state, phase or progress."
     )

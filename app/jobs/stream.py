@@ -7,6 +7,7 @@ and the stream completes when the job ends (at once for a job that already ended
 
 from __future__ import annotations
 
+from contextlib import aclosing
 from typing import AsyncIterator, Awaitable, Callable
 
 from app.bus import Bus, job_topic
@@ -19,30 +20,56 @@ GetJob = Callable[[], Awaitable[Job]]
 GetLines = Callable[[int, int | None], Awaitable[list[LogLine]]]
 
 
-async def log_stream(bus: Bus, job_id: str, get_job: GetJob, get_lines: GetLines, from_line: int) -> AsyncIterator[LogLine]:
+async def log_batches(
+    bus: Bus, job_id: str, get_job: GetJob, get_lines: GetLines, from_line: int, most: int
+) -> AsyncIterator[list[LogLine]]:
+    """The log as batches of up to `most` consecutive lines: whatever is there when the
+    subscriber is ready, so a crowd of subscribers costs one message per batch, not one
+    per line."""
     if from_line < 0:
         raise BadInput("fromLine must be 0 or more", field="fromLine")
+    if most < 1:
+        raise BadInput("maxLines must be 1 or more", field="maxLines")
     with bus.subscribe(job_topic(job_id)) as live:
         job = await get_job()
         next_number = from_line
-        for line in await get_lines(next_number, None):
-            yield line
-            next_number = line.number + 1
+        replay = await get_lines(next_number, None)
+        for start in range(0, len(replay), most):
+            yield replay[start : start + most]
+        if replay:
+            next_number = replay[-1].number + 1
         if job.state.final:
             return
         while True:
-            event = await live.get()
-            if isinstance(event, LineEvent):
-                line = event.line
-                if line.number < next_number:
-                    continue  # already replayed
-                if line.number > next_number:  # never expected: fill from the book
-                    for missed in await get_lines(next_number, line.number - next_number):
-                        yield missed
-                yield line
-                next_number = line.number + 1
-            elif isinstance(event, JobEvent) and event.job.state.final:
+            events = [await live.get()]
+            while not live.queue.empty() and len(events) < most:
+                events.append(live.queue.get_nowait())
+            batch: list[LogLine] = []
+            ended = False
+            for event in events:
+                if isinstance(event, LineEvent):
+                    line = event.line
+                    if line.number < next_number:
+                        continue  # already replayed
+                    if line.number > next_number:  # never expected: fill from the book
+                        batch.extend(await get_lines(next_number, line.number - next_number))
+                    batch.append(line)
+                    next_number = line.number + 1
+                elif isinstance(event, JobEvent) and event.job.state.final:
+                    ended = True
+                    break
+            if batch:
+                yield batch
+            if ended:
                 return
+
+
+async def log_stream(bus: Bus, job_id: str, get_job: GetJob, get_lines: GetLines, from_line: int) -> AsyncIterator[LogLine]:
+    """The log line by line (see `log_batches`)."""
+    async with aclosing(log_batches(bus, job_id, get_job, get_lines, from_line, 1000)) as batches:
+        async for batch in batches:
+            for line in batch:
+                yield line
 
 
 async def job_stream(bus: Bus, job_id: str, get_job: GetJob) -> AsyncIterator[Job]:

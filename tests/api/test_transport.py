@@ -82,3 +82,42 @@ async def test_many_live_subscribers_get_the_same_lines(api: Api) -> None:
     stored = [l["number"] for l in await api.logs(job["id"])]
     assert all(r == stored for r in results)
     await api.wait_job((await api.mutate_job("destroyService", service["id"]))["id"])
+
+
+async def test_log_batches_carry_the_whole_log_in_bounded_messages(api: Api) -> None:
+    service = await api.create_site("batches", free_port())
+    job = await api.wait_job((await api.mutate_job("planService", service["id"]))["id"])
+    stored = [l["number"] for l in await api.logs(job["id"])]
+    batches = [
+        [l["number"] for l in item["jobLogBatches"]]
+        async for item in api.subscribe(
+            "subscription($id: ID!) { jobLogBatches(jobId: $id, fromLine: 0, maxLines: 3) { number } }", id=job["id"]
+        )
+    ]
+    assert [n for b in batches for n in b] == stored
+    assert all(1 <= len(b) <= 3 for b in batches)
+
+
+async def test_a_subscriber_that_leaves_is_forgotten_at_once(start, tmp_path) -> None:
+    from app.bus import job_topic
+    from tests.api.catalogs import with_slow_entry
+    from tests.api.test_jobs import applying_slowly
+
+    spawnit = await start(catalog_dir=with_slow_entry(tmp_path))
+    api = spawnit.api
+    service, apply = await applying_slowly(api)  # a job that goes on while we leave
+    bus = spawnit.spawnit.bus
+    for query in (
+        "subscription($id: ID!) { jobLogs(jobId: $id) { number } }",
+        "subscription($id: ID!) { jobLogBatches(jobId: $id) { number } }",
+        "subscription($id: ID!) { jobUpdates(jobId: $id) { state } }",
+    ):
+        async for _ in api.subscribe(query, id=apply["id"]):
+            break
+        for _ in range(100):
+            if bus.subscribers(job_topic(apply["id"])) == 0:
+                break
+            await asyncio.sleep(0.02)
+        assert bus.subscribers(job_topic(apply["id"])) == 0, query
+    await api.run("mutation($id: ID!) { cancelJob(id: $id) { id } }", id=apply["id"])
+    assert (await api.wait_job(apply["id"]))["state"] == "CANCELED"
