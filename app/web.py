@@ -47,7 +47,8 @@ class GraphQLView(GraphQL):
             except SpawnItError as exc:
                 raise ConnectionRejectionError({"message": exc.message, "extensions": {"code": exc.code}}) from None
         if context.identity.expires_at != float("inf"):
-            asyncio.create_task(_close_at_expiry(context.request, context.identity.expires_at))
+            # held by the socket's context, so the task lives as long as the socket does
+            context.expiry = asyncio.create_task(_close_at_expiry(context.request, context.identity.expires_at))
         return UNSET
 
 

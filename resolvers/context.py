@@ -20,6 +20,7 @@ class Context:
     connection_params: Any = None  # a websocket's connection_init payload
     identity: Identity | None = None
     auth_error: SpawnItError | None = None
+    expiry: Any = None  # the task that closes a socket when its token expires
 
     @property
     def tenant(self) -> Tenant:
