@@ -25,10 +25,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a small CI smoke run (under 2 minutes)")
     parser.add_argument("--only", choices=SCENARIOS, action="append", help="run only this scenario (repeatable)")
+    parser.add_argument("--all-lines", action="store_true",
+                        help="log_stream: 10,000 lines at 1,000 subscribers too (about half an hour)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directories")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     names = args.only or SCENARIOS
+    if args.all_lines:
+        importlib.import_module("bench.log_stream").ALL_LINES = True
     report = Report(args.quick)
     tmp = Path(tempfile.mkdtemp(prefix="spawnit-bench-"))
     started = time.monotonic()
@@ -50,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
     took = time.monotonic() - started
+    header += f"\n| load average at end | {' '.join(Path('/proc/loadavg').read_text().split()[:3])} |"
     mode = "quick" if args.quick else "full"
     title = (f"## SpawnIt benchmarks, {datetime.date.today().isoformat()} ({mode} run"
              f"{', only ' + ', '.join(names) if args.only else ''}: {took:.0f} s)")

@@ -1,8 +1,8 @@
 """5. API: requests per second and latency of `catalog` and `services(first: 50)` with
-1,000 services stored, against a ceiling: a minimal Strawberry app whose fields return
-static lists of the same size and shape, served by uvicorn the same way (both in this
-process). The load generator (bench/loadgen.py) is a separate process; SpawnIt and the
-ceiling alternate."""
+1,000 services stored, against a ceiling: a minimal Strawberry app (no extensions, no
+domain code) whose fields return a static copy of SpawnIt's own answers, served by uvicorn
+the same way (both in this process). The load generator (bench/loadgen.py) is a separate
+process; SpawnIt and the ceiling alternate."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import asyncio
 import datetime
 import multiprocessing
 import time
-from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -27,12 +26,7 @@ from bench.harness import (CATALOG_QUERY, SERVICES_QUERY, Api, Report, Section, 
 
 CONCURRENCY = 4
 
-# -- the ceiling: the same shapes, static values ----------------------------------------
-
-
-@strawberry.enum
-class Status(Enum):
-    DRAFT = "DRAFT"
+# -- the ceiling: SpawnIt's own answers, as static objects ----------------------------------
 
 
 @strawberry.type
@@ -51,10 +45,10 @@ class Field:
 class Entry:
     id: strawberry.ID
     name: str
-    description: str
-    targets: list[str]
-    available_targets: list[str]
-    fields: list[Field]
+    description: str = ""
+    targets: list[str] = strawberry.field(default_factory=list)
+    available_targets: list[str] = strawberry.field(default_factory=list)
+    fields: list[Field] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
@@ -67,7 +61,7 @@ class Verdict:
 class Node:
     id: strawberry.ID
     name: str
-    status: Status
+    status: str
     target: str
     applied: bool
     created_at: datetime.datetime
@@ -95,17 +89,30 @@ class Connection:
     page_info: PageInfo
 
 
-def ceiling_app() -> Starlette:
-    fields = [Field(name=f"f{i}", type="STRING", required=True, default="x", min=1, max=200,
-                    description="A field of the form.", sensitive=False) for i in range(3)]
-    entries = [Entry(id=strawberry.ID(f"e{i}"), name="Entry", description="An entry of the catalog.",
-                     targets=["local", "docker"], available_targets=["local"], fields=fields) for i in range(2)]
-    at = datetime.datetime.now(datetime.timezone.utc)
-    edges = [Edge(cursor=f"{at.isoformat()}|{i:036d}", node=Node(
-        id=strawberry.ID(f"{i:036d}"), name=f"svc-{i}", status=Status.DRAFT, target="local", applied=False,
-        created_at=at, updated_at=at, catalog_entry=entries[0], drift=Verdict(status="UNKNOWN"), health=Verdict(status="UNKNOWN")))
-        for i in range(50)]
-    connection = Connection(edges=edges, page_info=PageInfo(has_next_page=True, end_cursor=edges[-1].cursor))
+def _when(text: Optional[str]) -> Optional[datetime.datetime]:
+    return datetime.datetime.fromisoformat(text) if text else None
+
+
+def ceiling_app(catalog: list[dict], services: dict) -> Starlette:
+    """One field per query, each returning a static copy of SpawnIt's own answer (same
+    entries, fields, texts and services), served without any domain code."""
+    entries = [Entry(id=e["id"], name=e["name"], description=e["description"], targets=e["targets"],
+                     available_targets=e["availableTargets"], fields=[Field(**{
+                         "name": f["name"], "type": f["type"], "required": f["required"], "default": f["default"],
+                         "min": f["min"], "max": f["max"], "description": f["description"],
+                         "sensitive": f["sensitive"]}) for f in e["fields"]]) for e in catalog]
+    edges = []
+    for edge in services["edges"]:
+        n = edge["node"]
+        edges.append(Edge(cursor=edge["cursor"], node=Node(
+            id=n["id"], name=n["name"], status=n["status"], target=n["target"], applied=n["applied"],
+            created_at=_when(n["createdAt"]), updated_at=_when(n["updatedAt"]),
+            catalog_entry=Entry(id=n["catalogEntry"]["id"], name=n["catalogEntry"]["name"]),
+            drift=Verdict(status=n["drift"]["status"], checked_at=_when(n["drift"]["checkedAt"])),
+            health=Verdict(status=n["health"]["status"]))))
+    page = services["pageInfo"]
+    connection = Connection(edges=edges, page_info=PageInfo(has_next_page=page["hasNextPage"],
+                                                            end_cursor=page["endCursor"]))
 
     @strawberry.type
     class Query:
@@ -134,31 +141,39 @@ async def measure(url: str, query: str, seconds: float) -> tuple[float, list[flo
     return count / took, list(latencies), errors
 
 
+async def compare(a_url: str, b_url: str, query: str, rounds: int, seconds: float) -> list[str]:
+    """A, B, A, B, ...: one table row."""
+    rates: dict[str, list[float]] = {"a": [], "b": []}
+    lats: dict[str, list[float]] = {"a": [], "b": []}
+    errors = 0
+    for _ in range(rounds):
+        for side, url in (("a", a_url), ("b", b_url)):
+            rps, lat, failed = await measure(url + "/graphql", query, seconds)
+            rates[side].append(rps)
+            lats[side] += lat
+            errors += failed
+    sa, sb = Stats.of(lats["a"]), Stats.of(lats["b"])
+    rate_a, rate_b = Stats.of(rates["a"]).median, Stats.of(rates["b"]).median
+    return [f"{rate_a:,.0f}", f"{rate_b:,.0f}", f"{ratio(rate_a, rate_b):.2f}", ms(sa.median), ms(sa.p99),
+            ms(sb.median), ms(sb.p99), sa.range(ms), f"{sa.n:,} / {sb.n:,}", str(errors)]
+
+
 async def run(report: Report, quick: bool, tmp: Path) -> None:
     stored, rounds, seconds = (200, 1, 1.0) if quick else (1000, 3, 5.0)
     settings = bench_settings(tmp / "data")
     rows = []
-    async with serving(settings) as srv, serving_asgi(ceiling_app()) as ceiling:
-        async with Api(srv.url) as api:
-            t0 = time.perf_counter()
-            await populate(api, stored)
-            created = time.perf_counter() - t0
-        for name, query in (("catalog", CATALOG_QUERY), ("services(first: 50)", SERVICES_QUERY)):
-            out: dict[str, tuple[list[float], list[float], int]] = {"a": ([], [], 0), "b": ([], [], 0)}
-            for _ in range(rounds):  # A, B, A, B, ...
-                for side, url in (("a", srv.url), ("b", ceiling)):
-                    rps, lat, errors = await measure(url + "/graphql", query, seconds)
-                    rates, lats, errs = out[side]
-                    out[side] = (rates + [rps], lats + lat, errs + errors)
-            (ra, la, ea), (rb, lb, eb) = out["a"], out["b"]
-            sa, sb = Stats.of(la), Stats.of(lb)
-            rate_a, rate_b = Stats.of(ra).median, Stats.of(rb).median
-            rows.append((name, f"{rate_a:,.0f}", f"{rate_b:,.0f}", f"{ratio(rate_a, rate_b):.2f}",
-                         ms(sa.median), ms(sa.p99), ms(sb.median), ms(sb.p99), sa.range(ms),
-                         f"{sa.n:,} / {sb.n:,}", ea + eb))
+    async with serving(settings) as srv, Api(srv.url) as api:
+        t0 = time.perf_counter()
+        await populate(api, stored)
+        created = time.perf_counter() - t0
+        same = ceiling_app((await api.run(CATALOG_QUERY))["catalog"], (await api.run(SERVICES_QUERY))["services"])
+        async with serving_asgi(same) as ceiling:
+            for name, query in (("catalog", CATALOG_QUERY), ("services(first: 50)", SERVICES_QUERY)):
+                rows.append([name, *await compare(srv.url, ceiling, query, rounds, seconds)])
     body = table(("query", "SpawnIt req/s", "ceiling req/s", "ratio to ceiling", "SpawnIt p50", "SpawnIt p99",
                   "ceiling p50", "ceiling p99", "SpawnIt min–max", "requests (SpawnIt / ceiling)", "errors"), rows)
     body += (f"\n\n{stored:,} services stored (created through `createService` in {created:.1f} s, "
-             f"{created / stored * 1000:.1f} ms each). {CONCURRENCY} keep-alive connections, {rounds} × "
-             f"{seconds:g} s per side, alternating; req/s is the median of the rounds, latencies pooled.")
+             f"{created / stored * 1000:.1f} ms each). The ceiling answers the same data (a static copy of "
+             f"SpawnIt's answers). {CONCURRENCY} keep-alive connections, {rounds} × {seconds:g} s per side, "
+             "alternating; req/s is the median of the rounds, latencies pooled.")
     report.add(Section("5. API throughput vs a minimal Strawberry app", body))

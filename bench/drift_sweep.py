@@ -14,8 +14,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench.harness import (QUERY_PAUSE, SERVICES_QUERY, Api, apply_retrying, Report, Section, Stats, TreeSampler, Ws, free_port, mib, ms,
-                           progress, ratio, run_job, serving_process, table)
+from bench.harness import (QUERY_PAUSE, SERVICES_QUERY, Api, run_all, Report, Section, Stats, TreeSampler, Ws, free_port, mib, ms,
+                           progress, ratio, serving_process, stop_leftovers, table)
 
 JOBS_QUERY = """{ services(first: 50) { edges { node { id drift { status checkedAt } updatedAt
   jobs(first: 50) { edges { node { kind createdAt finishedAt } } } } } } }"""
@@ -37,9 +37,10 @@ async def wait_until_due(last: datetime, interval: float) -> None:
         await asyncio.sleep(delay)
 
 
-async def sweep(data: Path, count: int, cap: int, interval: float, idle_s: float) -> dict:
+async def sweep(data: Path, count: int, cap: int, interval: float, idle_s: float, destroy: list[str]) -> dict:
+    """One measured sweep; then, not timed, destroy the services of `destroy`."""
     env = {"SPAWNIT_DRIFT_INTERVAL_SECONDS": str(interval), "SPAWNIT_DRIFT_JITTER_SECONDS": "0",
-           "SPAWNIT_DRIFT_MAX_PARALLEL": str(cap)}
+           "SPAWNIT_DRIFT_MAX_PARALLEL": str(cap), "SPAWNIT_MAX_PARALLEL_JOBS": str(min(count, 8))}
     since = datetime.now(timezone.utc)
     async with serving_process(data, env, kill_leftovers=False) as srv, Api(srv.url) as api:
         during: list[float] = []
@@ -64,48 +65,59 @@ async def sweep(data: Path, count: int, cap: int, interval: float, idle_s: float
             await asyncio.sleep(QUERY_PAUSE)
         nodes = [e["node"] for e in (await api.run(JOBS_QUERY))["services"]["edges"]]
         last = await latest_change(api)
+        if destroy:
+            progress("destroying")
+            ws = await Ws.open(api.ws_url)
+            await run_all(api, ws, "destroyService", destroy)
+            destroy.clear()
+            await ws.close()
     checks = [j["node"] for n in nodes for j in n["jobs"]["edges"]
               if j["node"]["kind"] == "DRIFT_CHECK" and when(j["node"]["createdAt"]) > since]
     wall = (max(when(c["finishedAt"]) for c in checks) - min(when(c["createdAt"]) for c in checks)).total_seconds()
     verdicts = sorted({n["drift"]["status"] for n in nodes})
     return {"cap": cap, "wall": wall, "checks": len(checks), "during": Stats.of(during), "idle": Stats.of(idle),
             "self": sampler.peak_self, "children": sampler.peak_children, "total": sampler.peak_total,
+            "cpu": sampler.cpu_share,
             "verdicts": ", ".join(verdicts), "last": last}
 
 
 async def run(report: Report, quick: bool, tmp: Path) -> None:
-    count, interval, idle_s = (6, 6.0, 0.5) if quick else (50, 60.0, 8.0)
+    count, interval, idle_s = (6, 5.0, 0.5) if quick else (50, 60.0, 8.0)
     caps = (2, 4)
     data = tmp / "data"
     results = []
-    services: list[str] = []
+    services: list[str] = []  # applied and not yet destroyed
     try:
         async with serving_process(data, {"SPAWNIT_MAX_PARALLEL_JOBS": str(min(count, 8))}, kill_leftovers=False) as srv, \
                 Api(srv.url) as api:
             ws = await Ws.open(api.ws_url)
             services = [await api.create_site(f"drift-{i}", free_port()) for i in range(count)]
-            await asyncio.gather(*(apply_retrying(api, ws, s) for s in services))
+            await run_all(api, ws, "applyService", services)
             progress(f"{count} services applied")
             await ws.close()
             last = await latest_change(api)
         for cap in caps:
             await wait_until_due(last, interval)
             progress(f"sweep with drift max parallel {cap}")
-            results.append(await sweep(data, count, cap, interval, idle_s))
+            destroy = services if cap == caps[-1] else []  # the last server destroys them all
+            results.append(await sweep(data, count, cap, interval, idle_s, destroy))
             last = results[-1]["last"]
     finally:
-        progress("destroying")
-        async with serving_process(data, {"SPAWNIT_MAX_PARALLEL_JOBS": str(min(count, 8))}) as srv, \
-                Api(srv.url) as api:  # destroy all, then kill leftovers
-            ws = await Ws.open(api.ws_url)
-            await asyncio.gather(*(run_job(api, ws, "destroyService", s) for s in services))
-            await ws.close()
+        if services:  # a measurement failed: destroy what is left
+            async with serving_process(data, {"SPAWNIT_MAX_PARALLEL_JOBS": str(min(count, 8))}) as srv, \
+                    Api(srv.url) as api:
+                ws = await Ws.open(api.ws_url)
+                await run_all(api, ws, "destroyService", services)
+                await ws.close()
+        stop_leftovers(data / "run")
     rows = [(count, r["cap"], f"{r['wall']:.1f} s", r["checks"], r["verdicts"], mib(r["self"]), mib(r["children"]),
-             mib(r["total"]), ms(r["during"].median), ms(r["during"].p99), ms(r["idle"].median), ms(r["idle"].p99),
+             mib(r["total"]), f"{r['cpu']:.0%}", ms(r["during"].median), ms(r["during"].p99), ms(r["idle"].median), ms(r["idle"].p99),
              f"{ratio(r['during'].p99, r['idle'].p99):.1f}×") for r in results]
     body = table(("services", "drift max parallel", "sweep wall time", "checks", "verdicts", "peak RSS SpawnIt",
-                  "peak RSS children", "peak RSS total", "query p50 sweep", "query p99 sweep", "query p50 idle",
+                  "peak RSS children", "peak RSS total", "SpawnIt CPU", "query p50 sweep", "query p99 sweep", "query p50 idle",
                   "query p99 idle", "p99 sweep / idle"), rows)
-    body += (f"\n\nInterval {interval:g} s, jitter 0; `services(first: 50)` sent every 50 ms (after the answer) during the sweep "
-             f"(until every service shows a new `drift.checkedAt`), then for {idle_s:g} s idle.")
+    body += (f"\n\nInterval {interval:g} s, jitter 0; `services(first: 50)` sent every 50 ms (after the answer) "
+             f"during the sweep (until every service shows a new `drift.checkedAt`), then for {idle_s:g} s idle. "
+             "SpawnIt CPU: the API process's own CPU time during the sweep over its wall time. Checks = DRIFT_CHECK jobs created during the measurement (as many as services: none was checked "
+             "twice).")
     report.add(Section("7. Drift sweep", body))

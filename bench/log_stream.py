@@ -33,6 +33,8 @@ from typing import Any
 from bench.harness import (Api, Report, Section, Stats, Ws, bench_settings, ms, progress, serving, table, verdict)
 
 TARGET_P99_MS = 100.0
+RATE = 1000  # lines per second printed by the engine
+ALL_LINES = False  # 10,000 lines at 1,000 subscribers too (`--all-lines`: about half an hour)
 ENTRY = "log-lines"
 TEMPLATE = {
     "fields": [
@@ -182,33 +184,44 @@ async def one_round(api: Api, service: str, gate: Path, count: int, timeout: flo
             "received": received, "wall": wall, "state": state}
 
 
+def plan(quick: bool) -> list[tuple[int, int]]:
+    """(subscribers, lines) per round. At 1,000 subscribers 10,000 lines are 10 million
+    messages, about half an hour at the fan-out SpawnIt sustains here: 1,000 lines unless
+    ALL_LINES (`--all-lines`)."""
+    if quick:
+        return [(1, 500), (10, 500), (50, 500)]
+    return [(1, 10000), (100, 10000), (1000, 10000 if ALL_LINES else 1000)]
+
+
 async def run(report: Report, quick: bool, tmp: Path) -> None:
     base = bench_settings(tmp / "data")
     catalog, modules = bench_catalog(tmp, base.catalog_dir, base.modules_dir)
     settings = base.replace(catalog_dir=catalog, modules_dir=modules)
-    lines, rate = (500, 1000) if quick else (10000, 1000)
-    counts = (1, 10, 50) if quick else (1, 100, 1000)
     gate = tmp / "gate"
     results = []
     async with serving(settings) as srv, Api(srv.url) as api:
-        service = await api.create(ENTRY, "bench", "lines", {"lines": lines, "rate": rate, "gate": str(gate)})
-        for count in counts:
+        for count, lines in plan(quick):
             progress(f"{lines} lines, {count} subscriber(s)")
-            results.append(await one_round(api, service, gate, count, timeout=3600))
+            service = await api.create(ENTRY, "bench", f"lines-{count}",
+                                       {"lines": lines, "rate": RATE, "gate": str(gate)})
+            results.append({**await one_round(api, service, gate, count, timeout=3600), "lines": lines})
     rows = []
     for r in results:
         t, h = r["total"], r["hop"]
-        rows.append((r["count"], r["received"], ms(t.median), ms(t.p99), t.range(ms), ms(h.median), ms(h.p99),
-                     ms(r["engine"].median), ms(r["engine"].p99), f"{r['wall']:.1f} s", r["state"]))
-    body = table(("subscribers", "lines received (all subs)", "end to end p50", "end to end p99",
+        rows.append((r["count"], f"{r['lines']:,}", f"{r['received']:,}", ms(t.median), ms(t.p99), t.range(ms),
+                     ms(h.median), ms(h.p99), ms(r["engine"].median), ms(r["engine"].p99), f"{r['wall']:.1f} s",
+                     f"{r['received'] / r['wall']:,.0f}", r["state"]))
+    body = table(("subscribers", "lines", "lines received (all subs)", "end to end p50", "end to end p99",
                   "end to end min–max", "SpawnIt hop p50", "SpawnIt hop p99", "engine hop p50", "engine hop p99",
-                  "last line after", "job"), rows)
+                  "all received after", "delivered lines/s", "job"), rows)
     last = results[-1]
-    ok = last["count"] >= 1000 and last["total"].p99 <= TARGET_P99_MS
-    body += (f"\n\n{lines:,} lines printed at {rate:,} lines/s by the engine's provisioner, per subscriber. "
-             "End to end = subscriber receive − the provisioner's timestamp in the line; SpawnIt hop = receive − "
-             "LogLine.at (SpawnIt read the line from the engine); engine hop = at − provisioner timestamp "
-             "(the engine's `@timestamp` is not exposed by the API). "
+    ok = last["total"].p99 <= TARGET_P99_MS
+    body += (f"\n\nThe engine's provisioner prints the lines at {RATE:,} lines/s. End to end = subscriber receive − "
+             "the provisioner's timestamp in the line; SpawnIt hop = receive − LogLine.at (when SpawnIt read the "
+             "line from the engine's stdout); engine hop = at − provisioner timestamp (the engine's own "
+             "`@timestamp` is not exposed by the API; a late `at` also means SpawnIt's event loop read the "
+             "engine's pipe late). Delivered lines/s = lines received by all subscribers / time from the first "
+             "line to the last subscription's end. "
              f"Target p99 ≤ {TARGET_P99_MS:.0f} ms at 1,000 subscribers: "
              + (verdict(ok) if last["count"] >= 1000 else "not measured in quick mode") + ".")
     report.add(Section("3. Log streaming latency", body))

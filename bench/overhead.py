@@ -1,11 +1,13 @@
 """1. Overhead: a plan and an apply of one service through SpawnIt (mutation → SUCCEEDED
 seen on `jobUpdates`) versus the same engine commands run directly on an equivalent work
 directory. A and B alternate; every apply starts from a destroyed service (the destroys
-are not timed)."""
+are not timed). Each SpawnIt job is also taken apart with its own timestamps (created,
+log lines' `at`) to show where SpawnIt's own time goes, independent of round-to-round noise."""
 
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from pathlib import Path
 
 from bench.direct import DirectWorkdir, stored_tfvars
@@ -16,15 +18,47 @@ TARGET_RATIO = 1.10
 TARGET_ADDED_MS = 50.0
 
 
-async def timed_job(api: Api, ws: Ws, mutation: str, service_id: str) -> float:
-    t0 = time.perf_counter()
-    await run_job(api, ws, mutation, service_id)
-    return (time.perf_counter() - t0) * 1000
+JOB_TIMES = """query($id: ID!) { job(id: $id) { state createdAt logs(fromLine: 0, limit: null) { text at } } }"""
+PARTS = ("mutation answered", "created → engine started", "engine (start → last line)",
+         "last line → SUCCEEDED at the client", "SpawnIt's own (total − engine)")
+
+
+def epoch(text: str) -> float:
+    return datetime.fromisoformat(text).timestamp()
+
+
+async def timed_job(api: Api, ws: Ws, mutation: str, service_id: str, parts: list[dict[str, float]]) -> float:
+    """One job through SpawnIt: ms from the mutation sent to SUCCEEDED received; its
+    break-down (ms) appended to `parts`."""
+    t0 = time.time()
+    job_id = await api.submit(mutation, service_id)
+    t1 = time.time()
+    state = await ws.wait_job(job_id)
+    t2 = time.time()
+    if state != "SUCCEEDED":
+        raise RuntimeError(f"{mutation}: job {job_id} ended {state}")
+    job = (await api.run(JOB_TIMES, id=job_id))["job"]
+    lines = job["logs"]
+    # "$ embedded <command> ..." is logged just before the engine starts; the closing line
+    # ("job succeeded") just after it ended
+    start = next(i for i, line in enumerate(lines) if line["text"].startswith(f"$ embedded {mutation[:-7].lower()}"))
+    engine = epoch(lines[-2]["at"]) - epoch(lines[start]["at"])
+    parts.append({
+        PARTS[0]: t1 - t0,
+        PARTS[1]: epoch(lines[start]["at"]) - epoch(job["createdAt"]),
+        PARTS[2]: engine,
+        PARTS[3]: t2 - epoch(lines[-2]["at"]),
+        PARTS[4]: (t2 - t0) - engine,
+    })
+    parts[-1] = {k: v * 1000 for k, v in parts[-1].items()}
+    return (t2 - t0) * 1000
 
 
 def row(name: str, a: list[float], b: list[float]) -> tuple[list[str], bool]:
+    """Ratio of the medians; added = the median of the rounds' differences A − B (each
+    pair ran back to back, so a change of machine load between rounds cancels out)."""
     sa, sb = Stats.of(a), Stats.of(b)
-    r, added = ratio(sa.median, sb.median), sa.median - sb.median
+    r, added = ratio(sa.median, sb.median), Stats.of([x - y for x, y in zip(a, b)]).median
     ok = r <= TARGET_RATIO and added <= TARGET_ADDED_MS
     cells = [name, f"{ms(sa.median)} (p90 {ms(sa.p90)})", sa.range(ms), f"{ms(sb.median)} (p90 {ms(sb.p90)})",
              sb.range(ms), f"{r:.2f}", f"{added:+.0f} ms", str(sa.n), verdict(ok)]
@@ -41,6 +75,8 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
         twin = await api.create_site("overhead-direct", free_port())
         direct = DirectWorkdir(settings, tmp / "direct", stored_tfvars(settings, twin))
         applied = {"a": False, "b": False}
+        plan_parts: list[dict[str, float]] = []
+        apply_parts: list[dict[str, float]] = []
         try:
             # warm-up, not timed: both initialized, both caches hot
             await run_job(api, ws, "planService", spawnit)
@@ -48,13 +84,13 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
             await direct.plan()
 
             async def plan_a() -> float:
-                return await timed_job(api, ws, "planService", spawnit)
+                return await timed_job(api, ws, "planService", spawnit, plan_parts)
 
             async def plan_b() -> float:
                 return await direct.plan() * 1000
 
             async def apply_a() -> float:
-                took = await timed_job(api, ws, "applyService", spawnit)
+                took = await timed_job(api, ws, "applyService", spawnit, apply_parts)
                 applied["a"] = True
                 await run_job(api, ws, "destroyService", spawnit)
                 applied["a"] = False
@@ -69,6 +105,7 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
 
             if not quick:
                 await apply_a(), await apply_b()  # warm-up
+                apply_parts.clear()
             plan_rows = await alternate(plans, plan_a, plan_b)
             apply_rows = await alternate(applies, apply_a, apply_b)
         finally:
@@ -86,5 +123,13 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
     body += ("\n\nSpawnIt: `planService`/`applyService` mutation sent → SUCCEEDED received on `jobUpdates` "
              "(one websocket, opened beforehand). Direct: `python -m app.engine.embedded` with the same "
              "flags on an equivalent work directory, output read to the end. A and B alternate; "
-             "each apply starts from a destroyed service.")
+             "each apply starts from a destroyed service. Ratio = median A / median B; added per job = "
+             "median of the per-round differences A − B.")
+    body += "\n\nWhere a SpawnIt job's time goes (medians, from the job's own timestamps):\n\n"
+    body += table(("job", *PARTS), [(name, *(ms(Stats.of([p[k] for p in parts]).median) for k in PARTS))
+                                    for name, parts in (("plan", plan_parts), ("apply", apply_parts))])
+    body += ("\n\nThe engine span runs from the `$ embedded …` log line (written just before the child "
+             "process is started) to the engine's last output line; its exit, the job's record and log, the "
+             "service's bookkeeping (for an apply: a health probe of the new endpoint) and the final "
+             "`jobUpdates` message come after it.")
     report.add(Section("1. Overhead of SpawnIt over the engine", body))
