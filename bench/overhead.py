@@ -67,7 +67,7 @@ def row(name: str, a: list[float], b: list[float]) -> tuple[list[str], bool]:
 
 async def run(report: Report, quick: bool, tmp: Path) -> None:
     settings = bench_settings(tmp / "data")
-    plans, applies = (2, 1) if quick else (15, 10)
+    plans, applies = (2, 1) if quick else (20, 12)
     async with serving(settings) as srv, Api(srv.url) as api:
         ws = await Ws.open(api.ws_url)
         spawnit = await api.create_site("overhead", free_port())
