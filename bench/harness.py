@@ -239,7 +239,12 @@ async def populate(api: Api, count: int, prefix: str = "svc", concurrency: int =
 
     async def one(i: int) -> str:
         async with gate:
-            return await api.create_site(f"{prefix}-{i}", 20000 + i % 40000)
+            for attempt in range(3):
+                try:
+                    return await api.create_site(f"{prefix}-{i}", 20000 + i % 40000)
+                except httpx.TransportError as exc:  # seen once: a keep-alive connection dropped
+                    progress(f"createService: {exc!r}, retrying")
+            raise RuntimeError("createService failed 3 times")
 
     return list(await asyncio.gather(*(one(i) for i in range(count))))
 
