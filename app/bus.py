@@ -7,11 +7,12 @@ every event published after the call returned, in order.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, Protocol
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
 
 
 class Subscription:
-    def __init__(self, bus: "InMemoryBus", topic: str) -> None:
+    def __init__(self, bus: InMemoryBus, topic: str) -> None:
         self._bus = bus
         self.topic = topic
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
@@ -29,7 +30,7 @@ class Subscription:
     def close(self) -> None:
         self._bus._unsubscribe(self)
 
-    def __enter__(self) -> "Subscription":
+    def __enter__(self) -> Subscription:
         return self
 
     def __exit__(self, *exc: object) -> None:

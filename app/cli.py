@@ -81,8 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             log.warning("authentication is OFF: binding to 127.0.0.1 instead of %s", settings.host)
             settings = settings.replace(host="127.0.0.1")
         log.warning(
-            "AUTHENTICATION IS OFF: every caller is the single local tenant. "
-            "SpawnIt listens on loopback only (%s:%d).",
+            "AUTHENTICATION IS OFF: every caller is the single local tenant. SpawnIt listens on loopback only (%s:%d).",
             settings.host,
             settings.port,
         )
@@ -90,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.main import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=args.log_level, ws="websockets-sansio")
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level=args.log_level, ws="websockets-sansio"
+    )
     return 0
 
 

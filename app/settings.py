@@ -9,9 +9,10 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Literal
 
 from app.errors import BadInput
 
@@ -112,11 +113,11 @@ class Settings:
         """CLI config, provider mirror and plugin cache of the engine."""
         return self.data_dir / "engine"
 
-    def replace(self, **changes: object) -> "Settings":
+    def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
 
         def get(name: str) -> str | None:
@@ -161,7 +162,9 @@ class Settings:
             admin_role=get("ADMIN_ROLE") or base.admin_role,
             graphiql=_bool("SPAWNIT_GRAPHIQL", get("GRAPHIQL"), base.graphiql),
             introspection=_bool("SPAWNIT_INTROSPECTION", get("INTROSPECTION"), base.introspection),
-            max_jobs_per_tenant=_int("SPAWNIT_MAX_JOBS_PER_TENANT", get("MAX_JOBS_PER_TENANT"), base.max_jobs_per_tenant),
+            max_jobs_per_tenant=_int(
+                "SPAWNIT_MAX_JOBS_PER_TENANT", get("MAX_JOBS_PER_TENANT"), base.max_jobs_per_tenant
+            ),
             max_body_bytes=_int("SPAWNIT_MAX_BODY_BYTES", get("MAX_BODY_BYTES"), base.max_body_bytes),
             lock_timeout_seconds=_int(
                 "SPAWNIT_LOCK_TIMEOUT_SECONDS", get("LOCK_TIMEOUT_SECONDS"), base.lock_timeout_seconds

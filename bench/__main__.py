@@ -25,8 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a small CI smoke run (under 2 minutes)")
     parser.add_argument("--only", choices=SCENARIOS, action="append", help="run only this scenario (repeatable)")
-    parser.add_argument("--all-lines", action="store_true",
-                        help="log_stream: 10,000 lines at 1,000 subscribers too (about half an hour)")
+    parser.add_argument(
+        "--all-lines",
+        action="store_true",
+        help="log_stream: 10,000 lines at 1,000 subscribers too (about half an hour)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directories")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
@@ -56,10 +59,14 @@ def main(argv: list[str] | None = None) -> int:
     took = time.monotonic() - started
     header += f"\n| load average at end | {' '.join(Path('/proc/loadavg').read_text().split()[:3])} |"
     mode = "quick" if args.quick else "full"
-    title = (f"## SpawnIt benchmarks, {datetime.date.today().isoformat()} ({mode} run"
-             f"{', only ' + ', '.join(names) if args.only else ''}: {took:.0f} s)")
-    text = report.markdown(f"{title}\n\nCommand: `.venv/bin/python -m bench{' --quick' if args.quick else ''}"
-                           f"{''.join(' --only ' + n for n in args.only or [])}`\n\n{header}")
+    title = (
+        f"## SpawnIt benchmarks, {datetime.date.today().isoformat()} ({mode} run"
+        f"{', only ' + ', '.join(names) if args.only else ''}: {took:.0f} s)"
+    )
+    text = report.markdown(
+        f"{title}\n\nCommand: `.venv/bin/python -m bench{' --quick' if args.quick else ''}"
+        f"{''.join(' --only ' + n for n in args.only or [])}`\n\n{header}"
+    )
     RESULTS.mkdir(exist_ok=True)
     suffix = "-quick" if args.quick else ""
     if args.only:

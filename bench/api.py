@@ -12,7 +12,6 @@ import datetime
 import multiprocessing
 import time
 from pathlib import Path
-from typing import Optional
 
 import strawberry
 from starlette.applications import Starlette
@@ -21,8 +20,21 @@ from strawberry.asgi import GraphQL
 from strawberry.scalars import JSON
 
 from bench import loadgen
-from bench.harness import (CATALOG_QUERY, SERVICES_QUERY, Api, Report, Section, Stats, bench_settings, ms,
-                           populate, ratio, serving, serving_asgi, table)
+from bench.harness import (
+    CATALOG_QUERY,
+    SERVICES_QUERY,
+    Api,
+    Report,
+    Section,
+    Stats,
+    bench_settings,
+    ms,
+    populate,
+    ratio,
+    serving,
+    serving_asgi,
+    table,
+)
 
 CONCURRENCY = 4
 
@@ -34,9 +46,9 @@ class Field:
     name: str
     type: str
     required: bool
-    default: Optional[JSON]
-    min: Optional[float]
-    max: Optional[float]
+    default: JSON | None
+    min: float | None
+    max: float | None
     description: str
     sensitive: bool
 
@@ -54,7 +66,7 @@ class Entry:
 @strawberry.type
 class Verdict:
     status: str
-    checked_at: Optional[datetime.datetime] = None
+    checked_at: datetime.datetime | None = None
 
 
 @strawberry.type
@@ -80,7 +92,7 @@ class Edge:
 @strawberry.type
 class PageInfo:
     has_next_page: bool
-    end_cursor: Optional[str]
+    end_cursor: str | None
 
 
 @strawberry.type
@@ -89,30 +101,62 @@ class Connection:
     page_info: PageInfo
 
 
-def _when(text: Optional[str]) -> Optional[datetime.datetime]:
+def _when(text: str | None) -> datetime.datetime | None:
     return datetime.datetime.fromisoformat(text) if text else None
 
 
 def ceiling_app(catalog: list[dict], services: dict) -> Starlette:
     """One field per query, each returning a static copy of SpawnIt's own answer (same
     entries, fields, texts and services), served without any domain code."""
-    entries = [Entry(id=e["id"], name=e["name"], description=e["description"], targets=e["targets"],
-                     available_targets=e["availableTargets"], fields=[Field(**{
-                         "name": f["name"], "type": f["type"], "required": f["required"], "default": f["default"],
-                         "min": f["min"], "max": f["max"], "description": f["description"],
-                         "sensitive": f["sensitive"]}) for f in e["fields"]]) for e in catalog]
+    entries = [
+        Entry(
+            id=e["id"],
+            name=e["name"],
+            description=e["description"],
+            targets=e["targets"],
+            available_targets=e["availableTargets"],
+            fields=[
+                Field(
+                    **{
+                        "name": f["name"],
+                        "type": f["type"],
+                        "required": f["required"],
+                        "default": f["default"],
+                        "min": f["min"],
+                        "max": f["max"],
+                        "description": f["description"],
+                        "sensitive": f["sensitive"],
+                    }
+                )
+                for f in e["fields"]
+            ],
+        )
+        for e in catalog
+    ]
     edges = []
     for edge in services["edges"]:
         n = edge["node"]
-        edges.append(Edge(cursor=edge["cursor"], node=Node(
-            id=n["id"], name=n["name"], status=n["status"], target=n["target"], applied=n["applied"],
-            created_at=_when(n["createdAt"]), updated_at=_when(n["updatedAt"]),
-            catalog_entry=Entry(id=n["catalogEntry"]["id"], name=n["catalogEntry"]["name"]),
-            drift=Verdict(status=n["drift"]["status"], checked_at=_when(n["drift"]["checkedAt"])),
-            health=Verdict(status=n["health"]["status"]))))
+        edges.append(
+            Edge(
+                cursor=edge["cursor"],
+                node=Node(
+                    id=n["id"],
+                    name=n["name"],
+                    status=n["status"],
+                    target=n["target"],
+                    applied=n["applied"],
+                    created_at=_when(n["createdAt"]),
+                    updated_at=_when(n["updatedAt"]),
+                    catalog_entry=Entry(id=n["catalogEntry"]["id"], name=n["catalogEntry"]["name"]),
+                    drift=Verdict(status=n["drift"]["status"], checked_at=_when(n["drift"]["checkedAt"])),
+                    health=Verdict(status=n["health"]["status"]),
+                ),
+            )
+        )
     page = services["pageInfo"]
-    connection = Connection(edges=edges, page_info=PageInfo(has_next_page=page["hasNextPage"],
-                                                            end_cursor=page["endCursor"]))
+    connection = Connection(
+        edges=edges, page_info=PageInfo(has_next_page=page["hasNextPage"], end_cursor=page["endCursor"])
+    )
 
     @strawberry.type
     class Query:
@@ -154,8 +198,18 @@ async def compare(a_url: str, b_url: str, query: str, rounds: int, seconds: floa
             errors += failed
     sa, sb = Stats.of(lats["a"]), Stats.of(lats["b"])
     rate_a, rate_b = Stats.of(rates["a"]).median, Stats.of(rates["b"]).median
-    return [f"{rate_a:,.0f}", f"{rate_b:,.0f}", f"{ratio(rate_a, rate_b):.2f}", ms(sa.median), ms(sa.p99),
-            ms(sb.median), ms(sb.p99), sa.range(ms), f"{sa.n:,} / {sb.n:,}", str(errors)]
+    return [
+        f"{rate_a:,.0f}",
+        f"{rate_b:,.0f}",
+        f"{ratio(rate_a, rate_b):.2f}",
+        ms(sa.median),
+        ms(sa.p99),
+        ms(sb.median),
+        ms(sb.p99),
+        sa.range(ms),
+        f"{sa.n:,} / {sb.n:,}",
+        str(errors),
+    ]
 
 
 async def run(report: Report, quick: bool, tmp: Path) -> None:
@@ -170,10 +224,26 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
         async with serving_asgi(same) as ceiling:
             for name, query in (("catalog", CATALOG_QUERY), ("services(first: 50)", SERVICES_QUERY)):
                 rows.append([name, *await compare(srv.url, ceiling, query, rounds, seconds)])
-    body = table(("query", "SpawnIt req/s", "ceiling req/s", "ratio to ceiling", "SpawnIt p50", "SpawnIt p99",
-                  "ceiling p50", "ceiling p99", "SpawnIt min–max", "requests (SpawnIt / ceiling)", "errors"), rows)
-    body += (f"\n\n{stored:,} services stored (created through `createService` in {created:.1f} s, "
-             f"{created / stored * 1000:.1f} ms each). The ceiling answers the same data (a static copy of "
-             f"SpawnIt's answers). {CONCURRENCY} keep-alive connections, {rounds} × {seconds:g} s per side, "
-             "alternating; req/s is the median of the rounds, latencies pooled.")
+    body = table(
+        (
+            "query",
+            "SpawnIt req/s",
+            "ceiling req/s",
+            "ratio to ceiling",
+            "SpawnIt p50",
+            "SpawnIt p99",
+            "ceiling p50",
+            "ceiling p99",
+            "SpawnIt min–max",
+            "requests (SpawnIt / ceiling)",
+            "errors",
+        ),
+        rows,
+    )
+    body += (
+        f"\n\n{stored:,} services stored (created through `createService` in {created:.1f} s, "
+        f"{created / stored * 1000:.1f} ms each). The ceiling answers the same data (a static copy of "
+        f"SpawnIt's answers). {CONCURRENCY} keep-alive connections, {rounds} × {seconds:g} s per side, "
+        "alternating; req/s is the median of the rounds, latencies pooled."
+    )
     report.add(Section("5. API throughput vs a minimal Strawberry app", body))

@@ -39,14 +39,16 @@ class DirectWorkdir:
         lay_out(self.workdir, settings.modules_dir / target / "instance", self.backend, tfvars)
         env = {name: os.environ[name] for name in _PASSED if name in os.environ}
         env.setdefault("PATH", os.defpath)
-        env.update({
-            "TF_CLI_CONFIG_FILE": str(settings.engine_dir / "terraform.rc"),
-            "CHECKPOINT_DISABLE": "1",
-            "TF_IN_AUTOMATION": "1",
-            "TF_INPUT": "0",
-            "PYTHONPATH": str(ROOT),
-            "SPAWNIT_LOCAL_RUN_DIR": str(settings.run_dir.resolve()),
-        })
+        env.update(
+            {
+                "TF_CLI_CONFIG_FILE": str(settings.engine_dir / "terraform.rc"),
+                "CHECKPOINT_DISABLE": "1",
+                "TF_IN_AUTOMATION": "1",
+                "TF_INPUT": "0",
+                "PYTHONPATH": str(ROOT),
+                "SPAWNIT_LOCAL_RUN_DIR": str(settings.run_dir.resolve()),
+            }
+        )
         self.env = env
         lock = f"-lock-timeout={settings.lock_timeout_seconds}s"
         self._lock = lock
@@ -56,9 +58,17 @@ class DirectWorkdir:
         """Run the engine with `args`, reading its output line by line; seconds taken."""
         t0 = time.perf_counter()
         proc = await asyncio.create_subprocess_exec(
-            PYTHON, "-m", "app.engine.embedded", *args, cwd=str(self.workdir), env=self.env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True, limit=1 << 20,
+            PYTHON,
+            "-m",
+            "app.engine.embedded",
+            *args,
+            cwd=str(self.workdir),
+            env=self.env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+            limit=1 << 20,
         )
         assert proc.stdout is not None
         tail: list[bytes] = []
@@ -72,8 +82,9 @@ class DirectWorkdir:
 
     # the exact commands of app/jobs/work.py
     async def init(self) -> float:
-        return await self.run(["init", "-input=false", "-no-color", "-reconfigure", self._lock,
-                               *self.backend.init_args()])
+        return await self.run(
+            ["init", "-input=false", "-no-color", "-reconfigure", self._lock, *self.backend.init_args()]
+        )
 
     async def plan(self) -> float:
         return await self.run(["plan", *self._common, "-detailed-exitcode", "-out=plans/direct.tfplan"])

@@ -11,11 +11,28 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.harness import (QUERY_PAUSE, SERVICES_QUERY, Api, run_all, Report, Section, Stats, TreeSampler, Ws, free_port, mib, ms,
-                           progress, ratio, serving_process, stop_leftovers, table)
+from bench.harness import (
+    QUERY_PAUSE,
+    SERVICES_QUERY,
+    Api,
+    Report,
+    Section,
+    Stats,
+    TreeSampler,
+    Ws,
+    free_port,
+    mib,
+    ms,
+    progress,
+    ratio,
+    run_all,
+    serving_process,
+    stop_leftovers,
+    table,
+)
 
 JOBS_QUERY = """{ services(first: 50) { edges { node { id drift { status checkedAt } updatedAt
   jobs(first: 50) { edges { node { kind createdAt finishedAt } } } } } } }"""
@@ -32,16 +49,20 @@ async def latest_change(api: Api) -> datetime:
 
 
 async def wait_until_due(last: datetime, interval: float) -> None:
-    delay = (last - datetime.now(timezone.utc)).total_seconds() + interval + 0.5
+    delay = (last - datetime.now(UTC)).total_seconds() + interval + 0.5
     if delay > 0:
         await asyncio.sleep(delay)
 
 
 async def sweep(data: Path, count: int, cap: int, interval: float, idle_s: float, destroy: list[str]) -> dict:
     """One measured sweep; then, not timed, destroy the services of `destroy`."""
-    env = {"SPAWNIT_DRIFT_INTERVAL_SECONDS": str(interval), "SPAWNIT_DRIFT_JITTER_SECONDS": "0",
-           "SPAWNIT_DRIFT_MAX_PARALLEL": str(cap), "SPAWNIT_MAX_PARALLEL_JOBS": str(min(count, 8))}
-    since = datetime.now(timezone.utc)
+    env = {
+        "SPAWNIT_DRIFT_INTERVAL_SECONDS": str(interval),
+        "SPAWNIT_DRIFT_JITTER_SECONDS": "0",
+        "SPAWNIT_DRIFT_MAX_PARALLEL": str(cap),
+        "SPAWNIT_MAX_PARALLEL_JOBS": str(min(count, 8)),
+    }
+    since = datetime.now(UTC)
     async with serving_process(data, env, kill_leftovers=False) as srv, Api(srv.url) as api:
         during: list[float] = []
         with TreeSampler(srv.pid) as sampler:
@@ -71,14 +92,27 @@ async def sweep(data: Path, count: int, cap: int, interval: float, idle_s: float
             await run_all(api, ws, "destroyService", destroy)
             destroy.clear()
             await ws.close()
-    checks = [j["node"] for n in nodes for j in n["jobs"]["edges"]
-              if j["node"]["kind"] == "DRIFT_CHECK" and when(j["node"]["createdAt"]) > since]
+    checks = [
+        j["node"]
+        for n in nodes
+        for j in n["jobs"]["edges"]
+        if j["node"]["kind"] == "DRIFT_CHECK" and when(j["node"]["createdAt"]) > since
+    ]
     wall = (max(when(c["finishedAt"]) for c in checks) - min(when(c["createdAt"]) for c in checks)).total_seconds()
     verdicts = sorted({n["drift"]["status"] for n in nodes})
-    return {"cap": cap, "wall": wall, "checks": len(checks), "during": Stats.of(during), "idle": Stats.of(idle),
-            "self": sampler.peak_self, "children": sampler.peak_children, "total": sampler.peak_total,
-            "cpu": sampler.cpu_share,
-            "verdicts": ", ".join(verdicts), "last": last}
+    return {
+        "cap": cap,
+        "wall": wall,
+        "checks": len(checks),
+        "during": Stats.of(during),
+        "idle": Stats.of(idle),
+        "self": sampler.peak_self,
+        "children": sampler.peak_children,
+        "total": sampler.peak_total,
+        "cpu": sampler.cpu_share,
+        "verdicts": ", ".join(verdicts),
+        "last": last,
+    }
 
 
 async def run(report: Report, quick: bool, tmp: Path) -> None:
@@ -88,8 +122,10 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
     results = []
     services: list[str] = []  # applied and not yet destroyed
     try:
-        async with serving_process(data, {"SPAWNIT_MAX_PARALLEL_JOBS": str(min(count, 8))}, kill_leftovers=False) as srv, \
-                Api(srv.url) as api:
+        async with (
+            serving_process(data, {"SPAWNIT_MAX_PARALLEL_JOBS": str(min(count, 8))}, kill_leftovers=False) as srv,
+            Api(srv.url) as api,
+        ):
             ws = await Ws.open(api.ws_url)
             services = [await api.create_site(f"drift-{i}", free_port()) for i in range(count)]
             await run_all(api, ws, "applyService", services)
@@ -104,20 +140,56 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
             last = results[-1]["last"]
     finally:
         if services:  # a measurement failed: destroy what is left
-            async with serving_process(data, {"SPAWNIT_MAX_PARALLEL_JOBS": str(min(count, 8))}) as srv, \
-                    Api(srv.url) as api:
+            async with (
+                serving_process(data, {"SPAWNIT_MAX_PARALLEL_JOBS": str(min(count, 8))}) as srv,
+                Api(srv.url) as api,
+            ):
                 ws = await Ws.open(api.ws_url)
                 await run_all(api, ws, "destroyService", services)
                 await ws.close()
         stop_leftovers(data / "run")
-    rows = [(count, r["cap"], f"{r['wall']:.1f} s", r["checks"], r["verdicts"], mib(r["self"]), mib(r["children"]),
-             mib(r["total"]), f"{r['cpu']:.0%}", ms(r["during"].median), ms(r["during"].p99), ms(r["idle"].median), ms(r["idle"].p99),
-             f"{ratio(r['during'].p99, r['idle'].p99):.1f}×") for r in results]
-    body = table(("services", "drift max parallel", "sweep wall time", "checks", "verdicts", "peak RSS SpawnIt",
-                  "peak RSS children", "peak RSS total", "SpawnIt CPU", "query p50 sweep", "query p99 sweep", "query p50 idle",
-                  "query p99 idle", "p99 sweep / idle"), rows)
-    body += (f"\n\nInterval {interval:g} s, jitter 0; `services(first: 50)` sent every 50 ms (after the answer) "
-             f"during the sweep (until every service shows a new `drift.checkedAt`), then for {idle_s:g} s idle. "
-             "SpawnIt CPU: the API process's own CPU time during the sweep over its wall time. Checks = DRIFT_CHECK jobs created during the measurement (as many as services: none was checked "
-             "twice).")
+    rows = [
+        (
+            count,
+            r["cap"],
+            f"{r['wall']:.1f} s",
+            r["checks"],
+            r["verdicts"],
+            mib(r["self"]),
+            mib(r["children"]),
+            mib(r["total"]),
+            f"{r['cpu']:.0%}",
+            ms(r["during"].median),
+            ms(r["during"].p99),
+            ms(r["idle"].median),
+            ms(r["idle"].p99),
+            f"{ratio(r['during'].p99, r['idle'].p99):.1f}×",
+        )
+        for r in results
+    ]
+    body = table(
+        (
+            "services",
+            "drift max parallel",
+            "sweep wall time",
+            "checks",
+            "verdicts",
+            "peak RSS SpawnIt",
+            "peak RSS children",
+            "peak RSS total",
+            "SpawnIt CPU",
+            "query p50 sweep",
+            "query p99 sweep",
+            "query p50 idle",
+            "query p99 idle",
+            "p99 sweep / idle",
+        ),
+        rows,
+    )
+    body += (
+        f"\n\nInterval {interval:g} s, jitter 0; `services(first: 50)` sent every 50 ms (after the answer) "
+        f"during the sweep (until every service shows a new `drift.checkedAt`), then for {idle_s:g} s idle. "
+        "SpawnIt CPU: the API process's own CPU time during the sweep over its wall time. Checks = DRIFT_CHECK jobs created during the measurement (as many as services: none was checked "
+        "twice)."
+    )
     report.add(Section("7. Drift sweep", body))

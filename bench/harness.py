@@ -17,9 +17,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Iterable, Sequence
+from typing import Any
 
 import httpx
 import uvicorn
@@ -101,8 +102,9 @@ class Served:
 async def serving_asgi(app: Any) -> AsyncIterator[str]:
     """Any ASGI app under uvicorn in this event loop, as tests/server.py serves SpawnIt."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", ws="websockets-sansio",
-                            log_level="warning")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, lifespan="on", ws="websockets-sansio", log_level="warning"
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -144,8 +146,18 @@ async def serving_process(
         "SPAWNIT_MAX_JOBS_PER_TENANT": "1000",  # 50 services applied at once by one tenant
         **(env or {}),
     }
-    argv = [PYTHON, "-m", "app.cli", "serve", "--port", str(port), "--data-dir", str(data_dir),
-            "--log-level", "warning"]
+    argv = [
+        PYTHON,
+        "-m",
+        "app.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+        "--log-level",
+        "warning",
+    ]
     log = open(data_dir.parent / f"server-{port}.log", "wb")
     proc = subprocess.Popen(argv, cwd=ROOT, env=child_env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -199,7 +211,7 @@ class Api:
     async def close(self) -> None:
         await self.http.aclose()
 
-    async def __aenter__(self) -> "Api":
+    async def __aenter__(self) -> Api:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -239,7 +251,7 @@ async def populate(api: Api, count: int, prefix: str = "svc", concurrency: int =
 
     async def one(i: int) -> str:
         async with gate:
-            for attempt in range(3):
+            for _attempt in range(3):
                 try:
                     return await api.create_site(f"{prefix}-{i}", 20000 + i % 40000)
                 except httpx.TransportError as exc:  # seen once: a keep-alive connection dropped
@@ -262,9 +274,15 @@ class Ws:
         self._reader: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, ws_url: str) -> "Ws":
-        conn = await ws_connect(ws_url, subprotocols=["graphql-transport-ws"], max_size=None,
-                                max_queue=None, compression=None, ping_interval=None)
+    async def open(cls, ws_url: str) -> Ws:
+        conn = await ws_connect(
+            ws_url,
+            subprotocols=["graphql-transport-ws"],
+            max_size=None,
+            max_queue=None,
+            compression=None,
+            ping_interval=None,
+        )
         await conn.send(json.dumps({"type": "connection_init", "payload": {}}))
         ack = json.loads(await conn.recv())
         if ack.get("type") != "connection_ack":
@@ -291,13 +309,13 @@ class Ws:
                 if kind in ("complete", "error"):
                     self._handlers.pop(msg["id"], None)
 
-    async def subscribe(self, query: str, variables: dict[str, Any],
-                        handler: Callable[[str, Any, int], None]) -> str:
+    async def subscribe(self, query: str, variables: dict[str, Any], handler: Callable[[str, Any, int], None]) -> str:
         """`handler(type, payload, receive time in ns)` for each `next`, `error`, `complete`."""
         sub_id = str(next(self._ids))
         self._handlers[sub_id] = handler
-        await self._conn.send(json.dumps(
-            {"id": sub_id, "type": "subscribe", "payload": {"query": query, "variables": variables}}))
+        await self._conn.send(
+            json.dumps({"id": sub_id, "type": "subscribe", "payload": {"query": query, "variables": variables}})
+        )
         return sub_id
 
     async def follow(self, query: str, variables: dict[str, Any]) -> AsyncIterator[tuple[dict[str, Any], int]]:
@@ -314,6 +332,7 @@ class Ws:
 
     async def wait_job(self, job_id: str, timeout: float = 600) -> str:
         """Follow `jobUpdates` until the job ends; its final state."""
+
         async def last() -> str:
             state = ""
             async for data, _ in self.follow(JOB_UPDATES, {"id": job_id}):
@@ -337,8 +356,11 @@ async def run_job(api: Api, ws: Ws, mutation: str, service_id: str, expect: str 
     job_id = await api.submit(mutation, service_id)
     state = await ws.wait_job(job_id)
     if state != expect:
-        job = (await api.run("query($id: ID!) { job(id: $id) { error logs(fromLine: 0, limit: null) { text } } }",
-                             id=job_id))["job"]
+        job = (
+            await api.run(
+                "query($id: ID!) { job(id: $id) { error logs(fromLine: 0, limit: null) { text } } }", id=job_id
+            )
+        )["job"]
         tail = "\n".join(line["text"] for line in job["logs"][-15:])
         raise RuntimeError(f"{mutation} of {service_id}: job {job_id} ended {state}: {job['error']}\n{tail}")
     return job_id
@@ -411,13 +433,19 @@ class Stats:
     max: float
 
     @classmethod
-    def of(cls, values: Sequence[float]) -> "Stats":
+    def of(cls, values: Sequence[float]) -> Stats:
         ordered = sorted(values)
         if not ordered:
             nan = float("nan")
             return cls(0, nan, nan, nan, nan, nan)
-        return cls(len(ordered), percentile(ordered, 50), percentile(ordered, 90), percentile(ordered, 99),
-                   ordered[0], ordered[-1])
+        return cls(
+            len(ordered),
+            percentile(ordered, 50),
+            percentile(ordered, 90),
+            percentile(ordered, 99),
+            ordered[0],
+            ordered[-1],
+        )
 
     def range(self, fmt: Callable[[float], str]) -> str:
         return f"{fmt(self.min)}–{fmt(self.max)}"
@@ -474,8 +502,13 @@ class Report:
 
 
 def engine_version() -> str:
-    out = subprocess.run([PYTHON, "-m", "app.engine.embedded", "version", "-json"], cwd=ROOT,
-                         capture_output=True, text=True, env={**os.environ, "TF_CLI_CONFIG_FILE": "/dev/null"})
+    out = subprocess.run(
+        [PYTHON, "-m", "app.engine.embedded", "version", "-json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CLI_CONFIG_FILE": "/dev/null"},
+    )
     try:
         version = json.loads(out.stdout)["terraform_version"]
     except (ValueError, KeyError):
@@ -582,7 +615,7 @@ class TreeSampler:
             self.samples += 1
             self._stop.wait(self.every)
 
-    def __enter__(self) -> "TreeSampler":
+    def __enter__(self) -> TreeSampler:
         self._cpu0, self._t0 = cpu_seconds(self.pid), time.monotonic()
         self._thread.start()
         return self

@@ -21,8 +21,10 @@ def load(url: str, query: str, concurrency: int, seconds: float, conn: Any) -> N
 async def _load(url: str, query: str, concurrency: int, seconds: float) -> tuple[int, int, bytes, float]:
     parts = urlsplit(url)
     body = json.dumps({"query": query}).encode()
-    request = (f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/json\r\n"
-               f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    request = (
+        f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
     length_re = re.compile(rb"content-length: *(\d+)", re.I)
     latencies = array.array("d")
     errors = [0]

@@ -30,7 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.harness import (Api, Report, Section, Stats, Ws, bench_settings, ms, progress, serving, table, verdict)
+from bench.harness import Api, Report, Section, Stats, Ws, bench_settings, ms, progress, serving, table, verdict
 
 TARGET_P99_MS = 100.0
 RATE = 1000  # lines per second printed by the engine
@@ -39,15 +39,27 @@ ENTRY = "log-lines"
 TEMPLATE = {
     "fields": [
         {"name": "lines", "type": "integer", "default": 10000, "min": 1, "max": 1000000, "description": "Lines."},
-        {"name": "rate", "type": "integer", "default": 1000, "min": 0, "max": 1000000,
-         "description": "Lines per second (0: as fast as possible)."},
-        {"name": "gate", "type": "string", "default": "", "max": 4000,
-         "description": "A file to wait for before the first line."},
+        {
+            "name": "rate",
+            "type": "integer",
+            "default": 1000,
+            "min": 0,
+            "max": 1000000,
+            "description": "Lines per second (0: as fast as possible).",
+        },
+        {
+            "name": "gate",
+            "type": "string",
+            "default": "",
+            "max": 4000,
+            "description": "A file to wait for before the first line.",
+        },
     ],
-    "targets": {"bench": {"requires": ["python3"],
-                          "variables": {"lines": "{{lines}}", "rate": "{{rate}}", "gate": "{{gate}}"}}},
+    "targets": {
+        "bench": {"requires": ["python3"], "variables": {"lines": "{{lines}}", "rate": "{{rate}}", "gate": "{{gate}}"}}
+    },
 }
-MODULE = r'''
+MODULE = r"""
 variable "service_id" { type = string }
 variable "service_name" { type = string }
 variable "lines" { type = number }
@@ -73,7 +85,7 @@ resource "terraform_data" "lines" {
     PY
   }
 }
-'''
+"""
 LINE = re.compile(r"\(local-exec\): line (\d+) (\d+)$")
 FIELDS = ("jobLogs", "jobLogBatches")  # one line per message; consecutive lines per message
 QUERY = "subscription($id: ID!) {{ {field}(jobId: $id, fromLine: 0) {{ number text at }} }}"
@@ -142,6 +154,7 @@ async def _subscribe(ws_url: str, job_id: str, count: int, field: str, conn: Any
                 ended.add(k)
                 if len(ended) == count:
                     done.set()
+
         return handle
 
     ready_sent = [False]
@@ -184,8 +197,17 @@ async def one_round(api: Api, service: str, gate: Path, count: int, field: str, 
     total, hop = array.array("d"), array.array("d")
     total.frombytes(total_b)
     hop.frombytes(hop_b)
-    return {"count": count, "field": field, "total": Stats.of(total), "hop": Stats.of(hop),
-            "engine": Stats.of(engine), "received": received, "errors": errors, "wall": wall, "state": state}
+    return {
+        "count": count,
+        "field": field,
+        "total": Stats.of(total),
+        "hop": Stats.of(hop),
+        "engine": Stats.of(engine),
+        "received": received,
+        "errors": errors,
+        "wall": wall,
+        "state": state,
+    }
 
 
 def plan(quick: bool) -> list[tuple[int, int, str]]:
@@ -207,26 +229,63 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
     async with serving(settings) as srv, Api(srv.url) as api:
         for count, lines, field in plan(quick):
             progress(f"{lines} lines, {count} {field} subscriber(s)")
-            service = await api.create(ENTRY, "bench", f"lines-{count}",
-                                       {"lines": lines, "rate": RATE, "gate": str(gate)})
+            service = await api.create(
+                ENTRY, "bench", f"lines-{count}", {"lines": lines, "rate": RATE, "gate": str(gate)}
+            )
             results.append({**await one_round(api, service, gate, count, field, timeout=3600), "lines": lines})
     rows = []
     for r in results:
         t, h = r["total"], r["hop"]
-        rows.append((f"`{r['field']}`", r["count"], f"{r['lines']:,}", f"{r['received']:,}", ms(t.median),
-                     ms(t.p99), t.range(ms), ms(h.median), ms(h.p99), ms(r["engine"].median), ms(r["engine"].p99),
-                     f"{r['wall']:.1f} s", f"{r['received'] / r['wall']:,.0f}", r["errors"], r["state"]))
-    body = table(("subscription", "subscribers", "lines", "lines received (all subs)", "end to end p50",
-                  "end to end p99", "end to end min–max", "SpawnIt hop p50", "SpawnIt hop p99", "engine hop p50",
-                  "engine hop p99", "all received after", "delivered lines/s", "errors", "job"), rows)
+        rows.append(
+            (
+                f"`{r['field']}`",
+                r["count"],
+                f"{r['lines']:,}",
+                f"{r['received']:,}",
+                ms(t.median),
+                ms(t.p99),
+                t.range(ms),
+                ms(h.median),
+                ms(h.p99),
+                ms(r["engine"].median),
+                ms(r["engine"].p99),
+                f"{r['wall']:.1f} s",
+                f"{r['received'] / r['wall']:,.0f}",
+                r["errors"],
+                r["state"],
+            )
+        )
+    body = table(
+        (
+            "subscription",
+            "subscribers",
+            "lines",
+            "lines received (all subs)",
+            "end to end p50",
+            "end to end p99",
+            "end to end min–max",
+            "SpawnIt hop p50",
+            "SpawnIt hop p99",
+            "engine hop p50",
+            "engine hop p99",
+            "all received after",
+            "delivered lines/s",
+            "errors",
+            "job",
+        ),
+        rows,
+    )
     crowd = [r for r in results if r["count"] >= 1000]
     verdicts = ", ".join(f"`{r['field']}` {verdict(r['total'].p99 <= TARGET_P99_MS)}" for r in crowd)
-    body += (f"\n\nThe engine's provisioner prints the lines at {RATE:,} lines/s. End to end = subscriber receive − "
-             "the provisioner's timestamp in the line; SpawnIt hop = receive − LogLine.at (when SpawnIt read the "
-             "line from the engine's stdout); engine hop = at − provisioner timestamp (the engine's own "
-             "`@timestamp` is not exposed by the API; a late `at` also means SpawnIt's event loop read the "
-             "engine's pipe late). Delivered lines/s = lines received by all subscribers / time from the first "
-             "line to the last subscription's end. `jobLogBatches` sends the consecutive lines ready in one "
-             f"message. Target p99 ≤ {TARGET_P99_MS:.0f} ms at 1,000 subscribers: "
-             + (verdicts or "not measured in quick mode") + ".")
+    body += (
+        f"\n\nThe engine's provisioner prints the lines at {RATE:,} lines/s. End to end = subscriber receive − "
+        "the provisioner's timestamp in the line; SpawnIt hop = receive − LogLine.at (when SpawnIt read the "
+        "line from the engine's stdout); engine hop = at − provisioner timestamp (the engine's own "
+        "`@timestamp` is not exposed by the API; a late `at` also means SpawnIt's event loop read the "
+        "engine's pipe late). Delivered lines/s = lines received by all subscribers / time from the first "
+        "line to the last subscription's end. `jobLogBatches` sends the consecutive lines ready in one "
+        f"message. Target p99 ≤ {TARGET_P99_MS:.0f} ms at 1,000 subscribers: "
+        + (verdicts or "not measured in quick mode")
+        + "."
+    )
     report.add(Section("3. Log streaming latency", body))

@@ -8,8 +8,19 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bench.harness import (CATALOG_QUERY, SERVICES_QUERY, Api, Report, Section, Stats, mib, populate, rss,
-                           serving_process, table)
+from bench.harness import (
+    CATALOG_QUERY,
+    SERVICES_QUERY,
+    Api,
+    Report,
+    Section,
+    Stats,
+    mib,
+    populate,
+    rss,
+    serving_process,
+    table,
+)
 
 
 async def settled_rss(data: Path, rest: float) -> int:
@@ -33,8 +44,12 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
         b.append(await settled_rss(full, rest))
     sa, sb = Stats.of(a), Stats.of(b)
     per = (sb.median - sa.median) / stored
-    body = table(("services stored", "RSS median", "min–max", "starts"),
-                 [(0, mib(sa.median), sa.range(mib), sa.n), (f"{stored:,}", mib(sb.median), sb.range(mib), sb.n)])
-    body += (f"\n\nPer idle service: **{per / 1024:.1f} KiB** ((median with {stored:,} − median with 0) / {stored:,}). "
-             f"RSS from /proc/<pid>/statm after 10 × (`services(first: 50)` + `catalog`) and {rest:g} s of rest.")
+    body = table(
+        ("services stored", "RSS median", "min–max", "starts"),
+        [(0, mib(sa.median), sa.range(mib), sa.n), (f"{stored:,}", mib(sb.median), sb.range(mib), sb.n)],
+    )
+    body += (
+        f"\n\nPer idle service: **{per / 1024:.1f} KiB** ((median with {stored:,} − median with 0) / {stored:,}). "
+        f"RSS from /proc/<pid>/statm after 10 × (`services(first: 50)` + `catalog`) and {rest:g} s of rest."
+    )
     report.add(Section("6. Memory per idle service", body))

@@ -11,16 +11,35 @@ from datetime import datetime
 from pathlib import Path
 
 from bench.direct import DirectWorkdir, stored_tfvars
-from bench.harness import (Api, Report, Section, Stats, Ws, alternate, bench_settings, free_port, ms, ratio,
-                           run_job, serving, table, verdict)
+from bench.harness import (
+    Api,
+    Report,
+    Section,
+    Stats,
+    Ws,
+    alternate,
+    bench_settings,
+    free_port,
+    ms,
+    ratio,
+    run_job,
+    serving,
+    table,
+    verdict,
+)
 
 TARGET_RATIO = 1.10
 TARGET_ADDED_MS = 50.0
 
 
 JOB_TIMES = """query($id: ID!) { job(id: $id) { state createdAt logs(fromLine: 0, limit: null) { text at } } }"""
-PARTS = ("mutation answered", "created → engine started", "engine (start → last line)",
-         "last line → SUCCEEDED at the client", "SpawnIt's own (total − engine)")
+PARTS = (
+    "mutation answered",
+    "created → engine started",
+    "engine (start → last line)",
+    "last line → SUCCEEDED at the client",
+    "SpawnIt's own (total − engine)",
+)
 
 
 def epoch(text: str) -> float:
@@ -43,13 +62,15 @@ async def timed_job(api: Api, ws: Ws, mutation: str, service_id: str, parts: lis
     # ("job succeeded") just after it ended
     start = next(i for i, line in enumerate(lines) if line["text"].startswith(f"$ embedded {mutation[:-7].lower()}"))
     engine = epoch(lines[-2]["at"]) - epoch(lines[start]["at"])
-    parts.append({
-        PARTS[0]: t1 - t0,
-        PARTS[1]: epoch(lines[start]["at"]) - epoch(job["createdAt"]),
-        PARTS[2]: engine,
-        PARTS[3]: t2 - epoch(lines[-2]["at"]),
-        PARTS[4]: (t2 - t0) - engine,
-    })
+    parts.append(
+        {
+            PARTS[0]: t1 - t0,
+            PARTS[1]: epoch(lines[start]["at"]) - epoch(job["createdAt"]),
+            PARTS[2]: engine,
+            PARTS[3]: t2 - epoch(lines[-2]["at"]),
+            PARTS[4]: (t2 - t0) - engine,
+        }
+    )
     parts[-1] = {k: v * 1000 for k, v in parts[-1].items()}
     return (t2 - t0) * 1000
 
@@ -58,10 +79,19 @@ def row(name: str, a: list[float], b: list[float]) -> tuple[list[str], bool]:
     """Ratio of the medians; added = the median of the rounds' differences A − B (each
     pair ran back to back, so a change of machine load between rounds cancels out)."""
     sa, sb = Stats.of(a), Stats.of(b)
-    r, added = ratio(sa.median, sb.median), Stats.of([x - y for x, y in zip(a, b)]).median
+    r, added = ratio(sa.median, sb.median), Stats.of([x - y for x, y in zip(a, b, strict=False)]).median
     ok = r <= TARGET_RATIO and added <= TARGET_ADDED_MS
-    cells = [name, f"{ms(sa.median)} (p90 {ms(sa.p90)})", sa.range(ms), f"{ms(sb.median)} (p90 {ms(sb.p90)})",
-             sb.range(ms), f"{r:.2f}", f"{added:+.0f} ms", str(sa.n), verdict(ok)]
+    cells = [
+        name,
+        f"{ms(sa.median)} (p90 {ms(sa.p90)})",
+        sa.range(ms),
+        f"{ms(sb.median)} (p90 {ms(sb.p90)})",
+        sb.range(ms),
+        f"{r:.2f}",
+        f"{added:+.0f} ms",
+        str(sa.n),
+        verdict(ok),
+    ]
     return cells, ok
 
 
@@ -114,22 +144,40 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
             if applied["b"]:
                 await direct.destroy()
             await ws.close()
-    rows, oks = zip(*(row("plan", *plan_rows), row("apply", *apply_rows)))
+    rows, oks = zip(*(row("plan", *plan_rows), row("apply", *apply_rows)), strict=False)
     body = table(
-        ("job", "SpawnIt median", "SpawnIt min–max", "direct median", "direct min–max", "ratio",
-         "added per job", "runs (each side)", f"target ≤ {TARGET_RATIO:.2f} and ≤ +{TARGET_ADDED_MS:.0f} ms"),
+        (
+            "job",
+            "SpawnIt median",
+            "SpawnIt min–max",
+            "direct median",
+            "direct min–max",
+            "ratio",
+            "added per job",
+            "runs (each side)",
+            f"target ≤ {TARGET_RATIO:.2f} and ≤ +{TARGET_ADDED_MS:.0f} ms",
+        ),
         rows,
     )
-    body += ("\n\nSpawnIt: `planService`/`applyService` mutation sent → SUCCEEDED received on `jobUpdates` "
-             "(one websocket, opened beforehand). Direct: `python -m app.engine.embedded` with the same "
-             "flags on an equivalent work directory, output read to the end. A and B alternate; "
-             "each apply starts from a destroyed service. Ratio = median A / median B; added per job = "
-             "median of the per-round differences A − B.")
+    body += (
+        "\n\nSpawnIt: `planService`/`applyService` mutation sent → SUCCEEDED received on `jobUpdates` "
+        "(one websocket, opened beforehand). Direct: `python -m app.engine.embedded` with the same "
+        "flags on an equivalent work directory, output read to the end. A and B alternate; "
+        "each apply starts from a destroyed service. Ratio = median A / median B; added per job = "
+        "median of the per-round differences A − B."
+    )
     body += "\n\nWhere a SpawnIt job's time goes (medians, from the job's own timestamps):\n\n"
-    body += table(("job", *PARTS), [(name, *(ms(Stats.of([p[k] for p in parts]).median) for k in PARTS))
-                                    for name, parts in (("plan", plan_parts), ("apply", apply_parts))])
-    body += ("\n\nThe engine span runs from the `$ embedded …` log line (written just before the child "
-             "process is started) to the engine's last output line; its exit, the job's record and log, the "
-             "service's bookkeeping (for an apply: a health probe of the new endpoint) and the final "
-             "`jobUpdates` message come after it.")
+    body += table(
+        ("job", *PARTS),
+        [
+            (name, *(ms(Stats.of([p[k] for p in parts]).median) for k in PARTS))
+            for name, parts in (("plan", plan_parts), ("apply", apply_parts))
+        ],
+    )
+    body += (
+        "\n\nThe engine span runs from the `$ embedded …` log line (written just before the child "
+        "process is started) to the engine's last output line; its exit, the job's record and log, the "
+        "service's bookkeeping (for an apply: a health probe of the new endpoint) and the final "
+        "`jobUpdates` message come after it."
+    )
     report.add(Section("1. Overhead of SpawnIt over the engine", body))

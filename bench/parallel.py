@@ -11,8 +11,23 @@ import asyncio
 import time
 from pathlib import Path
 
-from bench.harness import (SERVICES_QUERY, Api, Report, Section, Stats, TreeSampler, Ws, free_port, mib, ms,
-                           progress, query_loop, run_all, serving_process, table)
+from bench.harness import (
+    SERVICES_QUERY,
+    Api,
+    Report,
+    Section,
+    Stats,
+    TreeSampler,
+    Ws,
+    free_port,
+    mib,
+    ms,
+    progress,
+    query_loop,
+    run_all,
+    serving_process,
+    table,
+)
 
 
 async def apply_all(api: Api, ws: Ws, services: list[str]) -> tuple[float, int]:
@@ -44,8 +59,17 @@ async def one(tmp: Path, count: int, limit: int) -> dict:
             if applied:
                 await run_all(api, ws, "destroyService", services)
             await ws.close()
-    return {"count": count, "limit": limit, "wall": wall, "failed": failed, "q": Stats.of(latencies), "self": sampler.peak_self,
-            "children": sampler.peak_children, "total": sampler.peak_total, "cpu": sampler.cpu_share}
+    return {
+        "count": count,
+        "limit": limit,
+        "wall": wall,
+        "failed": failed,
+        "q": Stats.of(latencies),
+        "self": sampler.peak_self,
+        "children": sampler.peak_children,
+        "total": sampler.peak_total,
+        "cpu": sampler.cpu_share,
+    }
 
 
 async def run(report: Report, quick: bool, tmp: Path) -> None:
@@ -55,16 +79,48 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
         for p in limits:
             progress(f"{n} services, max parallel jobs {p}")
             results.append(await one(tmp, n, p))
-    rows = [(r["count"], r["limit"], f"{r['wall']:.1f} s", f"{r['wall'] / r['count'] * 1000:.0f} ms",
-             mib(r["self"]), mib(r["children"]), mib(r["total"]), f"{r['cpu']:.0%}", ms(r["q"].median), ms(r["q"].p99),
-             r["q"].range(ms), r["q"].n, r["failed"]) for r in results]
-    body = table(("services", "max parallel jobs", "wall time", "per service", "peak RSS SpawnIt",
-                  "peak RSS children", "peak RSS total", "SpawnIt CPU", "services query p50", "services query p99",
-                  "query min–max", "queries", "failed applies"), rows)
-    body += ("\n\nRSS sampled from /proc every 50 ms; children = every descendant of the SpawnIt process at one "
-             "instant (engines, `spawnit` provider plugins, and the sites they start until the provider exits). "
-             "SpawnIt CPU: the API process's own CPU time over the wall time (share of one core). "
-             "Each service is new, so each apply includes its `init`. The query is sent every 50 ms "
-             "(after the answer). A failed apply counts in the wall time as ended; see the README on the "
-             "plugin-cache race.")
+    rows = [
+        (
+            r["count"],
+            r["limit"],
+            f"{r['wall']:.1f} s",
+            f"{r['wall'] / r['count'] * 1000:.0f} ms",
+            mib(r["self"]),
+            mib(r["children"]),
+            mib(r["total"]),
+            f"{r['cpu']:.0%}",
+            ms(r["q"].median),
+            ms(r["q"].p99),
+            r["q"].range(ms),
+            r["q"].n,
+            r["failed"],
+        )
+        for r in results
+    ]
+    body = table(
+        (
+            "services",
+            "max parallel jobs",
+            "wall time",
+            "per service",
+            "peak RSS SpawnIt",
+            "peak RSS children",
+            "peak RSS total",
+            "SpawnIt CPU",
+            "services query p50",
+            "services query p99",
+            "query min–max",
+            "queries",
+            "failed applies",
+        ),
+        rows,
+    )
+    body += (
+        "\n\nRSS sampled from /proc every 50 ms; children = every descendant of the SpawnIt process at one "
+        "instant (engines, `spawnit` provider plugins, and the sites they start until the provider exits). "
+        "SpawnIt CPU: the API process's own CPU time over the wall time (share of one core). "
+        "Each service is new, so each apply includes its `init`. The query is sent every 50 ms "
+        "(after the answer). A failed apply counts in the wall time as ended; see the README on the "
+        "plugin-cache race."
+    )
     report.add(Section("4. Parallel applies", body))

@@ -8,8 +8,21 @@ import time
 from pathlib import Path
 
 from bench.direct import DirectWorkdir, stored_tfvars
-from bench.harness import (Api, Report, Section, Stats, Ws, alternate, bench_settings, free_port, ms, ratio,
-                           run_job, serving, table)
+from bench.harness import (
+    Api,
+    Report,
+    Section,
+    Stats,
+    Ws,
+    alternate,
+    bench_settings,
+    free_port,
+    ms,
+    ratio,
+    run_job,
+    serving,
+    table,
+)
 
 
 async def run(report: Report, quick: bool, tmp: Path) -> None:
@@ -37,9 +50,13 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
     sa, sb = Stats.of(a), Stats.of(b)
     body = table(
         ("plan", "median", "p90", "min–max", "runs"),
-        [("SpawnIt, warm (init skipped)", ms(sa.median), ms(sa.p90), sa.range(ms), sa.n),
-         ("direct init + plan, every time", ms(sb.median), ms(sb.p90), sb.range(ms), sb.n)],
+        [
+            ("SpawnIt, warm (init skipped)", ms(sa.median), ms(sa.p90), sa.range(ms), sa.n),
+            ("direct init + plan, every time", ms(sb.median), ms(sb.p90), sb.range(ms), sb.n),
+        ],
     )
-    body += (f"\n\nRatio warm / cold (medians): **{ratio(sa.median, sb.median):.2f}** "
-             f"({ms(sb.median - sa.median)} saved per plan by skipping init).")
+    body += (
+        f"\n\nRatio warm / cold (medians): **{ratio(sa.median, sb.median):.2f}** "
+        f"({ms(sb.median - sa.median)} saved per plan by skipping init)."
+    )
     report.add(Section("2. Warm plan vs init + plan", body))

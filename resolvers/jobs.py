@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from typing import AsyncGenerator, Optional
 
 import strawberry
 from strawberry.types import Info
@@ -18,13 +18,13 @@ async def job(info: Info, id: strawberry.ID) -> types.Job:
     return mapping.job(await ctx.app.services.job(ctx.tenant.id, str(id)))
 
 
-async def logs(info: Info, job_id: str, from_line: int, limit: Optional[int]) -> list[types.LogLine]:
+async def logs(info: Info, job_id: str, from_line: int, limit: int | None) -> list[types.LogLine]:
     ctx = of(info)
     lines = await ctx.app.services.logs(ctx.tenant.id, job_id, from_line, limit)
     return [mapping.line(l) for l in lines]
 
 
-async def service_jobs(info: Info, service_id: str, first: int, after: Optional[str]) -> types.JobConnection:
+async def service_jobs(info: Info, service_id: str, first: int, after: str | None) -> types.JobConnection:
     ctx = of(info)
     jobs = await ctx.app.services.jobs(ctx.tenant.id, service_id)
     page = paginate(jobs, lambda j: f"{j.seq:012d}|{j.created_at.isoformat()}|{j.id}", first, after)
@@ -39,7 +39,7 @@ async def plan_service(info: Info, id: strawberry.ID) -> types.Job:
     return mapping.job(await ctx.app.services.plan(ctx.tenant.id, str(id)))
 
 
-async def apply_service(info: Info, id: strawberry.ID, plan_job_id: Optional[strawberry.ID] = None) -> types.Job:
+async def apply_service(info: Info, id: strawberry.ID, plan_job_id: strawberry.ID | None = None) -> types.Job:
     ctx = of(info)
     plan = str(plan_job_id) if plan_job_id is not None else None
     return mapping.job(await ctx.app.services.apply(ctx.tenant.id, str(id), plan))
@@ -68,7 +68,7 @@ async def job_logs(info: Info, job_id: strawberry.ID, from_line: int = 0) -> Asy
     async def get_job():  # type: ignore[no-untyped-def]
         return await manager.job(tenant, job.id)
 
-    async def get_lines(start: int, limit: Optional[int]):  # type: ignore[no-untyped-def]
+    async def get_lines(start: int, limit: int | None):  # type: ignore[no-untyped-def]
         return await manager.logs(tenant, job.id, start, limit)
 
     async with aclosing(log_stream(ctx.app.bus, job.id, get_job, get_lines, from_line)) as lines:
@@ -86,7 +86,7 @@ async def job_log_batches(
     async def get_job():  # type: ignore[no-untyped-def]
         return await manager.job(tenant, job.id)
 
-    async def get_lines(start: int, limit: Optional[int]):  # type: ignore[no-untyped-def]
+    async def get_lines(start: int, limit: int | None):  # type: ignore[no-untyped-def]
         return await manager.logs(tenant, job.id, start, limit)
 
     stream = log_batches(ctx.app.bus, job.id, get_job, get_lines, from_line, min(max_lines, 5000))

@@ -82,9 +82,7 @@ def service(view: ServiceView, catalog: Catalog, next_check_at: datetime | None 
             status=health.status, checked_at=health.checked_at, latency_ms=health.latency_ms, detail=health.detail
         ),
         drift_check_interval=info.drift_interval,
-        history=[
-            types.HistoryEntry(kind=c.kind, old=c.old, new=c.new, at=c.at) for c in info.history
-        ],
+        history=[types.HistoryEntry(kind=c.kind, old=c.old, new=c.new, at=c.at) for c in info.history],
     )
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from typing import AsyncGenerator, Optional
 
 import strawberry
 from strawberry.types import Info
@@ -19,7 +19,7 @@ def _out(ctx: Context, view: ServiceView) -> types.Service:
     return mapping.service(view, ctx.app.catalog, ctx.app.drift.next_check_at(view.info))
 
 
-async def services(info: Info, first: int = 20, after: Optional[str] = None) -> types.ServiceConnection:
+async def services(info: Info, first: int = 20, after: str | None = None) -> types.ServiceConnection:
     ctx = of(info)
     views = await ctx.app.services.list(ctx.tenant.id)
     page = paginate(views, lambda v: f"{v.info.created_at.isoformat()}|{v.info.id}", first, after)
@@ -29,7 +29,7 @@ async def services(info: Info, first: int = 20, after: Optional[str] = None) -> 
     )
 
 
-async def all_services(info: Info, first: int = 20, after: Optional[str] = None) -> types.ServiceConnection:
+async def all_services(info: Info, first: int = 20, after: str | None = None) -> types.ServiceConnection:
     ctx = of(info)
     views = await ctx.app.services.list_all(ctx.tenant)
     page = paginate(views, lambda v: f"{v.info.created_at.isoformat()}|{v.info.id}", first, after)
@@ -71,7 +71,9 @@ async def delete_service(info: Info, id: strawberry.ID) -> types.Service:
     return _out(ctx, await ctx.app.services.delete(ctx.tenant.id, str(id)))
 
 
-async def service_events(info: Info, service_id: Optional[strawberry.ID] = None) -> AsyncGenerator[types.ServiceEvent, None]:
+async def service_events(
+    info: Info, service_id: strawberry.ID | None = None
+) -> AsyncGenerator[types.ServiceEvent, None]:
     ctx = of(info)
     only = None
     if service_id is not None:

@@ -34,5 +34,5 @@ class FieldType(enum.Enum):
     LIST_OF_STRINGS = "LIST_OF_STRINGS"
 
 
-def field_type(value: _FieldType) -> "FieldType":
+def field_type(value: _FieldType) -> FieldType:
     return FieldType[value.name]  # type: ignore[misc]

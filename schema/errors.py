@@ -8,7 +8,7 @@ anything else is INTERNAL, with no detail (the server log has the traceback).
 from __future__ import annotations
 
 import logging
-from typing import Iterator
+from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension

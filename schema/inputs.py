@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import strawberry
 from strawberry.scalars import JSON
 
@@ -13,13 +11,15 @@ class CreateServiceInput:
     catalog_entry_id: strawberry.ID
     target: str
     name: str
-    variables: Optional[JSON] = strawberry.field(default=None, description="Field name -> value, as the catalog entry's form says.")
+    variables: JSON | None = strawberry.field(
+        default=None, description="Field name -> value, as the catalog entry's form says."
+    )
 
 
 @strawberry.input
 class UpdateServiceInput:
-    name: Optional[str] = None
-    variables: Optional[JSON] = None
-    drift_check_interval: Optional[int] = strawberry.field(
+    name: str | None = None
+    variables: JSON | None = None
+    drift_check_interval: int | None = strawberry.field(
         default=None, description="Seconds between drift checks; 0 stops watching this service."
     )

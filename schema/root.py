@@ -79,4 +79,3 @@ class Subscription:
         description="One event per change of a drift verdict, of health, or of a job's state, for the "
         "caller's services (or the one `serviceId`): never one per check that changed nothing.",
     )
-

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 import strawberry
 from strawberry.scalars import JSON
@@ -33,11 +32,11 @@ class CatalogField:
     name: str
     type: FieldType
     required: bool
-    default: Optional[JSON]
-    options: Optional[list[str]]
-    min: Optional[float]
-    max: Optional[float]
-    pattern: Optional[str]
+    default: JSON | None
+    options: list[str] | None
+    min: float | None
+    max: float | None
+    pattern: str | None
     description: str
     sensitive: bool
 
@@ -46,7 +45,7 @@ class CatalogField:
 class TargetAvailability:
     target: str
     available: bool
-    reason: Optional[str]
+    reason: str | None
 
 
 @strawberry.type
@@ -64,8 +63,8 @@ class CatalogEntry:
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool
-    end_cursor: Optional[str]
-    start_cursor: Optional[str]
+    end_cursor: str | None
+    start_cursor: str | None
 
 
 @strawberry.type
@@ -90,26 +89,28 @@ class ResourceChange:
 @strawberry.type
 class DriftInfo:
     status: DriftStatus
-    checked_at: Optional[datetime]
-    next_check_at: Optional[datetime]
-    since: Optional[datetime]
+    checked_at: datetime | None
+    next_check_at: datetime | None
+    since: datetime | None
     resources: list[ResourceChange]
-    error: Optional[str]
+    error: str | None
 
 
 @strawberry.type
 class HealthInfo:
     status: HealthStatus
-    checked_at: Optional[datetime]
-    latency_ms: Optional[float]
-    detail: Optional[str]
+    checked_at: datetime | None
+    latency_ms: float | None
+    detail: str | None
 
 
-@strawberry.type(description="One entry of a service's history: a change of drift verdict (DRIFT), "
-                 "of health (HEALTH), or a secret revealed (SECRET_REVEALED, `new` names the field).")
+@strawberry.type(
+    description="One entry of a service's history: a change of drift verdict (DRIFT), "
+    "of health (HEALTH), or a secret revealed (SECRET_REVEALED, `new` names the field)."
+)
 class HistoryEntry:
     kind: str
-    old: Optional[str]
+    old: str | None
     new: str
     at: datetime
 
@@ -118,10 +119,10 @@ class HistoryEntry:
 class ServiceEvent:
     service_id: strawberry.ID
     kind: ServiceEventKind
-    old: Optional[str]
+    old: str | None
     new: str
     at: datetime
-    job_id: Optional[strawberry.ID]
+    job_id: strawberry.ID | None
     resources: list[ResourceChange]
 
 
@@ -142,29 +143,29 @@ class Job:
     id: strawberry.ID
     kind: JobKind
     state: JobState
-    phase: Optional[JobPhase]
+    phase: JobPhase | None
     progress: Progress
-    summary: Optional[ChangeSummary]
+    summary: ChangeSummary | None
     changes: list[ResourceChange]
-    has_changes: Optional[bool]
-    exit_code: Optional[int]
-    error: Optional[str]
+    has_changes: bool | None
+    exit_code: int | None
+    error: str | None
     cancel_requested: bool
     forced: bool
-    plan_job_id: Optional[strawberry.ID]
+    plan_job_id: strawberry.ID | None
     created_at: datetime
-    started_at: Optional[datetime]
-    finished_at: Optional[datetime]
+    started_at: datetime | None
+    finished_at: datetime | None
     service_id: strawberry.Private[str]
 
     @strawberry.field
-    async def service(self, info: Info) -> "Service":
+    async def service(self, info: Info) -> Service:
         from resolvers import services
 
         return await services.service(info, strawberry.ID(self.service_id))
 
     @strawberry.field
-    async def logs(self, info: Info, from_line: int = 0, limit: Optional[int] = 1000) -> list[LogLine]:
+    async def logs(self, info: Info, from_line: int = 0, limit: int | None = 1000) -> list[LogLine]:
         from resolvers import jobs
 
         return await jobs.logs(info, str(self.id), from_line, limit)
@@ -197,13 +198,15 @@ class Service:
     updated_at: datetime
     drift: DriftInfo
     health: HealthInfo
-    drift_check_interval: Optional[int] = strawberry.field(
+    drift_check_interval: int | None = strawberry.field(
         description="Seconds between drift checks of this service; null: the default; 0: not watched."
     )
-    history: list[HistoryEntry] = strawberry.field(description="The last changes of verdict, health and secrets revealed.")
+    history: list[HistoryEntry] = strawberry.field(
+        description="The last changes of verdict, health and secrets revealed."
+    )
 
     @strawberry.field
-    async def jobs(self, info: Info, first: int = 20, after: Optional[str] = None) -> JobConnection:
+    async def jobs(self, info: Info, first: int = 20, after: str | None = None) -> JobConnection:
         from resolvers import jobs
 
         return await jobs.service_jobs(info, str(self.id), first, after)

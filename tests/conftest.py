@@ -17,13 +17,12 @@ from pathlib import Path
 
 import pytest
 
-# a running SpawnIt on a loopback port, for the API, drift and security tests
-pytest_plugins = ["tests.server", "tests.issuer"]
-
 from app.settings import S3Settings, Secret
 from app.storage.folder import FolderStore
 from app.storage.s3 import S3Store
 
+# a running SpawnIt on a loopback port, for the API, drift and security tests
+pytest_plugins = ["tests.server", "tests.issuer"]
 
 _given: set[int] = set()
 _draw = random.Random()
@@ -103,10 +102,16 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def private_moto(tmp_path: Path) -> Iterator[tuple[S3Settings, subprocess.Popen]]:
     """A moto server of this test's own (the test may stop it): settings and process."""
     with running_moto(tmp_path / "moto.log") as (endpoint, proc):
-        yield S3Settings(
-            bucket="private", endpoint=endpoint, max_attempts=1,
-            access_key_id=Secret("test"), secret_access_key=Secret("test"),
-        ), proc
+        yield (
+            S3Settings(
+                bucket="private",
+                endpoint=endpoint,
+                max_attempts=1,
+                access_key_id=Secret("test"),
+                secret_access_key=Secret("test"),
+            ),
+            proc,
+        )
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import os
 import signal
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
 import uvicorn
@@ -66,7 +67,9 @@ Start = Callable[..., Awaitable[Running]]
 async def serving_server(app: Any) -> AsyncIterator[tuple[uvicorn.Server, int]]:
     """Any ASGI app under uvicorn on a loopback port, in this event loop."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", ws="websockets-sansio", log_level="warning")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, lifespan="on", ws="websockets-sansio", log_level="warning"
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -125,7 +125,9 @@ class OIDCVerifier:
             keys = response.json().get("keys", [])
         except (httpx.HTTPError, ValueError, KeyError) as exc:
             raise Unavailable(f"the token issuer cannot be reached: {type(exc).__name__}") from None
-        self._keys = {k["kid"]: k for k in keys if isinstance(k, dict) and k.get("kid") and k.get("use", "sig") == "sig"}
+        self._keys = {
+            k["kid"]: k for k in keys if isinstance(k, dict) and k.get("kid") and k.get("use", "sig") == "sig"
+        }
 
 
 def _roles(claims: dict[str, Any], path: str) -> list[str]:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Collection
+from typing import Any
 
 from app.catalog.model import BUILTINS, Catalog, Entry, Field, FieldType, TargetSpec
 from app.catalog.render import render
@@ -25,8 +26,17 @@ _ENTRY_KEYS = {"id", "name", "description", "template"}
 _TEMPLATE_KEYS = {"fields", "targets"}
 _TARGET_KEYS = {"requires", "variables"}
 _FIELD_KEYS = {
-    "name", "type", "description", "required", "default",
-    "min", "max", "options", "sensitive", "pattern", "generate",
+    "name",
+    "type",
+    "description",
+    "required",
+    "default",
+    "min",
+    "max",
+    "options",
+    "sensitive",
+    "pattern",
+    "generate",
 }
 _SIZED = {FieldType.STRING, FieldType.LIST_OF_STRINGS}
 _BOUNDED = _SIZED | {FieldType.NUMBER, FieldType.INTEGER}

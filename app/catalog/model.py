@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import enum
 import shutil
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from app.errors import NotFound
 

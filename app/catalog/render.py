@@ -21,7 +21,8 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from app.catalog.model import BUILTINS, Entry
 
@@ -29,9 +30,7 @@ _PLACEHOLDER = re.compile(r"\{\{([^{}]*)\}\}")
 TEMPLATED = ("files", "env", "command")  # the module renders these over var.secrets
 
 
-def render(
-    entry: Entry, target: str, values: Mapping[str, Any], builtins: Mapping[str, Any]
-) -> dict[str, Any]:
+def render(entry: Entry, target: str, values: Mapping[str, Any], builtins: Mapping[str, Any]) -> dict[str, Any]:
     """The variables for `entry` on `target`: its template filled in, plus the builtins
     (`service_id`, `service_name`) as top-level variables."""
     spec = entry.targets.get(target)
@@ -47,8 +46,7 @@ def render(
     def lookup(name: str) -> Any:
         if name not in known:
             raise ValueError(
-                f"catalog entry '{entry.id}', target '{target}': "
-                f"placeholder {{{{{name}}}}} names no field"
+                f"catalog entry '{entry.id}', target '{target}': placeholder {{{{{name}}}}} names no field"
             )
         if name not in scope:
             raise ValueError(f"catalog entry '{entry.id}': no value for field '{name}'")

@@ -10,7 +10,8 @@ import math
 import re
 import secrets
 import string
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from app.catalog.model import Entry, Field, FieldType
 from app.errors import BadInput
@@ -40,9 +41,7 @@ def validate_create(entry: Entry, target: str, variables: Mapping[str, Any]) -> 
     return values
 
 
-def validate_update(
-    entry: Entry, current: Mapping[str, Any], changes: Mapping[str, Any]
-) -> dict[str, Any]:
+def validate_update(entry: Entry, current: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
     """`current` with `changes` applied, revalidated as a whole.
 
     A field left out of `changes` (or given as None) keeps its current value; so does a
@@ -90,9 +89,7 @@ def check_value(f: Field, value: Any) -> tuple[Any, str | None]:
 # --- internals ---
 
 
-def _check_all(
-    entry: Entry, given: Any, base: Mapping[str, Any], problems: list[Problem]
-) -> dict[str, Any]:
+def _check_all(entry: Entry, given: Any, base: Mapping[str, Any], problems: list[Problem]) -> dict[str, Any]:
     if not isinstance(given, Mapping):
         problems.append(("variables", "must be an object of field names to values"))
         given = {}

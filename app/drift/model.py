@@ -50,7 +50,7 @@ class Drift:
         }
 
     @classmethod
-    def from_record(cls, data: dict[str, Any] | None) -> "Drift":
+    def from_record(cls, data: dict[str, Any] | None) -> Drift:
         if not data:
             return cls()
         return cls(
@@ -79,7 +79,7 @@ class Health:
         }
 
     @classmethod
-    def from_record(cls, data: dict[str, Any] | None) -> "Health":
+    def from_record(cls, data: dict[str, Any] | None) -> Health:
         if not data:
             return cls()
         return cls(
@@ -103,7 +103,7 @@ class Change:
         return {"kind": self.kind, "old": self.old, "new": self.new, "at": self.at.isoformat()}
 
     @classmethod
-    def from_record(cls, data: dict[str, Any]) -> "Change":
+    def from_record(cls, data: dict[str, Any]) -> Change:
         return cls(data["kind"], data.get("old"), data["new"], datetime.fromisoformat(data["at"]))
 
 

@@ -38,7 +38,7 @@ async def _tcp(host: str, port: int, timeout: float) -> ProbeResult:
     started = time.perf_counter()
     try:
         _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
-    except (OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError) as exc:
         return ProbeResult(HealthStatus.UNHEALTHY, None, f"TCP connect to port {port}: {type(exc).__name__}")
     latency = (time.perf_counter() - started) * 1000
     writer.close()
@@ -62,7 +62,7 @@ async def _http(scheme: str, host: str, port: int, path: str, timeout: float) ->
             status_line = await asyncio.wait_for(reader.readline(), timeout)
         finally:
             writer.close()
-    except (OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError) as exc:
         return ProbeResult(HealthStatus.UNHEALTHY, None, f"HTTP GET: {type(exc).__name__}")
     latency = round((time.perf_counter() - started) * 1000, 2)
     parts = status_line.decode("latin-1").split()

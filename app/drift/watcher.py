@@ -7,8 +7,8 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Awaitable, Callable
 
 from app.drift.schedule import interval_of, next_check
 from app.jobs.model import Job, now
@@ -104,7 +104,7 @@ class DriftWatcher:
                 due.append((when, info))
             else:
                 soonest = min(soonest, (when - at).total_seconds())
-        for when, info in sorted(due, key=lambda pair: pair[0]):
+        for _when, info in sorted(due, key=lambda pair: pair[0]):
             if len(self._running) >= self._cap:
                 break
             if info.id in self._running or self._runner.active_for(info.id):

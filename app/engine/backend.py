@@ -8,9 +8,9 @@ environment only (never on the command line, never on disk). For the folder stor
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from app.settings import Settings
 from app.storage import keys

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
-from typing import AsyncIterator, Mapping, Protocol
+from typing import Protocol
 
 
 class RunningCommand(Protocol):

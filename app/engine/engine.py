@@ -4,8 +4,8 @@ with the environment automation wants and nothing of SpawnIt's own."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from app.engine.binary import EngineBinary
 from app.engine.process import EngineProcess

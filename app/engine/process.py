@@ -8,8 +8,8 @@ import asyncio
 import ctypes
 import os
 import signal
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
-from typing import AsyncIterator, Mapping
 
 _PR_SET_PDEATHSIG = 1
 
@@ -30,7 +30,7 @@ class EngineProcess:
         self._proc = proc
 
     @classmethod
-    async def start(cls, argv: list[str], cwd: Path, env: Mapping[str, str]) -> "EngineProcess":
+    async def start(cls, argv: list[str], cwd: Path, env: Mapping[str, str]) -> EngineProcess:
         proc = await asyncio.create_subprocess_exec(
             *argv,
             cwd=str(cwd),

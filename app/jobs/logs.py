@@ -36,9 +36,7 @@ class LogBook:
 
 
 def encode(lines: list[LogLine]) -> bytes:
-    return "".join(
-        json.dumps({"n": l.number, "t": l.text, "at": l.at.isoformat()}) + "\n" for l in lines
-    ).encode()
+    return "".join(json.dumps({"n": l.number, "t": l.text, "at": l.at.isoformat()}) + "\n" for l in lines).encode()
 
 
 def decode(data: bytes) -> list[LogLine]:

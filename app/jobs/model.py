@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from app.engine.events import ResourceChange, RunView, Summary
@@ -43,7 +43,7 @@ class Phase(str, enum.Enum):
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -75,21 +75,32 @@ class Job:
     def visible(self) -> tuple[object, ...]:
         """What a watcher of the job sees change (not the engine's pid, say)."""
         return (
-            self.state, self.phase, self.done, self.total, self.summary, self.changes, self.has_changes,
-            self.exit_code, self.error, self.cancel_requested, self.forced, self.started_at, self.finished_at,
+            self.state,
+            self.phase,
+            self.done,
+            self.total,
+            self.summary,
+            self.changes,
+            self.has_changes,
+            self.exit_code,
+            self.error,
+            self.cancel_requested,
+            self.forced,
+            self.started_at,
+            self.finished_at,
         )
 
     # -- transitions -------------------------------------------------------------
 
-    def started(self, at: datetime) -> "Job":
+    def started(self, at: datetime) -> Job:
         if self.state is not JobState.QUEUED:
             raise Conflict(f"job {self.id} is {self.state.value}, it cannot start")
         return replace(self, state=JobState.RUNNING, started_at=at)
 
-    def in_phase(self, phase: Phase, pid: int | None = None) -> "Job":
+    def in_phase(self, phase: Phase, pid: int | None = None) -> Job:
         return replace(self, phase=phase, pid=pid if pid is not None else self.pid)
 
-    def observed(self, view: RunView) -> "Job":
+    def observed(self, view: RunView) -> Job:
         return replace(
             self,
             done=view.done,
@@ -98,7 +109,7 @@ class Job:
             changes=view.planned or self.changes,
         )
 
-    def cancel_asked(self, force: bool) -> "Job":
+    def cancel_asked(self, force: bool) -> Job:
         if self.state.final:
             raise Conflict(f"job {self.id} has already ended ({self.state.value})")
         return replace(self, cancel_requested=True, forced=self.forced or force)
@@ -113,7 +124,7 @@ class Job:
         outputs: dict[str, Any] | None = None,
         has_changes: bool | None = None,
         killed: bool = False,
-    ) -> "Job":
+    ) -> Job:
         if self.state.final:
             return self
         if self.cancel_requested:
@@ -132,12 +143,12 @@ class Job:
             pid=None,
         )
 
-    def canceled_in_queue(self, at: datetime) -> "Job":
+    def canceled_in_queue(self, at: datetime) -> Job:
         if self.state is not JobState.QUEUED:
             raise Conflict(f"job {self.id} is not queued")
         return replace(self, state=JobState.CANCELED, cancel_requested=True, finished_at=at)
 
-    def interrupted(self, at: datetime) -> "Job":
+    def interrupted(self, at: datetime) -> Job:
         if self.state.final:
             return self
         return replace(
@@ -161,7 +172,7 @@ class Job:
         return data
 
     @classmethod
-    def from_record(cls, data: dict[str, Any]) -> "Job":
+    def from_record(cls, data: dict[str, Any]) -> Job:
         def when(value: str | None) -> datetime | None:
             return datetime.fromisoformat(value) if value else None
 

@@ -54,7 +54,9 @@ class JobRunner:
         through their verdicts only)."""
         if job.kind is JobKind.DRIFT_CHECK:
             return
-        event = ServiceEvent(job.tenant, job.service, EventKind.JOB, old.value if old else None, job.state.value, now(), job.id)
+        event = ServiceEvent(
+            job.tenant, job.service, EventKind.JOB, old.value if old else None, job.state.value, now(), job.id
+        )
         self.bus.publish(tenant_topic(job.tenant), event)
 
     def live(self, job_id: str) -> LiveJob | None:

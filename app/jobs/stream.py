@@ -7,8 +7,8 @@ and the stream completes when the job ends (at once for a job that already ended
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
-from typing import AsyncIterator, Awaitable, Callable
 
 from app.bus import Bus, job_topic
 from app.errors import BadInput
@@ -64,7 +64,9 @@ async def log_batches(
                 return
 
 
-async def log_stream(bus: Bus, job_id: str, get_job: GetJob, get_lines: GetLines, from_line: int) -> AsyncIterator[LogLine]:
+async def log_stream(
+    bus: Bus, job_id: str, get_job: GetJob, get_lines: GetLines, from_line: int
+) -> AsyncIterator[LogLine]:
     """The log line by line (see `log_batches`)."""
     async with aclosing(log_batches(bus, job_id, get_job, get_lines, from_line, 1000)) as batches:
         async for batch in batches:

@@ -30,7 +30,11 @@ PROVIDER_MODULE = "app.localtarget.provider"
 def provider_path(mirror_dir: Path) -> Path:
     return (
         Path(mirror_dir).absolute()
-        / PROVIDER_HOST / PROVIDER_NAMESPACE / PROVIDER_TYPE / PROVIDER_VERSION / PLATFORM
+        / PROVIDER_HOST
+        / PROVIDER_NAMESPACE
+        / PROVIDER_TYPE
+        / PROVIDER_VERSION
+        / PLATFORM
         / f"terraform-provider-{PROVIDER_TYPE}_v{PROVIDER_VERSION}"
     )
 

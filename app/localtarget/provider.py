@@ -13,9 +13,9 @@ import os
 import re
 import shutil
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Optional, Type
+from typing import Any
 
 from tf import schema, types
 from tf.iface import (
@@ -85,11 +85,12 @@ def check_config(diags: Diagnostics, config: Config) -> None:
         diags.add_error("Invalid port", f"port must be an integer in 1..65535, got {port}.", path=["port"])
     timeout = config.get("start_timeout")
     if _known(timeout) and not timeout > 0:
-        diags.add_error("Invalid start_timeout", "start_timeout must be a positive number of seconds.",
-                        path=["start_timeout"])
+        diags.add_error(
+            "Invalid start_timeout", "start_timeout must be a positive number of seconds.", path=["start_timeout"]
+        )
 
 
-def _run_dir(diags: Diagnostics) -> Optional[Path]:
+def _run_dir(diags: Diagnostics) -> Path | None:
     value = os.environ.get(RUN_DIR_ENV)
     if not value:
         diags.add_error(
@@ -102,7 +103,7 @@ def _run_dir(diags: Diagnostics) -> Optional[Path]:
 
 
 class Process(Resource):
-    def __init__(self, provider: "SpawnitProvider"):
+    def __init__(self, provider: SpawnitProvider):
         self.provider = provider
 
     @classmethod
@@ -116,25 +117,69 @@ class Process(Resource):
             version=0,
             description="A service run as a detached local process, in its own working folder.",
             attributes=[
-                A("instance", types.String(), required=True, requires_replace=True,
-                  description="UUID of the service instance; names its working folder."),
-                A("command", types.List(types.String()), required=True, requires_replace=True,
-                  description="argv of the service (no shell); command[0] is looked up in PATH."),
-                A("env", types.Map(types.String()), optional=True, sensitive=True, requires_replace=True,
-                  description="Environment of the service, added to a minimal PATH/HOME/LANG."),
-                A("files", types.Map(types.String()), optional=True, requires_replace=True,
-                  description="Files written into the working folder before start: name -> content."),
-                A("port", types.Number(), required=True, requires_replace=True,
-                  description="TCP port the service listens on; probed until it accepts a connection."),
-                A("host", types.String(), optional=True, computed=True, default="127.0.0.1",
-                  requires_replace=True, description="Host the port is probed on."),
-                A("start_timeout", types.Number(), optional=True, computed=True, default=20,
-                  requires_replace=True, description="Seconds to wait for the port to accept connections."),
+                A(
+                    "instance",
+                    types.String(),
+                    required=True,
+                    requires_replace=True,
+                    description="UUID of the service instance; names its working folder.",
+                ),
+                A(
+                    "command",
+                    types.List(types.String()),
+                    required=True,
+                    requires_replace=True,
+                    description="argv of the service (no shell); command[0] is looked up in PATH.",
+                ),
+                A(
+                    "env",
+                    types.Map(types.String()),
+                    optional=True,
+                    sensitive=True,
+                    requires_replace=True,
+                    description="Environment of the service, added to a minimal PATH/HOME/LANG.",
+                ),
+                A(
+                    "files",
+                    types.Map(types.String()),
+                    optional=True,
+                    requires_replace=True,
+                    description="Files written into the working folder before start: name -> content.",
+                ),
+                A(
+                    "port",
+                    types.Number(),
+                    required=True,
+                    requires_replace=True,
+                    description="TCP port the service listens on; probed until it accepts a connection.",
+                ),
+                A(
+                    "host",
+                    types.String(),
+                    optional=True,
+                    computed=True,
+                    default="127.0.0.1",
+                    requires_replace=True,
+                    description="Host the port is probed on.",
+                ),
+                A(
+                    "start_timeout",
+                    types.Number(),
+                    optional=True,
+                    computed=True,
+                    default=20,
+                    requires_replace=True,
+                    description="Seconds to wait for the port to accept connections.",
+                ),
                 A("pid", types.Number(), computed=True, description="Process id of the service."),
                 A("started_at", types.String(), computed=True, description="When it started (UTC, ISO 8601)."),
-                A("start_ticks", types.Number(), computed=True,
-                  description="Start time of the process in clock ticks since boot (/proc/<pid>/stat field 22): "
-                  "tells our process from a later one that got the same pid."),
+                A(
+                    "start_ticks",
+                    types.Number(),
+                    computed=True,
+                    description="Start time of the process in clock ticks since boot (/proc/<pid>/stat field 22): "
+                    "tells our process from a later one that got the same pid.",
+                ),
             ],
         )
 
@@ -142,7 +187,7 @@ class Process(Resource):
         super().validate(diags, type_name, config)
         check_config(diags, config)
 
-    def create(self, ctx: CreateContext, planned: State) -> Optional[State]:
+    def create(self, ctx: CreateContext, planned: State) -> State | None:
         diags = ctx.diagnostics
         check_config(diags, planned)
         run_dir = _run_dir(diags)
@@ -176,7 +221,7 @@ class Process(Resource):
         except OSError as exc:
             diags.add_error("The service did not start", f"{type(exc).__name__}: {exc}")
             return None
-        started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        started_at = datetime.now(UTC).isoformat(timespec="seconds")
         stat = process.read_stat(proc.pid)
         if stat is not None:
             process.write_marker(workdir / MARKER_NAME, proc.pid, stat.start_ticks)
@@ -191,13 +236,13 @@ class Process(Resource):
             return None
         return {**planned, "pid": proc.pid, "started_at": started_at, "start_ticks": stat.start_ticks}
 
-    def read(self, ctx: ReadContext, current: State) -> Optional[State]:
+    def read(self, ctx: ReadContext, current: State) -> State | None:
         pid, ticks = current.get("pid"), current.get("start_ticks")
         if not _known(pid) or not _known(ticks) or not process.is_running(int(pid), int(ticks)):
             return None  # gone: the next plan creates it again
         return current
 
-    def update(self, ctx: UpdateContext, current: State, planned: State) -> Optional[State]:
+    def update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
         # Every configurable attribute forces replacement: an in-place update never happens.
         return planned
 
@@ -232,10 +277,10 @@ class SpawnitProvider(Provider):
     def configure_provider(self, diags: Diagnostics, config: Config):
         pass
 
-    def get_data_sources(self) -> list[Type[DataSource]]:
+    def get_data_sources(self) -> list[type[DataSource]]:
         return []
 
-    def get_resources(self) -> list[Type[Resource]]:
+    def get_resources(self) -> list[type[Resource]]:
         return [Process]
 
 

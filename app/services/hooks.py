@@ -137,8 +137,14 @@ class ServiceJobHooks:
         if new.drift.status is not old.drift.status:
             events.append(
                 ServiceEvent(
-                    new.tenant, new.id, EventKind.DRIFT, old.drift.status.value, new.drift.status.value, at,
-                    job_id, new.drift.resources,
+                    new.tenant,
+                    new.id,
+                    EventKind.DRIFT,
+                    old.drift.status.value,
+                    new.drift.status.value,
+                    at,
+                    job_id,
+                    new.drift.resources,
                 )
             )
         if new.health.status is not old.health.status:

@@ -46,7 +46,7 @@ class ServiceManager:
         catalog: Catalog,
         repo: ServiceRepository,
         runner: JobRunner,
-        locks: "ServiceLocks",
+        locks: ServiceLocks,
         max_jobs_per_tenant: int = 20,
     ) -> None:
         self._max_jobs = max_jobs_per_tenant
@@ -196,7 +196,9 @@ class ServiceManager:
             if field not in info.sensitive:
                 raise BadInput(f"field: '{str(field)[:64]}' is not a secret of this service", field="field")
             at = now()
-            await self._repo.save(replace(info, history=(*info.history, Change("SECRET_REVEALED", None, field, at))[-HISTORY:]))
+            await self._repo.save(
+                replace(info, history=(*info.history, Change("SECRET_REVEALED", None, field, at))[-HISTORY:])
+            )
         audit.warning("secret revealed: tenant=%s service=%s field=%s", tenant, info.id, field)
         return str(info.variables.get(field, ""))
 
@@ -211,8 +213,12 @@ class ServiceManager:
         # a check changes nothing: it takes no place in the service's history of
         # operations (so a saved plan stays applicable) and writes no info.json
         job = Job(
-            id=new_id(), tenant=info.tenant, service=info.id, kind=JobKind.DRIFT_CHECK,
-            seq=info.job_seq, created_at=now(),
+            id=new_id(),
+            tenant=info.tenant,
+            service=info.id,
+            kind=JobKind.DRIFT_CHECK,
+            seq=info.job_seq,
+            created_at=now(),
         )
         return await self._runner.submit(job)
 

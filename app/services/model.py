@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from app.drift.model import Change, Drift, DriftStatus, Health
 from app.jobs.model import Job, JobKind, JobState
@@ -54,7 +55,7 @@ class ServiceInfo:
         """Live: applied, or destroyed with a state that may still hold resources."""
         return self.drift_interval != 0 and (self.applied or self.last_operation == JobKind.DESTROY.value)
 
-    def with_verdicts(self, at: datetime, drift: Drift | None, health: Health | None) -> "ServiceInfo":
+    def with_verdicts(self, at: datetime, drift: Drift | None, health: Health | None) -> ServiceInfo:
         """The service with a new drift verdict and health; changes go into its history."""
         changes: dict[str, Any] = {}
         history = list(self.history)
@@ -69,10 +70,10 @@ class ServiceInfo:
         changes["history"] = tuple(history[-HISTORY:])
         return replace(self, **changes)
 
-    def touched(self, at: datetime, **changes: Any) -> "ServiceInfo":
+    def touched(self, at: datetime, **changes: Any) -> ServiceInfo:
         return replace(self, updated_at=at, version=self.version + 1, **changes)
 
-    def after_job(self, job: Job, at: datetime) -> "ServiceInfo":
+    def after_job(self, job: Job, at: datetime) -> ServiceInfo:
         """What an ended job means for the service (pure)."""
         if job.kind is JobKind.DRIFT_CHECK:
             return replace(self, version=self.version + 1)
@@ -89,7 +90,7 @@ class ServiceInfo:
             changes["outputs"] = dict(job.outputs or {})
         return self.touched(at, **changes)
 
-    def keeping_check(self, job_id: str) -> tuple["ServiceInfo", tuple[str, ...]]:
+    def keeping_check(self, job_id: str) -> tuple[ServiceInfo, tuple[str, ...]]:
         """Record a drift check's job; return the info and the checks no longer kept."""
         kept = (*self.check_jobs, job_id)
         return replace(self, check_jobs=kept[-CHECKS_KEPT:]), kept[:-CHECKS_KEPT]
@@ -106,7 +107,7 @@ class ServiceInfo:
         return data
 
     @classmethod
-    def from_record(cls, data: dict[str, Any]) -> "ServiceInfo":
+    def from_record(cls, data: dict[str, Any]) -> ServiceInfo:
         data = dict(data)
         data["created_at"] = datetime.fromisoformat(data["created_at"])
         data["updated_at"] = datetime.fromisoformat(data["updated_at"])
@@ -147,7 +148,5 @@ def state_resources(state: bytes | None) -> int:
     except ValueError:
         return 0
     return sum(
-        len(r.get("instances") or ())
-        for r in data.get("resources") or ()
-        if r.get("mode", "managed") == "managed"
+        len(r.get("instances") or ()) for r in data.get("resources") or () if r.get("mode", "managed") == "managed"
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from app.bus import Bus, tenant_topic
 from app.events import ServiceEvent

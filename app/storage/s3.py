@@ -45,7 +45,7 @@ class S3Store:
         self._where = f"bucket {settings.bucket!r} at {_safe_endpoint(settings.endpoint)}"
 
     @classmethod
-    async def open(cls, settings: S3Settings, *, max_attempts: int = 3, connect_timeout: float = 5.0) -> "S3Store":
+    async def open(cls, settings: S3Settings, *, max_attempts: int = 3, connect_timeout: float = 5.0) -> S3Store:
         config = Config(
             region_name=settings.region,
             s3={"addressing_style": "path"} if settings.path_style else {},

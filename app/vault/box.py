@@ -27,7 +27,7 @@ class SecretBox:
         self._fernet = Fernet(base64.urlsafe_b64encode(digest))
 
     @classmethod
-    def from_settings(cls, key: Secret, data_dir: Path) -> "SecretBox":
+    def from_settings(cls, key: Secret, data_dir: Path) -> SecretBox:
         if key:
             return cls(key)
         path = data_dir / "secret.key"

@@ -13,7 +13,8 @@ from __future__ import annotations
 import base64
 import json
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 MASK = "********"

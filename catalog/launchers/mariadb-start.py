@@ -98,9 +98,17 @@ def sql_ident(name):
 def init_data(server, install, user, database, root_password, password):
     log("creating the system tables")
     made = subprocess.run(
-        [install, "--no-defaults", f"--datadir={os.path.abspath(DATA)}", "--auth-root-authentication-method=normal",
-         "--skip-test-db", "--skip-name-resolve"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            install,
+            "--no-defaults",
+            f"--datadir={os.path.abspath(DATA)}",
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+            "--skip-name-resolve",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     if made.returncode != 0:
         shutil.rmtree(DATA, ignore_errors=True)  # a half-made folder would block the next start
@@ -123,9 +131,19 @@ def init_data(server, install, user, database, root_password, password):
             f"GRANT ALL PRIVILEGES ON {sql_ident(database)}.* TO {sql_string(user)}@'%';",
         ]
     done = subprocess.run(
-        [server, "--no-defaults", "--bootstrap", f"--datadir={os.path.abspath(DATA)}", "--skip-networking",
-         f"--socket={socket_path()}", "--log-warnings=0"],
-        input="\n".join(statements) + "\n", text=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            server,
+            "--no-defaults",
+            "--bootstrap",
+            f"--datadir={os.path.abspath(DATA)}",
+            "--skip-networking",
+            f"--socket={socket_path()}",
+            "--log-warnings=0",
+        ],
+        input="\n".join(statements) + "\n",
+        text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     if done.returncode != 0:
         shutil.rmtree(DATA, ignore_errors=True)
@@ -152,10 +170,17 @@ def main():
         init_data(server, install, args.user, args.database, root_password, password)
     env = {k: v for k, v in os.environ.items() if k not in SECRETS}
     argv = [
-        "mariadbd", "--no-defaults", f"--datadir={os.path.abspath(DATA)}", f"--port={args.port}",
-        f"--bind-address={args.host}", f"--socket={socket_path()}", "--skip-name-resolve",
-        f"--max-connections={args.max_connections}", f"--pid-file={os.path.abspath('mariadbd.pid')}",
-        "--innodb-buffer-pool-size=32M", "--skip-log-bin",
+        "mariadbd",
+        "--no-defaults",
+        f"--datadir={os.path.abspath(DATA)}",
+        f"--port={args.port}",
+        f"--bind-address={args.host}",
+        f"--socket={socket_path()}",
+        "--skip-name-resolve",
+        f"--max-connections={args.max_connections}",
+        f"--pid-file={os.path.abspath('mariadbd.pid')}",
+        "--innodb-buffer-pool-size=32M",
+        "--skip-log-bin",
     ]
     log(f"starting MariaDB on {args.host}:{args.port}")
     os.execve(server, argv, env)

@@ -81,7 +81,9 @@ def single_user(bindir, sql):
     """Run SQL statements with the server in single-user mode (before it listens)."""
     done = subprocess.run(
         [os.path.join(bindir, "postgres"), "--single", "-D", DATA, "-j", "postgres"],
-        input=sql, text=True, capture_output=True,
+        input=sql,
+        text=True,
+        capture_output=True,
     )
     if done.returncode != 0 or "ERROR:" in done.stdout + done.stderr:
         sys.exit(f"start.py: setting up the database failed:\n{done.stderr.strip()}")
@@ -91,10 +93,22 @@ def init_cluster(bindir, user, password, database):
     log("creating the database cluster")
     done = subprocess.run(
         [
-            os.path.join(bindir, "initdb"), "-D", DATA, "-U", user, "-E", "UTF8", "--locale=C",
-            "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "--pwfile=/dev/stdin",
+            os.path.join(bindir, "initdb"),
+            "-D",
+            DATA,
+            "-U",
+            user,
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--auth-host=scram-sha-256",
+            "--auth-local=scram-sha-256",
+            "--pwfile=/dev/stdin",
         ],
-        input=password + "\n", text=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        input=password + "\n",
+        text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     if done.returncode != 0:
         shutil.rmtree(DATA, ignore_errors=True)  # a half-made cluster would block the next start
@@ -122,11 +136,19 @@ def main():
         init_cluster(bindir, args.user, password, args.database)
     env = {k: v for k, v in os.environ.items() if k != "POSTGRES_PASSWORD"}
     argv = [
-        "postgres", "-D", DATA, "-p", str(args.port),
-        "-c", f"listen_addresses={args.host}",
-        "-c", "unix_socket_directories=",
-        "-c", f"max_connections={args.max_connections}",
-        "-c", "password_encryption=scram-sha-256",
+        "postgres",
+        "-D",
+        DATA,
+        "-p",
+        str(args.port),
+        "-c",
+        f"listen_addresses={args.host}",
+        "-c",
+        "unix_socket_directories=",
+        "-c",
+        f"max_connections={args.max_connections}",
+        "-c",
+        "password_encryption=scram-sha-256",
     ]
     log(f"starting PostgreSQL on {args.host}:{args.port}")
     os.execve(os.path.join(bindir, "postgres"), argv, env)

@@ -12,7 +12,14 @@ from app.settings import Settings
 SLOW = {
     "fields": [
         {"name": "port", "type": "integer", "default": 8080, "min": 1024, "max": 65535, "description": "Port."},
-        {"name": "delay", "type": "integer", "default": 60, "min": 0, "max": 600, "description": "Seconds before it listens."},
+        {
+            "name": "delay",
+            "type": "integer",
+            "default": 60,
+            "min": 0,
+            "max": 600,
+            "description": "Seconds before it listens.",
+        },
     ],
     "targets": {
         "local": {

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from gql import Client, gql
 from gql.transport.exceptions import TransportQueryError
@@ -38,7 +39,7 @@ class Api:
         self.ws_url = self.url.replace("http://", "ws://")
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
-    def as_(self, token: str) -> "Api":
+    def as_(self, token: str) -> Api:
         """The same server, called with this bearer token."""
         return Api(self.base_url, token)
 
@@ -89,6 +90,7 @@ class Api:
 
     async def wait_job(self, job_id: str, timeout: float = 120) -> dict[str, Any]:
         """Follow `jobUpdates` until the job ends; return the final job."""
+
         async def follow() -> dict[str, Any]:
             last: dict[str, Any] = {}
             async for item in self.subscribe(
@@ -104,9 +106,7 @@ class Api:
     async def mutate_job(self, mutation: str, service_id: str, **extra: Any) -> dict[str, Any]:
         args = ", ".join(["id: $id", *[f"{k}: ${k}" for k in extra]])
         params = ", ".join(["$id: ID!", *[f"${k}: ID" for k in extra]])
-        data = await self.run(
-            f"mutation({params}) {{ {mutation}({args}) {{ {JOB_FIELDS} }} }}", id=service_id, **extra
-        )
+        data = await self.run(f"mutation({params}) {{ {mutation}({args}) {{ {JOB_FIELDS} }} }}", id=service_id, **extra)
         return data[mutation]
 
     async def logs(self, job_id: str) -> list[dict[str, Any]]:

@@ -31,9 +31,11 @@ BAD_CREATES = [
     ("unknown variable", site(colour="red"), "colour"),
     ("variables not an object", {**site(), "variables": [1, 2]}, "variables"),
     ("empty name", {**site(), "name": "  "}, "name"),
-    ("not in options", {
-        "catalogEntryId": "redis", "target": "local", "name": "r", "variables": {"appendonly": "maybe"}
-    }, "appendonly"),
+    (
+        "not in options",
+        {"catalogEntryId": "redis", "target": "local", "name": "r", "variables": {"appendonly": "maybe"}},
+        "appendonly",
+    ),
 ]
 
 
@@ -65,7 +67,7 @@ NOT_FOUND_OR_MALFORMED = [
     ("mutation($id: ID!) { destroyService(id: $id) { id } }", "destroyService"),
     ("mutation($id: ID!) { deleteService(id: $id) { id } }", "deleteService"),
     ("mutation($id: ID!) { cancelJob(id: $id) { id } }", "cancelJob"),
-    ("mutation($id: ID!) { updateService(id: $id, input: {name: \"x\"}) { id } }", "updateService"),
+    ('mutation($id: ID!) { updateService(id: $id, input: {name: "x"}) { id } }', "updateService"),
 ]
 
 
@@ -81,7 +83,7 @@ async def test_malformed_id_is_bad_input_and_unknown_id_is_not_found(api: Api, q
 
 async def test_graphql_level_mistakes_are_the_callers(api: Api) -> None:
     assert (await api.errors("{ services(first: 1000) { edges { cursor } } }")).codes == ["BAD_USER_INPUT"]
-    assert (await api.errors("{ services(first: 1, after: \"garbage\") { edges { cursor } } }")).codes == [
+    assert (await api.errors('{ services(first: 1, after: "garbage") { edges { cursor } } }')).codes == [
         "BAD_USER_INPUT"
     ]
     assert (await api.errors("{ nope }")).codes == ["GRAPHQL_VALIDATION_FAILED"]
@@ -119,11 +121,14 @@ async def test_bad_update_leaves_the_service_unchanged(api: Api) -> None:
     after = (await api.run("query($id: ID!) { service(id: $id) { variables } }", id=svc["id"]))["service"]
     assert after["variables"]["port"] == 20003 and after["variables"]["title"] == "before"
     ok = await api.run(
-        "mutation($id: ID!, $v: JSON) { updateService(id: $id, input: {name: \"renamed\", variables: $v}) { name variables } }",
+        'mutation($id: ID!, $v: JSON) { updateService(id: $id, input: {name: "renamed", variables: $v}) { name variables } }',
         id=svc["id"],
         v={"title": "after"},
     )
-    assert ok["updateService"] == {"name": "renamed", "variables": {"title": "after", "message": "Deployed with SpawnIt", "port": 20003}}
+    assert ok["updateService"] == {
+        "name": "renamed",
+        "variables": {"title": "after", "message": "Deployed with SpawnIt", "port": 20003},
+    }
 
 
 async def test_delete_is_refused_while_resources_exist(api: Api) -> None:

@@ -9,8 +9,6 @@ import urllib.request
 
 import pytest
 
-from app.catalog.model import Catalog
-from app.settings import Settings
 from tests.api.client import Api
 from tests.conftest import free_port
 
@@ -57,7 +55,9 @@ async def test_redis_runs_on_local_and_enforces_its_password(api: Api) -> None:
 
 
 async def test_every_available_local_entry_deploys_and_answers(api: Api) -> None:
-    catalog = (await api.run("{ catalog { id targetAvailability { target available reason } fields { name required type } } }"))["catalog"]
+    catalog = (
+        await api.run("{ catalog { id targetAvailability { target available reason } fields { name required type } } }")
+    )["catalog"]
     tried = 0
     for entry in catalog:
         local = next((t for t in entry["targetAvailability"] if t["target"] == "local"), None)

@@ -7,8 +7,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import graphql
 import httpx
@@ -31,9 +31,7 @@ json_values = st.recursive(
     ),
     lambda children: st.builds(
         lambda pairs: graphql.ObjectValueNode(
-            fields=tuple(
-                graphql.ObjectFieldNode(name=graphql.NameNode(value=k), value=v) for k, v in pairs.items()
-            )
+            fields=tuple(graphql.ObjectFieldNode(name=graphql.NameNode(value=k), value=v) for k, v in pairs.items())
         ),
         st.dictionaries(st.sampled_from(["title", "port", "message", "colour", "password"]), children, max_size=4),
     ),
@@ -49,7 +47,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = open(data / "serve.log", "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--log-level", "warning"],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

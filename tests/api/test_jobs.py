@@ -5,19 +5,16 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.api.client import LEGACY_WS, TRANSPORT_WS, Api
 from tests.api.catalogs import with_slow_entry
-from tests.server import Start
+from tests.api.client import LEGACY_WS, TRANSPORT_WS, Api
 from tests.conftest import free_port
+from tests.server import Start
 
 LOGS = "subscription($id: ID!, $from: Int!) { jobLogs(jobId: $id, fromLine: $from) { number text } }"
 
 
 async def collect(api: Api, job_id: str, from_line: int = 0, protocol: str = TRANSPORT_WS) -> list[dict]:
-    return [
-        item["jobLogs"]
-        async for item in api.subscribe(LOGS, protocol=protocol, id=job_id, **{"from": from_line})
-    ]
+    return [item["jobLogs"] async for item in api.subscribe(LOGS, protocol=protocol, id=job_id, **{"from": from_line})]
 
 
 async def applying_slowly(api: Api) -> tuple[dict, dict]:
@@ -92,7 +89,7 @@ async def test_ten_applies_on_one_service_run_one_after_another(api: Api) -> Non
     finals = await asyncio.gather(*(api.wait_job(j["id"], timeout=240) for j in jobs))
     assert all(j["state"] == "SUCCEEDED" for j in finals), [(j["state"], j["error"]) for j in finals]
     spans = sorted((j["startedAt"], j["finishedAt"]) for j in finals)
-    for (_, end), (begin, _) in zip(spans, spans[1:]):
+    for (_, end), (begin, _) in zip(spans, spans[1:], strict=False):
         assert end <= begin, "two jobs of one service overlapped"
     for job in finals:
         lines = [l["text"] for l in await api.logs(job["id"])]
@@ -106,7 +103,12 @@ async def test_a_queued_job_can_be_canceled_before_it_starts(start: Start, tmp_p
     service = (
         await api.run(
             "mutation($i: CreateServiceInput!) { createService(input: $i) { id } }",
-            i={"catalogEntryId": "slow-site", "target": "local", "name": "q", "variables": {"port": free_port(), "delay": 3}},
+            i={
+                "catalogEntryId": "slow-site",
+                "target": "local",
+                "name": "q",
+                "variables": {"port": free_port(), "delay": 3},
+            },
         )
     )["createService"]
     first = await api.mutate_job("applyService", service["id"])

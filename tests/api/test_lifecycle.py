@@ -6,13 +6,11 @@ import asyncio
 import json
 import urllib.request
 
-import pytest
-
 from app.services.model import state_resources
 from app.storage import keys
-from tests.api.client import Api, GraphQLErrors
-from tests.server import Running
+from tests.api.client import Api
 from tests.conftest import free_port
+from tests.server import Running
 
 
 def http_get(url: str) -> str:

@@ -20,7 +20,10 @@ def psql(endpoint: str, user: str, password: str, database: str, sql: str) -> su
     env = {**os.environ, "PGPASSWORD": password, "PGCONNECT_TIMEOUT": "5"}
     return subprocess.run(
         ["psql", "-h", host, "-p", port, "-U", user, "-d", database, "-w", "-tA", "-c", sql],
-        env=env, capture_output=True, text=True, timeout=30,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
 
 
@@ -28,9 +31,26 @@ def mariadb(endpoint: str, user: str, password: str, database: str, sql: str) ->
     host, port = endpoint.rsplit(":", 1)
     env = {**os.environ, "MYSQL_PWD": password}
     return subprocess.run(
-        ["mariadb", "--protocol=TCP", "-h", host, "-P", port, "-u", user, "--connect-timeout=5", "-N", "-B",
-         "-e", sql, database],
-        env=env, capture_output=True, text=True, timeout=30,
+        [
+            "mariadb",
+            "--protocol=TCP",
+            "-h",
+            host,
+            "-P",
+            port,
+            "-u",
+            user,
+            "--connect-timeout=5",
+            "-N",
+            "-B",
+            "-e",
+            sql,
+            database,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
 
 
@@ -53,7 +73,9 @@ needs_mariadb = pytest.mark.skipif(
 async def test_postgresql_runs_on_local_and_enforces_its_password(api: Api) -> None:
     password = "pg-S3cret.pw"
     service_id, outputs = await deploy(
-        api, "postgresql", {"port": free_port(), "database": "shop", "user": "clerk", "password": password},
+        api,
+        "postgresql",
+        {"port": free_port(), "database": "shop", "user": "clerk", "password": password},
     )
     endpoint = outputs["endpoint"]
     assert endpoint.startswith("127.0.0.1:")
@@ -86,8 +108,15 @@ async def test_postgresql_generates_a_password_when_none_is_given(api: Api) -> N
 async def test_mariadb_runs_on_local_and_enforces_its_passwords(api: Api) -> None:
     password, root_password = "app.S3cret-pw", "root.S3cret-pw"
     service_id, outputs = await deploy(
-        api, "mariadb",
-        {"port": free_port(), "database": "shop", "user": "clerk", "password": password, "root_password": root_password},
+        api,
+        "mariadb",
+        {
+            "port": free_port(),
+            "database": "shop",
+            "user": "clerk",
+            "password": password,
+            "root_password": root_password,
+        },
     )
     endpoint = outputs["endpoint"]
     assert endpoint.startswith("127.0.0.1:")
@@ -95,9 +124,13 @@ async def test_mariadb_runs_on_local_and_enforces_its_passwords(api: Api) -> Non
         ok = mariadb(endpoint, "clerk", password, "shop", "select concat(current_user(), ' ', database())")
         assert ok.returncode == 0, ok.stderr
         assert ok.stdout.strip() == "clerk@% shop"
-        created = mariadb(endpoint, "clerk", password, "shop", "create table t (n int); insert into t values (7); select n from t")
+        created = mariadb(
+            endpoint, "clerk", password, "shop", "create table t (n int); insert into t values (7); select n from t"
+        )
         assert created.returncode == 0 and created.stdout.strip() == "7", created.stderr
-        root = mariadb(endpoint, "root", root_password, "mysql", "select count(*) from mysql.global_priv where User = ''")
+        root = mariadb(
+            endpoint, "root", root_password, "mysql", "select count(*) from mysql.global_priv where User = ''"
+        )
         assert root.returncode == 0 and root.stdout.strip() == "0", root.stderr  # no anonymous account
         for user, wrong in (("clerk", "nope"), ("root", ""), ("root", password)):
             refused = mariadb(endpoint, user, wrong, "shop", "select 1")

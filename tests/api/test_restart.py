@@ -16,8 +16,8 @@ import pytest
 
 from tests.api.catalogs import with_slow_entry
 from tests.api.client import Api
-from tests.server import stop_leftovers
 from tests.conftest import free_port
+from tests.server import stop_leftovers
 
 LOGS = "subscription($id: ID!) { jobLogs(jobId: $id, fromLine: 0) { number text } }"
 

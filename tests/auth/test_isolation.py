@@ -5,9 +5,6 @@ NOT_FOUND and change nothing. A field added later is covered without touching th
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
-import pytest
 
 from tests.api.client import Api, GraphQLErrors
 from tests.issuer import AUDIENCE, Issuer
@@ -50,8 +47,11 @@ def operations(schema: dict, ids: str) -> list[tuple[str, str, str]]:
     """(root kind, field, document) for every root field that takes an id."""
     types = {t["name"]: t for t in schema["types"]}
     out = []
-    for kind, root in (("query", schema["queryType"]), ("mutation", schema["mutationType"]),
-                       ("subscription", schema["subscriptionType"])):
+    for kind, root in (
+        ("query", schema["queryType"]),
+        ("mutation", schema["mutationType"]),
+        ("subscription", schema["subscriptionType"]),
+    ):
         for field in types[root["name"]]["fields"]:
             if (root["name"], field["name"]) in NOT_TENANT_OWNED:
                 continue

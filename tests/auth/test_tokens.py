@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -120,7 +120,11 @@ async def test_a_socket_is_closed_when_its_token_expires(secured: Running, issue
     async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {"authToken": token}}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "subscription { serviceEvents { kind } }"}}))
+        await ws.send(
+            json.dumps(
+                {"id": "1", "type": "subscribe", "payload": {"query": "subscription { serviceEvents { kind } }"}}
+            )
+        )
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 10)
     assert closed.value.rcvd.code == 4403

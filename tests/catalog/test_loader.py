@@ -18,9 +18,7 @@ from app.storage import keys
 REPO_CATALOG = Path(__file__).resolve().parents[2] / "catalog"
 
 # the module input contract every target shares (see catalog/templates/)
-CONTRACT = {
-    "service_id", "service_name", "ports", "env", "files", "command", "image", "endpoint_scheme"
-}
+CONTRACT = {"service_id", "service_name", "ports", "env", "files", "command", "image", "endpoint_scheme"}
 
 # optional contract variables some targets use (modules/README.md)
 OPTIONAL = {"container_ports", "files_path", "data_path", "healthcheck", "instance_type", "allowed_cidrs"}
@@ -117,8 +115,18 @@ async def test_redis_local(monkeypatch):
     values = validate_create(entry, "local", {"port": 6380, "password": "pw"})
     out = render(entry, "local", values, {"service_id": "i", "service_name": "n"})
     assert out["command"] == [
-        "redis-server", "redis.conf", "--port", 6380, "--bind", "127.0.0.1",
-        "--maxmemory", "64mb", "--appendonly", "no", "--save", "",
+        "redis-server",
+        "redis.conf",
+        "--port",
+        6380,
+        "--bind",
+        "127.0.0.1",
+        "--maxmemory",
+        "64mb",
+        "--appendonly",
+        "no",
+        "--save",
+        "",
     ]
     # the password reaches the module as a template over var.secrets, never as a value
     assert out["files"]["redis.conf"].endswith('requirepass "${password}"\n')
@@ -191,15 +199,18 @@ BROKEN = [
     (store_with(field(), [{**ENTRY, "name": ""}]), ["entry 'demo'", "name must be"]),
     (store_with(field(), [{**ENTRY, "colour": 1}]), ["catalog.json", "unknown keys colour"]),
     (store_with(field(), [{**ENTRY, "template": "../x"}]), ["template must match"]),
-    (store_with(field(), [{**ENTRY, "template": "gone"}]),
-     ["entry 'demo'", "templates/gone.template.tfvars.json is missing"]),
+    (
+        store_with(field(), [{**ENTRY, "template": "gone"}]),
+        ["entry 'demo'", "templates/gone.template.tfvars.json is missing"],
+    ),
     (store_with(b"{oops"), [TEMPLATE, "not valid JSON"]),
     (store_with([]), [TEMPLATE, "must be an object"]),
     (store_with({"fields": [GOOD_FIELD]}), [TEMPLATE, '"targets" must be']),
-    (store_with({"fields": [GOOD_FIELD], "targets": GOOD_TARGETS, "x": 1}),
-     [TEMPLATE, "unknown keys x"]),
-    (store_with({"fields": [GOOD_FIELD, GOOD_FIELD], "targets": GOOD_TARGETS}),
-     [TEMPLATE, "duplicate field names: port"]),
+    (store_with({"fields": [GOOD_FIELD], "targets": GOOD_TARGETS, "x": 1}), [TEMPLATE, "unknown keys x"]),
+    (
+        store_with({"fields": [GOOD_FIELD, GOOD_FIELD], "targets": GOOD_TARGETS}),
+        [TEMPLATE, "duplicate field names: port"],
+    ),
     (store_with(field(type="float")), [TEMPLATE, "'port'", "type must be one of"]),
     (store_with(field(requred=True)), [TEMPLATE, "'port'", "unknown keys requred"]),
     (store_with(field(name="Port")), [TEMPLATE, "fields[0]", "name must match"]),
@@ -211,28 +222,39 @@ BROKEN = [
     (store_with(field(default="80")), [TEMPLATE, "'port'", "default must be a whole number"]),
     (store_with(field(min=10, max=5)), [TEMPLATE, "'port'", "min must not exceed max"]),
     (store_with(field(min="1")), [TEMPLATE, "'port'", "min must be a number"]),
-    (store_with(field(type="string", default="ab", min=0.5, max=None)),
-     [TEMPLATE, "'port'", "is a length"]),
+    (store_with(field(type="string", default="ab", min=0.5, max=None)), [TEMPLATE, "'port'", "is a length"]),
     (store_with(field(type="boolean", default=True)), [TEMPLATE, "'port'", "min applies to"]),
-    (store_with(field(type="enum", default="a", min=None, max=None)),
-     [TEMPLATE, "'port'", "options must be"]),
-    (store_with(field(type="enum", default="a", options=["a", "a"], min=None, max=None)),
-     [TEMPLATE, "'port'", "distinct"]),
+    (store_with(field(type="enum", default="a", min=None, max=None)), [TEMPLATE, "'port'", "options must be"]),
+    (
+        store_with(field(type="enum", default="a", options=["a", "a"], min=None, max=None)),
+        [TEMPLATE, "'port'", "distinct"],
+    ),
     (store_with(field(options=["a"])), [TEMPLATE, "'port'", "options apply to enum"]),
     (store_with(field(pattern="x")), [TEMPLATE, "'port'", "pattern applies to string"]),
-    (store_with(field(type="string", default="a", min=None, max=None, pattern="(")),
-     [TEMPLATE, "'port'", "not a valid regex"]),
-    (store_with(field(type="string", default="A", min=None, max=None, pattern="[a-z]+")),
-     [TEMPLATE, "'port'", "default must match the pattern"]),
-    (store_with({"fields": [GOOD_FIELD], "targets": {"local": {"variables": {"p": "{{prot}}"}}}}),
-     [TEMPLATE, "target 'local'", "{{prot}} names no field"]),
-    (store_with({"fields": [GOOD_FIELD], "targets": {"local": {"variables": []}}}),
-     [TEMPLATE, "targets.local", '"variables" must be an object']),
-    (store_with({"fields": [GOOD_FIELD],
-                 "targets": {"local": {"requires": "redis", "variables": {}}}}),
-     [TEMPLATE, "targets.local", '"requires" must be a list']),
-    (store_with({"fields": [GOOD_FIELD], "targets": {"Local!": {"variables": {}}}}),
-     [TEMPLATE, "targets.Local!", "name must match"]),
+    (
+        store_with(field(type="string", default="a", min=None, max=None, pattern="(")),
+        [TEMPLATE, "'port'", "not a valid regex"],
+    ),
+    (
+        store_with(field(type="string", default="A", min=None, max=None, pattern="[a-z]+")),
+        [TEMPLATE, "'port'", "default must match the pattern"],
+    ),
+    (
+        store_with({"fields": [GOOD_FIELD], "targets": {"local": {"variables": {"p": "{{prot}}"}}}}),
+        [TEMPLATE, "target 'local'", "{{prot}} names no field"],
+    ),
+    (
+        store_with({"fields": [GOOD_FIELD], "targets": {"local": {"variables": []}}}),
+        [TEMPLATE, "targets.local", '"variables" must be an object'],
+    ),
+    (
+        store_with({"fields": [GOOD_FIELD], "targets": {"local": {"requires": "redis", "variables": {}}}}),
+        [TEMPLATE, "targets.local", '"requires" must be a list'],
+    ),
+    (
+        store_with({"fields": [GOOD_FIELD], "targets": {"Local!": {"variables": {}}}}),
+        [TEMPLATE, "targets.Local!", "name must match"],
+    ),
 ]
 
 

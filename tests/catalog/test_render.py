@@ -34,9 +34,7 @@ def run(variables: dict, values: dict = VALUES) -> dict:
 
 
 def test_exact_placeholder_keeps_the_type():
-    out = run(
-        {"p": "{{port}}", "r": "{{ratio}}", "o": "{{on}}", "t": "{{tags}}", "s": "{{title}}"}
-    )
+    out = run({"p": "{{port}}", "r": "{{ratio}}", "o": "{{on}}", "t": "{{tags}}", "s": "{{title}}"})
     assert out["p"] == 8080 and type(out["p"]) is int
     assert out["r"] == 0.5 and type(out["r"]) is float
     assert out["o"] is True

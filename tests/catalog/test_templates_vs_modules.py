@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +38,13 @@ def sample_values(entry: Entry) -> dict[str, Any]:
     given = {}
     for f in entry.fields:
         if f.required:
-            given[f.name] = {FieldType.BOOLEAN: True, FieldType.ENUM: f.options[0] if f.options else "x",
-                             FieldType.INTEGER: int(f.min or 1), FieldType.NUMBER: f.min or 1,
-                             FieldType.LIST_OF_STRINGS: ["x"]}.get(f.type, "x")
+            given[f.name] = {
+                FieldType.BOOLEAN: True,
+                FieldType.ENUM: f.options[0] if f.options else "x",
+                FieldType.INTEGER: int(f.min or 1),
+                FieldType.NUMBER: f.min or 1,
+                FieldType.LIST_OF_STRINGS: ["x"],
+            }.get(f.type, "x")
     return validate_update(entry, {}, given)  # defaults, and generated secrets
 
 

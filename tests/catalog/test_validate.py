@@ -44,9 +44,7 @@ DEFAULTS = {
 @pytest.fixture(autouse=True)
 def no_docker(monkeypatch):
     """This host has every executable except docker, whatever the real machine has."""
-    monkeypatch.setattr(
-        "app.catalog.model.shutil.which", lambda exe: None if exe == "docker" else f"/bin/{exe}"
-    )
+    monkeypatch.setattr("app.catalog.model.shutil.which", lambda exe: None if exe == "docker" else f"/bin/{exe}")
 
 
 def ok(**given):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import pytest
 
 from app.bus import tenant_topic
 from tests.api.client import Api
-from tests.server import Running, Start
 from tests.conftest import free_port
+from tests.server import Running, Start
 
 INTERVAL = 2.0
 JITTER = 0.5

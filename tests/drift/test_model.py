@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,7 +14,7 @@ from app.engine.events import ResourceChange, RunView
 from app.jobs.model import Job, JobKind
 from app.services.model import ServiceInfo, ServiceStatus, status
 
-T0 = datetime(2030, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2030, 1, 1, tzinfo=UTC)
 PROC = (ResourceChange("spawnit_process.service", "create"),)
 
 
@@ -23,7 +23,9 @@ def job(kind: JobKind, *, ok: bool = True, changes: bool = False, canceled: bool
     j = j.observed(RunView(planned=PROC if changes else ()))
     if canceled:
         j = j.cancel_asked(True)
-    return j.finished(T0, exit_code=2 if changes else 0, succeeded=ok, has_changes=changes, error=None if ok else "boom")
+    return j.finished(
+        T0, exit_code=2 if changes else 0, succeeded=ok, has_changes=changes, error=None if ok else "boom"
+    )
 
 
 def test_a_check_that_finds_changes_is_drifted_with_its_resources() -> None:
@@ -77,7 +79,9 @@ def test_history_records_changes_only() -> None:
     i = i.with_verdicts(T0, Drift(DriftStatus.IN_SYNC), Health(HealthStatus.HEALTHY))
     i = i.with_verdicts(T0, Drift(DriftStatus.DRIFTED), None)
     assert [(c.kind, c.old, c.new) for c in i.history] == [
-        ("DRIFT", "UNKNOWN", "IN_SYNC"), ("HEALTH", "UNKNOWN", "HEALTHY"), ("DRIFT", "IN_SYNC", "DRIFTED")
+        ("DRIFT", "UNKNOWN", "IN_SYNC"),
+        ("HEALTH", "UNKNOWN", "HEALTHY"),
+        ("DRIFT", "IN_SYNC", "DRIFTED"),
     ]
     assert ServiceInfo.from_record(i.to_record()) == i
 

@@ -12,9 +12,9 @@ import time
 from datetime import datetime
 
 from app.storage import keys
-from tests.server import Running, Start
-from tests.drift.conftest import INTERVAL, JITTER, deployed_site, service_state, watching
 from tests.conftest import free_port
+from tests.drift.conftest import INTERVAL, JITTER, deployed_site, service_state, watching
+from tests.server import Running, Start
 
 
 def kill(pid: int) -> None:
@@ -76,7 +76,8 @@ async def test_destroyed_services_drift_only_when_their_state_holds_resources(dr
     outsider_port = free_port()
     outsider = subprocess.Popen(
         [sys.executable, "-m", "http.server", str(outsider_port), "--bind", "127.0.0.1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         async with watching(drifting) as events:
@@ -120,7 +121,8 @@ async def test_ten_services_with_a_cap_of_two(start: Start) -> None:
                 id=s["id"],
             )
             checks[s["id"]] = [
-                e["node"] for e in data["service"]["jobs"]["edges"]
+                e["node"]
+                for e in data["service"]["jobs"]["edges"]
                 if e["node"]["kind"] == "DRIFT_CHECK" and e["node"]["finishedAt"]
             ]
         if all(len(c) >= 2 for c in checks.values()):
@@ -143,7 +145,7 @@ async def test_ten_services_with_a_cap_of_two(start: Start) -> None:
     for service_id, cs in checks.items():
         starts = [ready[service_id]] + [datetime.fromisoformat(c["finishedAt"]) for c in cs]
         begins = [datetime.fromisoformat(c["startedAt"]) for c in cs]
-        for before, begin in zip(starts, begins):
+        for before, begin in zip(starts, begins, strict=False):
             assert (begin - before).total_seconds() <= interval + jitter + 3, (service_id, before, begin)
     destroys = await asyncio.gather(*(api.mutate_job("destroyService", s["id"]) for s in services))
     assert all(j["state"] == "SUCCEEDED" for j in await asyncio.gather(*(api.wait_job(d["id"]) for d in destroys)))
@@ -173,7 +175,9 @@ async def test_a_users_apply_does_not_wait_for_a_running_check(drifting: Running
     assert (await service_state(api, service["id"]))["drift"]["status"] == "IN_SYNC"
     # a saved plan stays applicable across a drift check: checks are no operations
     plan = await api.wait_job((await api.mutate_job("planService", service["id"]))["id"])
-    await api.wait_job((await api.run("mutation($id: ID!) { checkDrift(id: $id) { id } }", id=service["id"]))["checkDrift"]["id"])
+    await api.wait_job(
+        (await api.run("mutation($id: ID!) { checkDrift(id: $id) { id } }", id=service["id"]))["checkDrift"]["id"]
+    )
     applied = await api.wait_job((await api.mutate_job("applyService", service["id"], planJobId=plan["id"]))["id"])
     assert applied["state"] == "SUCCEEDED"
     await api.wait_job((await api.mutate_job("destroyService", service["id"]))["id"])

@@ -57,7 +57,7 @@ async def _gone(pid: int, timeout: float = STEP) -> None:
 def _fake(bin_dir: Path, name: str) -> Path:
     bin_dir.mkdir(exist_ok=True)
     path = bin_dir / name
-    path.write_text(f"#!/bin/sh\necho fake {name} \"$@\"\n")
+    path.write_text(f'#!/bin/sh\necho fake {name} "$@"\n')
     path.chmod(0o755)
     return path
 
@@ -126,7 +126,9 @@ async def start() -> AsyncIterator[Start]:
     """Start engine commands; whatever is still running at teardown is killed and reaped."""
     started: list[EngineProcess] = []
 
-    async def _start(engine: ProcessEngine, args: list[str], cwd: Path, env: dict[str, str] | None = None) -> EngineProcess:
+    async def _start(
+        engine: ProcessEngine, args: list[str], cwd: Path, env: dict[str, str] | None = None
+    ) -> EngineProcess:
         proc = await engine.start(args, cwd, env or {})
         started.append(proc)
         return proc

@@ -181,7 +181,16 @@ def test_fold_collects_error_diagnostics_only() -> None:
 
 
 def test_fold_whole_real_apply() -> None:
-    lines = [VERSION, PLANNED_CREATE, PLAN_SUMMARY, PLAN_OUTPUTS, APPLY_START, APPLY_COMPLETE, APPLY_SUMMARY, APPLY_OUTPUTS]
+    lines = [
+        VERSION,
+        PLANNED_CREATE,
+        PLAN_SUMMARY,
+        PLAN_OUTPUTS,
+        APPLY_START,
+        APPLY_COMPLETE,
+        APPLY_SUMMARY,
+        APPLY_OUTPUTS,
+    ]
     view = fold_all(*lines)
     assert (view.total, view.done, view.errored, view.errors) == (1, 1, 0, ())
     assert view.summary == Summary(add=1)

@@ -154,7 +154,9 @@ def test_folder_store_is_a_local_backend_at_the_services_state_in_the_store(tmp_
     path = Path(dict(backend.config)["path"])
     assert backend.kind == "local" and backend.env == {}
     assert path == tmp_path.resolve() / "store" / "clients" / TENANT / SERVICE / "terraform.tfstate"
-    assert state_path(settings, TENANT, SERVICE) == settings.store_dir / "clients" / TENANT / SERVICE / "terraform.tfstate"
+    assert (
+        state_path(settings, TENANT, SERVICE) == settings.store_dir / "clients" / TENANT / SERVICE / "terraform.tfstate"
+    )
 
 
 def test_folder_backend_path_is_absolute_even_for_a_relative_data_dir(

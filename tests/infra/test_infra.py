@@ -22,10 +22,18 @@ STACKS = ["volumes", "network", "instances", "configs"]
 MODULES = sorted(p for p in (INFRA / "modules").iterdir() if p.is_dir())
 META_ARGUMENTS = {"source", "version", "count", "for_each", "providers", "depends_on"}
 SECRETS = {  # given as TF_VAR_... by whoever deploys (see infra/README.md)
-    "instances": {"minio_root_user": "u", "minio_root_password": "pppppppp", "keycloak_admin_password": "k",
-                  "spawnit_secret_key": "s"},
-    "configs": {"minio_root_user": "u", "minio_root_password": "pppppppp", "keycloak_admin_password": "k",
-                "user_passwords": {"alice": "a", "bob": "b"}},
+    "instances": {
+        "minio_root_user": "u",
+        "minio_root_password": "pppppppp",
+        "keycloak_admin_password": "k",
+        "spawnit_secret_key": "s",
+    },
+    "configs": {
+        "minio_root_user": "u",
+        "minio_root_password": "pppppppp",
+        "keycloak_admin_password": "k",
+        "user_passwords": {"alice": "a", "bob": "b"},
+    },
 }
 
 
@@ -79,7 +87,10 @@ def test_fmt_check_passes_on_infra():
 
 def test_the_stacks_share_their_names():
     """What one stack makes, the next finds by the same name."""
-    read = lambda stack: json.loads(next((INFRA / stack).glob("*.auto.tfvars.json")).read_text())
+
+    def read(stack: str) -> dict:
+        return json.loads(next((INFRA / stack).glob("*.auto.tfvars.json")).read_text())
+
     assert read("volumes")["volumes"] == read("instances")["volumes"]
     assert read("network")["network_name"] == read("instances")["network_name"]
     instances, configs = read("instances"), read("configs")
@@ -91,10 +102,17 @@ def test_the_stacks_share_their_names():
 def test_scripts_pass_shellcheck():
     scripts = sorted((INFRA / "scripts").glob("*.sh"))
     names = {p.name for p in scripts}
-    assert {"volumes-deploy.sh", "network-deploy.sh", "instances-deploy.sh", "configs-deploy.sh",
-            "all-deploy.sh", "all-destroy.sh"} <= names
-    proc = subprocess.run(["shellcheck", "-x", *[p.name for p in scripts]], cwd=INFRA / "scripts",
-                          capture_output=True, text=True)
+    assert {
+        "volumes-deploy.sh",
+        "network-deploy.sh",
+        "instances-deploy.sh",
+        "configs-deploy.sh",
+        "all-deploy.sh",
+        "all-destroy.sh",
+    } <= names
+    proc = subprocess.run(
+        ["shellcheck", "-x", *[p.name for p in scripts]], cwd=INFRA / "scripts", capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from app.engine.events import ResourceChange, RunView, Summary
 from app.errors import Conflict
 from app.jobs.model import Job, JobKind, JobState, Phase
 
-T0 = datetime(2030, 1, 2, 3, 4, 5, 678901, tzinfo=timezone.utc)
+T0 = datetime(2030, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 T1 = T0 + timedelta(seconds=1)
 T2 = T0 + timedelta(seconds=2)
 
@@ -133,7 +133,9 @@ def _everything(queued: Job) -> Job:
             )
         )
         .cancel_asked(force=True)
-        .finished(T2, exit_code=130, error="interrupted", succeeded=False, outputs={"o": {"value": "v"}}, has_changes=True)
+        .finished(
+            T2, exit_code=130, error="interrupted", succeeded=False, outputs={"o": {"value": "v"}}, has_changes=True
+        )
     )
 
 

@@ -7,19 +7,19 @@ import asyncio
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 import pytest
 
 from app.bus import InMemoryBus, job_topic
 from app.errors import BadInput
+from app.jobs.live import JobEvent, LineEvent
 from app.jobs.logs import LogBook, LogLine, decode, encode
 from app.jobs.model import Job, JobKind, JobState, Phase
-from app.jobs.live import JobEvent, LineEvent
 from app.jobs.stream import job_stream, log_stream
 
-T0 = datetime(2030, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2030, 1, 1, tzinfo=UTC)
 WAIT = 5.0  # a stream that has not ended by then never will
 T = TypeVar("T")
 
@@ -267,7 +267,15 @@ def book() -> LogBook:
 
 @pytest.mark.parametrize(
     "start, limit, expected",
-    [(0, None, [0, 1, 2, 3, 4, 5]), (2, 3, [2, 3, 4]), (4, 10, [4, 5]), (6, None, []), (-3, 2, [0, 1]), (1, 0, []), (1, -1, [])],
+    [
+        (0, None, [0, 1, 2, 3, 4, 5]),
+        (2, 3, [2, 3, 4]),
+        (4, 10, [4, 5]),
+        (6, None, []),
+        (-3, 2, [0, 1]),
+        (1, 0, []),
+        (1, -1, []),
+    ],
 )
 def test_since(book: LogBook, start: int, limit: int | None, expected: list[int]) -> None:
     assert numbers(book.since(start, limit)) == expected
@@ -281,7 +289,10 @@ def test_book_numbers_lines_and_knows_when_dirty(book: LogBook) -> None:
 
 
 def test_encode_decode_round_trip(book: LogBook) -> None:
-    book.add('quotes " and \\ and ünïcödé and a \t tab', datetime(2030, 5, 6, 7, 8, 9, 123456, tzinfo=timezone(timedelta(hours=2))))
+    book.add(
+        'quotes " and \\ and ünïcödé and a \t tab',
+        datetime(2030, 5, 6, 7, 8, 9, 123456, tzinfo=timezone(timedelta(hours=2))),
+    )
     assert decode(encode(book.lines)) == book.lines
     assert decode(encode(book.lines) + b"\n\n") == book.lines
     assert decode(b"") == []

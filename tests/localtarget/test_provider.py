@@ -64,7 +64,11 @@ class Engine:
     def run(self, *args: str, expect: int | None = 0) -> subprocess.CompletedProcess:
         proc = subprocess.run(
             [sys.executable, "-m", "app.engine.embedded", *args],
-            cwd=self.workdir, env=self.env, capture_output=True, text=True, timeout=120,
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         if expect is not None:
             assert proc.returncode == expect, f"{args} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
@@ -129,7 +133,9 @@ def make_engine(tmp_path, cli_config, run_dir):
             for f in tf_files:
                 shutil.copy(f, workdir / f.name)
         backend_path = json.dumps(str(tmp_path / "state" / "terraform.tfstate"))
-        (workdir / "backend.tf").write_text(f'terraform {{\n  backend "local" {{\n    path = {backend_path}\n  }}\n}}\n')
+        (workdir / "backend.tf").write_text(
+            f'terraform {{\n  backend "local" {{\n    path = {backend_path}\n  }}\n}}\n'
+        )
         if tfvars is not None:
             (workdir / "terraform.tfvars.json").write_text(json.dumps(tfvars))
         env = {
@@ -207,8 +213,12 @@ def test_a_process_killed_by_hand_is_drift_and_apply_brings_it_back(site):
 
     plan = site.plan("-json", expect=2)
     events = [json.loads(line) for line in plan.stdout.splitlines() if line.startswith("{")]
-    planned = {(e["change"]["resource"]["addr"], e["change"]["action"]) for e in events if e["type"] == "planned_change"}
-    drifted = {(e["change"]["resource"]["addr"], e["change"]["action"]) for e in events if e["type"] == "resource_drift"}
+    planned = {
+        (e["change"]["resource"]["addr"], e["change"]["action"]) for e in events if e["type"] == "planned_change"
+    }
+    drifted = {
+        (e["change"]["resource"]["addr"], e["change"]["action"]) for e in events if e["type"] == "resource_drift"
+    }
     assert planned == {(ADDRESS, "create")}
     assert drifted == {(ADDRESS, "delete")}
 
@@ -245,9 +255,14 @@ def test_a_service_that_exits_at_once_fails_the_apply_with_its_log(make_engine, 
 def test_a_service_that_never_listens_is_killed_after_start_timeout(make_engine, run_dir):
     port = free_port()
     sleeper = "import time; print('warming up', flush=True); time.sleep(120)"
-    engine = make_engine(direct_config(
-        instance=json.dumps(SERVICE_ID), command=json.dumps(["python3", "-c", sleeper]), port=port, start_timeout=1,
-    ))
+    engine = make_engine(
+        direct_config(
+            instance=json.dumps(SERVICE_ID),
+            command=json.dumps(["python3", "-c", sleeper]),
+            port=port,
+            start_timeout=1,
+        )
+    )
     result = engine.apply(expect=1)
     assert f"nothing listened on 127.0.0.1:{port} within 1 s" in result.stderr
     assert "warming up" in result.stderr
@@ -257,9 +272,13 @@ def test_a_service_that_never_listens_is_killed_after_start_timeout(make_engine,
 
 @pytest.mark.parametrize("instance", ["../escape", "not-a-uuid", SERVICE_ID + "/x"])
 def test_an_instance_that_is_not_a_uuid_is_refused(make_engine, run_dir, instance):
-    engine = make_engine(direct_config(
-        instance=json.dumps(instance), command='["python3", "-m", "http.server"]', port=free_port(),
-    ))
+    engine = make_engine(
+        direct_config(
+            instance=json.dumps(instance),
+            command='["python3", "-m", "http.server"]',
+            port=free_port(),
+        )
+    )
     result = engine.plan(expect=1)
     assert "Invalid instance" in result.stderr and "must be a UUID" in result.stderr
     assert list(run_dir.iterdir()) == []

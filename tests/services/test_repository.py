@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from app.ids import new_id
@@ -16,7 +16,7 @@ from app.storage import keys
 from app.storage.folder import FolderStore
 from app.vault.box import SecretBox
 
-T0 = datetime(2030, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2030, 1, 1, tzinfo=UTC)
 TENANT = new_id()
 
 

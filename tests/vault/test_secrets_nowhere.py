@@ -32,7 +32,11 @@ LEAKY = {
     "targets": {
         "echo": {
             "variables": {
-                "image": "", "command": [], "ports": [], "env": {}, "endpoint_scheme": "",
+                "image": "",
+                "command": [],
+                "ports": [],
+                "env": {},
+                "endpoint_scheme": "",
                 "files": {"app.conf": "password={{password}}"},
             }
         }
@@ -80,7 +84,9 @@ async def test_a_sensitive_value_appears_nowhere(start: Start, tmp_path: Path) -
 
     events = asyncio.create_task(follow("subscription { serviceEvents { kind old new } }"))
     await asyncio.sleep(0.2)
-    job = (await run(f"mutation($id: ID!) {{ applyService(id: $id) {{ {JOB_FIELDS} }} }}", id=service_id))["applyService"]
+    job = (await run(f"mutation($id: ID!) {{ applyService(id: $id) {{ {JOB_FIELDS} }} }}", id=service_id))[
+        "applyService"
+    ]
     await asyncio.wait_for(
         asyncio.gather(
             follow("subscription($id: ID!) { jobLogs(jobId: $id) { number text } }", id=job["id"]),
@@ -91,10 +97,13 @@ async def test_a_sensitive_value_appears_nowhere(start: Start, tmp_path: Path) -
     events.cancel()
     final = await api.job(job["id"])
     assert final["state"] == "SUCCEEDED", "\n".join(l["text"] for l in await api.logs(job["id"]))
-    plan = await api.wait_job((await run("mutation($id: ID!) { planService(id: $id) { id } }", id=service_id))["planService"]["id"])
+    plan = await api.wait_job(
+        (await run("mutation($id: ID!) { planService(id: $id) { id } }", id=service_id))["planService"]["id"]
+    )
     for job_id in (job["id"], plan["id"]):
         await run(
-            f"query($id: ID!) {{ job(id: $id) {{ {JOB_FIELDS} logs(fromLine: 0, limit: null) {{ text }} }} }}", id=job_id
+            f"query($id: ID!) {{ job(id: $id) {{ {JOB_FIELDS} logs(fromLine: 0, limit: null) {{ text }} }} }}",
+            id=job_id,
         )
     await run(
         "query($id: ID!) { service(id: $id) { variables outputs history { kind new } jobs { edges { node { error } } } } }",
@@ -116,9 +125,7 @@ async def test_a_sensitive_value_appears_nowhere(start: Start, tmp_path: Path) -
     for path in spawnit.settings.workdirs.rglob("terraform.tfvars.json"):
         assert_clean(path.read_text(), str(path))
     # and it is still there for the engine and its owner
-    revealed = await api.run(
-        "mutation($id: ID!) { revealSecret(id: $id, field: \"password\") }", id=service_id
-    )
+    revealed = await api.run('mutation($id: ID!) { revealSecret(id: $id, field: "password") }', id=service_id)
     assert revealed["revealSecret"] == SECRET
-    history = (await api.run("query($id: ID!) { service(id: $id) { history { kind new } } }", id=service_id))
+    history = await api.run("query($id: ID!) { service(id: $id) { history { kind new } } }", id=service_id)
     assert {"kind": "SECRET_REVEALED", "new": "password"} in history["service"]["history"]
