@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
+from strawberry.scalars import JSON
 
 from app.catalog.model import Catalog, Entry
 from app.catalog.validate import (
@@ -37,7 +38,7 @@ def entry(e: Entry) -> types.CatalogEntry:
                 name=f.name,
                 type=field_type(f.type),
                 required=f.required,
-                default=MASK if f.sensitive else f.default,
+                default=cast(JSON, MASK if f.sensitive else f.default),
                 options=list(f.options) or None,
                 min=f.min,
                 max=f.max,
@@ -64,10 +65,10 @@ def service(view: ServiceView, catalog: Catalog, next_check_at: datetime | None 
         name=info.name,
         catalog_entry=entry(e),
         target=info.target,
-        variables=mask(e, info.variables),
+        variables=cast(JSON, mask(e, info.variables)),
         status=view.status,
         applied=info.applied,
-        outputs=outputs(info.outputs),
+        outputs=cast(JSON, outputs(info.outputs)),
         created_at=info.created_at,
         updated_at=info.updated_at,
         drift=types.DriftInfo(

@@ -21,7 +21,7 @@ def _out(ctx: Context, view: ServiceView) -> types.Service:
 
 async def services(info: Info, first: int = 20, after: str | None = None) -> types.ServiceConnection:
     ctx = of(info)
-    views = await ctx.app.services.list(ctx.tenant.id)
+    views = await ctx.app.services.of_tenant(ctx.tenant.id)
     page = paginate(views, lambda v: f"{v.info.created_at.isoformat()}|{v.info.id}", first, after)
     return types.ServiceConnection(
         edges=[types.ServiceEdge(node=_out(ctx, v), cursor=c) for v, c in page.items],
@@ -46,7 +46,7 @@ async def service(info: Info, id: strawberry.ID) -> types.Service:
 
 async def create_service(info: Info, input: inputs.CreateServiceInput) -> types.Service:
     ctx = of(info)
-    variables = input.variables if input.variables is not None else {}
+    variables: object = input.variables if input.variables is not None else {}
     if not isinstance(variables, dict):
         raise BadInput("variables: must be an object of field name to value", field="variables")
     view = await ctx.app.services.create(

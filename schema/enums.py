@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
 import strawberry
 
@@ -15,13 +16,22 @@ from app.jobs.model import JobState as _JobState
 from app.jobs.model import Phase as _Phase
 from app.services.model import ServiceStatus as _ServiceStatus
 
-ServiceStatus = strawberry.enum(_ServiceStatus, name="ServiceStatus")
-JobKind = strawberry.enum(_JobKind, name="JobKind")
-JobState = strawberry.enum(_JobState, name="JobState")
-JobPhase = strawberry.enum(_Phase, name="JobPhase")
-DriftStatus = strawberry.enum(_DriftStatus, name="DriftStatus")
-HealthStatus = strawberry.enum(_HealthStatus, name="HealthStatus")
-ServiceEventKind = strawberry.enum(_EventKind, name="ServiceEventKind")
+if TYPE_CHECKING:  # to a type checker, the public enums are the domain's
+    ServiceStatus = _ServiceStatus
+    JobKind = _JobKind
+    JobState = _JobState
+    JobPhase = _Phase
+    DriftStatus = _DriftStatus
+    HealthStatus = _HealthStatus
+    ServiceEventKind = _EventKind
+else:
+    ServiceStatus = strawberry.enum(_ServiceStatus, name="ServiceStatus")
+    JobKind = strawberry.enum(_JobKind, name="JobKind")
+    JobState = strawberry.enum(_JobState, name="JobState")
+    JobPhase = strawberry.enum(_Phase, name="JobPhase")
+    DriftStatus = strawberry.enum(_DriftStatus, name="DriftStatus")
+    HealthStatus = strawberry.enum(_HealthStatus, name="HealthStatus")
+    ServiceEventKind = strawberry.enum(_EventKind, name="ServiceEventKind")
 
 
 @strawberry.enum
@@ -35,4 +45,4 @@ class FieldType(enum.Enum):
 
 
 def field_type(value: _FieldType) -> FieldType:
-    return FieldType[value.name]  # type: ignore[misc]
+    return FieldType[value.name]

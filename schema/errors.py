@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
@@ -46,7 +47,7 @@ def classify(error: GraphQLError) -> GraphQLError:
     return _copy(error, INTERNAL_MESSAGE, {"code": "INTERNAL"})
 
 
-def _copy(error: GraphQLError, message: str, extensions: dict) -> GraphQLError:
+def _copy(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
     return GraphQLError(
         message,
         nodes=error.nodes,

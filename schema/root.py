@@ -62,19 +62,19 @@ class Mutation:
 
 @strawberry.type
 class Subscription:
-    job_logs: types.LogLine = strawberry.subscription(
+    job_logs = strawberry.subscription(
         resolver=jobs_r.job_logs,
         description="Every line from `fromLine`, then live lines; completes when the job ends.",
     )
-    job_log_batches: list[types.LogLine] = strawberry.subscription(
+    job_log_batches = strawberry.subscription(
         resolver=jobs_r.job_log_batches,
         description="Like jobLogs, but each message carries the consecutive lines ready (up to `maxLines`): "
         "for followers of busy jobs and crowds of subscribers.",
     )
-    job_updates: types.Job = strawberry.subscription(
+    job_updates = strawberry.subscription(
         resolver=jobs_r.job_updates, description="The job at each change of state, phase or progress."
     )
-    service_events: types.ServiceEvent = strawberry.subscription(
+    service_events = strawberry.subscription(
         resolver=services_r.service_events,
         description="One event per change of a drift verdict, of health, or of a job's state, for the "
         "caller's services (or the one `serviceId`): never one per check that changed nothing.",

@@ -150,8 +150,7 @@ def _field(spec: Any, where: str) -> Field:
     ftype = FieldType(spec["type"])
     for key in ("required", "sensitive", "generate"):
         _expect(isinstance(spec.get(key, False), bool), where, f"{key} must be true or false")
-    ok = isinstance(spec.get("description", ""), str)
-    _expect(ok, where, "description must be a string")
+    _expect(isinstance(spec.get("description", ""), str), where, "description must be a string")
     field = Field(
         name=name,
         type=ftype,
@@ -165,12 +164,11 @@ def _field(spec: Any, where: str) -> Field:
         generate=spec.get("generate", False),
     )
     if field.generate:
-        ok = field.type is FieldType.STRING and field.sensitive and not field.required
-        _expect(ok, where, "generate is for optional sensitive string fields")
+        generable = field.type is FieldType.STRING and field.sensitive and not field.required
+        _expect(generable, where, "generate is for optional sensitive string fields")
         _, problem = check_value(field, generate_secret(field))
         _expect(problem is None, where, f"a generated value would be refused: {problem}")
-    ok = field.min is None or field.max is None or field.min <= field.max
-    _expect(ok, where, "min must not exceed max")
+    _expect(field.min is None or field.max is None or field.min <= field.max, where, "min must not exceed max")
     if spec.get("default") is None:
         _expect(field.required, where, "an optional field needs a default")
         return field
@@ -185,11 +183,11 @@ def _bound(spec: dict[str, Any], key: str, ftype: FieldType, where: str) -> int 
     if bound is None:
         return None
     _expect(ftype in _BOUNDED, where, f"{key} applies to numbers, strings, lists only")
-    ok = isinstance(bound, (int, float)) and not isinstance(bound, bool)
-    _expect(ok, where, f"{key} must be a number")
-    ok = ftype not in _SIZED or (isinstance(bound, int) and bound >= 0)
-    _expect(ok, where, f"{key} of a {ftype.value} is a length: a whole number >= 0")
-    return bound
+    _expect(isinstance(bound, (int, float)) and not isinstance(bound, bool), where, f"{key} must be a number")
+    sized_ok = ftype not in _SIZED or (isinstance(bound, int) and bound >= 0)
+    _expect(sized_ok, where, f"{key} of a {ftype.value} is a length: a whole number >= 0")
+    number: int | float = bound
+    return number
 
 
 def _options(spec: dict[str, Any], ftype: FieldType, where: str) -> tuple[str, ...]:
@@ -197,10 +195,10 @@ def _options(spec: dict[str, Any], ftype: FieldType, where: str) -> tuple[str, .
     if ftype is not FieldType.ENUM:
         _expect(options is None, where, "options apply to enum fields only")
         return ()
-    ok = isinstance(options, list) and options and all(isinstance(o, str) for o in options)
-    ok = ok and len(set(options)) == len(options)
+    listed: list[str] = options if isinstance(options, list) else []
+    ok = bool(listed) and all(isinstance(o, str) for o in listed) and len(set(listed)) == len(listed)
     _expect(ok, where, "options must be a non-empty list of distinct strings")
-    return tuple(options)
+    return tuple(listed)
 
 
 def _pattern(spec: dict[str, Any], ftype: FieldType, where: str) -> str | None:
@@ -213,7 +211,8 @@ def _pattern(spec: dict[str, Any], ftype: FieldType, where: str) -> str | None:
         re.compile(pattern)
     except re.error as e:
         raise ValueError(f"{where}: pattern is not a valid regex: {e}") from None
-    return pattern
+    text: str = pattern
+    return text
 
 
 def _json(data: bytes | None, where: str) -> Any:

@@ -33,7 +33,7 @@ def validate_create(entry: Entry, target: str, variables: Mapping[str, Any]) -> 
     """The complete typed values for a new service of `entry` on `target`."""
     problems: list[Problem] = []
     if not isinstance(target, str) or target not in entry.targets:
-        problems.append(("target", entry.unavailable_reason(str(target)[:64])))
+        problems.append(("target", entry.unavailable_reason(str(target)[:64]) or "is not a target of this entry"))
     elif reason := entry.unavailable_reason(target):
         problems.append(("target", f"'{target}' is {reason}"))
     values = _check_all(entry, variables, {}, problems)

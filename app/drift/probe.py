@@ -28,10 +28,10 @@ async def probe(endpoint: object, timeout: float) -> ProbeResult:
             return await _tcp(parts.hostname or "", parts.port or 0, timeout)
         port = parts.port or (443 if parts.scheme == "https" else 80)
         return await _http(parts.scheme, parts.hostname, port, parts.path or "/", timeout)
-    host, _, port = endpoint.rpartition(":")
-    if not host or not port.isdigit():
+    host, _, port_text = endpoint.rpartition(":")
+    if not host or not port_text.isdigit():
         return ProbeResult(HealthStatus.UNKNOWN, None, f"endpoint {endpoint!r} is not host:port")
-    return await _tcp(host.strip("[]"), int(port), timeout)
+    return await _tcp(host.strip("[]"), int(port_text), timeout)
 
 
 async def _tcp(host: str, port: int, timeout: float) -> ProbeResult:

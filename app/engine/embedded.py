@@ -25,7 +25,7 @@ def main(argv: list[str]) -> int:
     c_args = (ctypes.c_char_p * len(args))(*[a.encode() for a in args])
     sys.stdout.flush()
     sys.stderr.flush()
-    return run_cli(len(args), c_args, os.dup(1), os.dup(2))
+    return int(run_cli(len(args), c_args, os.dup(1), os.dup(2)))
 
 
 if __name__ == "__main__":

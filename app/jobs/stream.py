@@ -7,7 +7,7 @@ and the stream completes when the job ends (at once for a job that already ended
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 
 from app.bus import Bus, job_topic
@@ -22,7 +22,7 @@ GetLines = Callable[[int, int | None], Awaitable[list[LogLine]]]
 
 async def log_batches(
     bus: Bus, job_id: str, get_job: GetJob, get_lines: GetLines, from_line: int, most: int
-) -> AsyncIterator[list[LogLine]]:
+) -> AsyncGenerator[list[LogLine], None]:
     """The log as batches of up to `most` consecutive lines: whatever is there when the
     subscriber is ready, so a crowd of subscribers costs one message per batch, not one
     per line."""
@@ -66,7 +66,7 @@ async def log_batches(
 
 async def log_stream(
     bus: Bus, job_id: str, get_job: GetJob, get_lines: GetLines, from_line: int
-) -> AsyncIterator[LogLine]:
+) -> AsyncGenerator[LogLine, None]:
     """The log line by line (see `log_batches`)."""
     async with aclosing(log_batches(bus, job_id, get_job, get_lines, from_line, 1000)) as batches:
         async for batch in batches:
@@ -74,7 +74,7 @@ async def log_stream(
                 yield line
 
 
-async def job_stream(bus: Bus, job_id: str, get_job: GetJob) -> AsyncIterator[Job]:
+async def job_stream(bus: Bus, job_id: str, get_job: GetJob) -> AsyncGenerator[Job, None]:
     with bus.subscribe(job_topic(job_id)) as live:
         last = await get_job()
         yield last

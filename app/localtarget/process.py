@@ -53,7 +53,7 @@ def accepts_connections(host: str, port: int, timeout: float = 0.2) -> bool:
         return False
 
 
-def start(argv: Sequence[str], cwd: Path, env: Mapping[str, str], log_path: Path) -> subprocess.Popen:
+def start(argv: Sequence[str], cwd: Path, env: Mapping[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     """Start `argv` (no shell) in its own session, with no stdin and its output appended to `log_path`.
 
     Nothing of the caller's stdio is inherited: a plugin's pipes stay free for the plugin.
@@ -72,7 +72,7 @@ def start(argv: Sequence[str], cwd: Path, env: Mapping[str, str], log_path: Path
 
 
 def wait_listening(
-    proc: subprocess.Popen, host: str, port: int, timeout: float, stop: threading.Event | None = None
+    proc: subprocess.Popen[bytes], host: str, port: int, timeout: float, stop: threading.Event | None = None
 ) -> str | None:
     """Wait until host:port accepts a TCP connection. None when it does, else why not.
 
@@ -124,7 +124,7 @@ def stop(pid: int, start_ticks: int, grace: float = 5.0) -> None:
     _signal_group(pid, signal.SIGKILL)
 
 
-def kill_child(proc: subprocess.Popen) -> None:
+def kill_child(proc: subprocess.Popen[bytes]) -> None:
     """Kill a process we started in this process (and its group), and reap it."""
     _signal_group(proc.pid, signal.SIGKILL)
     proc.wait()

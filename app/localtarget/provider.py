@@ -183,7 +183,7 @@ class Process(Resource):
             ],
         )
 
-    def validate(self, diags: Diagnostics, type_name: str, config: Config):
+    def validate(self, diags: Diagnostics, type_name: str, config: Config) -> None:
         super().validate(diags, type_name, config)
         check_config(diags, config)
 
@@ -246,7 +246,7 @@ class Process(Resource):
         # Every configurable attribute forces replacement: an in-place update never happens.
         return planned
 
-    def delete(self, ctx: DeleteContext, current: State):
+    def delete(self, ctx: DeleteContext, current: State) -> None:
         run_dir = _run_dir(ctx.diagnostics)
         if run_dir is None:
             return None
@@ -271,10 +271,10 @@ class SpawnitProvider(Provider):
     def get_provider_schema(self, diags: Diagnostics) -> schema.Schema:
         return schema.Schema(version=0, attributes=[])
 
-    def validate_config(self, diags: Diagnostics, config: Config):
+    def validate_config(self, diags: Diagnostics, config: Config) -> None:
         pass
 
-    def configure_provider(self, diags: Diagnostics, config: Config):
+    def configure_provider(self, diags: Diagnostics, config: Config) -> None:
         pass
 
     def get_data_sources(self) -> list[type[DataSource]]:
@@ -297,7 +297,7 @@ def _watch_for_stop() -> None:
             STOPPING.set()
         return original(self, continuation, handler_call_details)
 
-    interceptor.intercept_service = intercept_service  # type: ignore[method-assign]
+    interceptor.intercept_service = intercept_service
 
 
 def main() -> None:

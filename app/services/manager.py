@@ -61,8 +61,8 @@ class ServiceManager:
         info = await self._repo.get(tenant, check_id(service_id))
         return self._view(info)
 
-    async def list(self, tenant: str) -> list[ServiceView]:
-        return [self._view(info) for info in await self._repo.list(tenant)]
+    async def of_tenant(self, tenant: str) -> list[ServiceView]:
+        return [self._view(info) for info in await self._repo.of_tenant(tenant)]
 
     async def list_all(self, admin: Tenant) -> list[ServiceView]:
         """Every tenant's services, for an administrator (read-only)."""

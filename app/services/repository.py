@@ -49,7 +49,7 @@ class ServiceRepository:
             raise NotFound(f"no service with id {service_id}", field="id")
         return info
 
-    async def list(self, tenant: str) -> list[ServiceInfo]:
+    async def of_tenant(self, tenant: str) -> list[ServiceInfo]:
         return sorted((await self._tenant(tenant)).values(), key=lambda s: (s.created_at, s.id))
 
     async def save(self, info: ServiceInfo, tfvars: dict[str, Any] | None = None, *, remember: bool = False) -> None:

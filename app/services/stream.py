@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from app.bus import Bus, tenant_topic
 from app.events import ServiceEvent
 
 
-async def event_stream(bus: Bus, tenant: str, service_id: str | None = None) -> AsyncIterator[ServiceEvent]:
+async def event_stream(bus: Bus, tenant: str, service_id: str | None = None) -> AsyncGenerator[ServiceEvent, None]:
     with bus.subscribe(tenant_topic(tenant)) as live:
         while True:
             event = await live.get()

@@ -15,6 +15,7 @@ segments start with '.tmp-' are refused, so a key can never clash with one.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import os
 import uuid
 from pathlib import Path
@@ -105,7 +106,7 @@ class FolderStore:
                 return
             parent = parent.parent
 
-    def _list(self, start: Path, prefix: str) -> list[str]:
+    def _list(self, start: Path, prefix: str) -> builtins.list[str]:
         keys = []
         for dirpath, _dirs, files in os.walk(start):
             rel = Path(dirpath).relative_to(self.root).as_posix()

@@ -72,7 +72,8 @@ class S3Store:
         try:
             response = await self._client.get_object(Bucket=self.bucket, Key=key)
             async with response["Body"] as body:
-                return await body.read()
+                data: bytes = await body.read()
+                return data
         except ClientError as exc:
             if _code(exc) in _MISSING:
                 return None

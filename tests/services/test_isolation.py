@@ -62,7 +62,7 @@ async def test_another_tenants_ids_are_not_found_and_nothing_changes(spawnit: Sp
             nothing, "?"
         ), name
 
-    assert await services.list(B) == []
+    assert await services.of_tenant(B) == []
     after = (await services.get(A, mine.info.id)).info
     assert after == before
     assert [j.id for j in await services.jobs(A, mine.info.id)] == [plan.id]

@@ -46,23 +46,23 @@ class HeldListing(FolderStore):
 async def test_a_write_during_the_first_read_of_a_tenant_is_kept(tmp_path: Path) -> None:
     store = HeldListing(tmp_path)
     repo = ServiceRepository(store, SecretBox(Secret("k")))
-    reader = asyncio.create_task(repo.list(TENANT))
+    reader = asyncio.create_task(repo.of_tenant(TENANT))
     await store.taken.wait()  # the first read has its (empty) listing
     written = info()
     writer = asyncio.create_task(repo.save(written))
     await asyncio.sleep(0.05)  # let the write reach storage while the read is held
     store.release.set()
     await asyncio.gather(reader, writer)
-    assert [i.id for i in await repo.list(TENANT)] == [written.id]
+    assert [i.id for i in await repo.of_tenant(TENANT)] == [written.id]
 
 
 async def test_concurrent_writes_on_a_tenant_not_yet_read_are_all_kept(tmp_path: Path) -> None:
     repo = ServiceRepository(FolderStore(tmp_path), SecretBox(Secret("k")))
     made = [info() for _ in range(20)]
     await asyncio.gather(*(repo.save(i) for i in made))
-    assert sorted(i.id for i in await repo.list(TENANT)) == sorted(i.id for i in made)
+    assert sorted(i.id for i in await repo.of_tenant(TENANT)) == sorted(i.id for i in made)
     fresh = ServiceRepository(FolderStore(tmp_path), SecretBox(Secret("k")))
-    assert len(await fresh.list(TENANT)) == 20
+    assert len(await fresh.of_tenant(TENANT)) == 20
 
 
 async def test_sensitive_values_are_sealed_in_storage_and_open_when_read(tmp_path: Path) -> None:
