@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from app.errors import SpawnItError
-from app.settings import Settings
+from app.settings import OPTIONS, Settings
 
 log = logging.getLogger("spawnit")
 
@@ -17,16 +17,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="spawnit", description="SpawnIt: infrastructure as code for everyone")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the API (settings from SPAWNIT_* variables, overridden by flags)")
-    serve.add_argument("--host", help="address to bind (SPAWNIT_HOST)")
-    serve.add_argument("--port", type=int, help="port to bind (SPAWNIT_PORT)")
-    serve.add_argument("--data-dir", type=Path, help="local store and work directories (SPAWNIT_DATA_DIR)")
-    serve.add_argument("--store", choices=["folder", "s3"], help="SPAWNIT_STORE")
-    serve.add_argument("--s3-bucket", help="SPAWNIT_S3_BUCKET")
-    serve.add_argument("--s3-endpoint", help="SPAWNIT_S3_ENDPOINT")
-    serve.add_argument("--s3-region", help="SPAWNIT_S3_REGION")
-    serve.add_argument("--engine", choices=["auto", "tofu", "terraform", "embedded"], help="SPAWNIT_ENGINE")
-    serve.add_argument("--max-parallel-jobs", type=int, help="SPAWNIT_MAX_PARALLEL_JOBS")
-    serve.add_argument("--cancel-grace-seconds", type=float, help="SPAWNIT_CANCEL_GRACE_SECONDS")
+    for option in OPTIONS:
+        serve.add_argument(
+            option.flag, dest=option.name, metavar="VALUE", help=f"{option.help} (SPAWNIT_{option.name})"
+        )
     serve.add_argument("--log-level", default="info")
     schema = sub.add_parser("schema", help="print the GraphQL SDL")
     schema.add_argument("--output", type=Path, help="write to this file instead of stdout")
@@ -34,29 +28,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    settings = Settings.from_env()
-    s3 = settings.s3
-    s3_changes = {
-        k: v
-        for k, v in {"bucket": args.s3_bucket, "endpoint": args.s3_endpoint, "region": args.s3_region}.items()
-        if v is not None
-    }
-    if s3_changes:
-        import dataclasses
-
-        s3 = dataclasses.replace(s3, **s3_changes)
-    changes = {
-        "host": args.host,
-        "port": args.port,
-        "data_dir": args.data_dir,
-        "store": args.store,
-        "engine": args.engine,
-        "max_parallel_jobs": args.max_parallel_jobs,
-        "cancel_grace_seconds": args.cancel_grace_seconds,
-    }
-    settings = settings.replace(s3=s3, **{k: v for k, v in changes.items() if v is not None})
-    settings.check()
-    return settings
+    """The environment's settings, with the flags given on the command line over them."""
+    given = {o.name: getattr(args, o.name) for o in OPTIONS if getattr(args, o.name, None) is not None}
+    return Settings.from_env().with_values(given)
 
 
 def main(argv: list[str] | None = None) -> int:

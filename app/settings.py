@@ -9,10 +9,10 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from app.errors import BadInput
 
@@ -91,6 +91,12 @@ class Settings:
     health_timeout_seconds: float = 2.0
     secret_key: Secret = field(default_factory=lambda: Secret(""))  # seals sensitive values at rest
 
+    def __post_init__(self) -> None:
+        # Every path is made absolute once, here, against the directory SpawnIt started in:
+        # the engine runs inside each work directory, so a relative path would point elsewhere.
+        for name in ("data_dir", "catalog_dir", "modules_dir"):
+            object.__setattr__(self, name, Path(getattr(self, name)).expanduser().resolve())
+
     @property
     def auth_enabled(self) -> bool:
         return bool(self.oidc_issuer)
@@ -118,60 +124,35 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The settings named by `SPAWNIT_*` variables (see `OPTIONS`), defaults elsewhere."""
         env = os.environ if env is None else env
-
-        def get(name: str) -> str | None:
-            value = env.get(f"SPAWNIT_{name}")
-            return value if value not in (None, "") else None
-
-        base = cls()
-        s3 = S3Settings(
-            bucket=get("S3_BUCKET") or base.s3.bucket,
-            endpoint=get("S3_ENDPOINT"),
-            region=get("S3_REGION") or base.s3.region,
-            path_style=_bool("SPAWNIT_S3_PATH_STYLE", get("S3_PATH_STYLE"), True),
-            max_attempts=_int("SPAWNIT_S3_MAX_ATTEMPTS", get("S3_MAX_ATTEMPTS"), base.s3.max_attempts),
-            access_key_id=Secret(env.get("AWS_ACCESS_KEY_ID", "")),
-            secret_access_key=Secret(env.get("AWS_SECRET_ACCESS_KEY", "")),
-        )
-        settings = cls(
-            host=get("HOST") or base.host,
-            port=_int("SPAWNIT_PORT", get("PORT"), base.port),
-            data_dir=Path(get("DATA_DIR") or base.data_dir),
-            store=_choice("SPAWNIT_STORE", get("STORE"), ("folder", "s3"), base.store),
-            s3=s3,
+        raw = {o.name: env.get(f"SPAWNIT_{o.name}") for o in OPTIONS}
+        settings = cls.from_values({k: v for k, v in raw.items() if v not in (None, "")})
+        settings = settings.replace(
+            s3=dataclasses.replace(
+                settings.s3,
+                access_key_id=Secret(env.get("AWS_ACCESS_KEY_ID", "")),
+                secret_access_key=Secret(env.get("AWS_SECRET_ACCESS_KEY", "")),
+            ),
             secret_key=Secret(env.get("SPAWNIT_SECRET_KEY", "")),
-            engine=_choice("SPAWNIT_ENGINE", get("ENGINE"), ("auto", "tofu", "terraform", "embedded"), base.engine),
-            max_parallel_jobs=_int("SPAWNIT_MAX_PARALLEL_JOBS", get("MAX_PARALLEL_JOBS"), base.max_parallel_jobs),
-            cancel_grace_seconds=_float(
-                "SPAWNIT_CANCEL_GRACE_SECONDS", get("CANCEL_GRACE_SECONDS"), base.cancel_grace_seconds
-            ),
-            catalog_dir=Path(get("CATALOG_DIR") or base.catalog_dir),
-            modules_dir=Path(get("MODULES_DIR") or base.modules_dir),
-            drift_interval_seconds=_float(
-                "SPAWNIT_DRIFT_INTERVAL_SECONDS", get("DRIFT_INTERVAL_SECONDS"), base.drift_interval_seconds
-            ),
-            drift_jitter_seconds=_float(
-                "SPAWNIT_DRIFT_JITTER_SECONDS", get("DRIFT_JITTER_SECONDS"), base.drift_jitter_seconds
-            ),
-            drift_max_parallel=_int("SPAWNIT_DRIFT_MAX_PARALLEL", get("DRIFT_MAX_PARALLEL"), base.drift_max_parallel),
-            oidc_issuer=get("OIDC_ISSUER"),
-            oidc_audience=get("OIDC_AUDIENCE") or base.oidc_audience,
-            tenant_claim=get("TENANT_CLAIM") or base.tenant_claim,
-            roles_claim=get("ROLES_CLAIM") or base.roles_claim,
-            admin_role=get("ADMIN_ROLE") or base.admin_role,
-            graphiql=_bool("SPAWNIT_GRAPHIQL", get("GRAPHIQL"), base.graphiql),
-            introspection=_bool("SPAWNIT_INTROSPECTION", get("INTROSPECTION"), base.introspection),
-            max_jobs_per_tenant=_int(
-                "SPAWNIT_MAX_JOBS_PER_TENANT", get("MAX_JOBS_PER_TENANT"), base.max_jobs_per_tenant
-            ),
-            max_body_bytes=_int("SPAWNIT_MAX_BODY_BYTES", get("MAX_BODY_BYTES"), base.max_body_bytes),
-            lock_timeout_seconds=_int(
-                "SPAWNIT_LOCK_TIMEOUT_SECONDS", get("LOCK_TIMEOUT_SECONDS"), base.lock_timeout_seconds
-            ),
         )
+        return settings
+
+    def with_values(self, raw: Mapping[str, str]) -> Settings:
+        """These settings with some options (by `Option.name`, as text) parsed and replaced."""
+        top: dict[str, object] = {}
+        s3: dict[str, object] = {}
+        for option in OPTIONS:
+            if option.name in raw:
+                value = option.parse(f"SPAWNIT_{option.name}", raw[option.name])
+                (s3 if option.field.startswith("s3.") else top)[option.field.removeprefix("s3.")] = value
+        settings = self.replace(s3=dataclasses.replace(self.s3, **s3), **top)  # type: ignore[arg-type]
         settings.check()
         return settings
+
+    @classmethod
+    def from_values(cls, raw: Mapping[str, str]) -> Settings:
+        return cls().with_values(raw)
 
     def check(self) -> None:
         if self.max_parallel_jobs < 1:
@@ -220,9 +201,72 @@ def _bool(name: str, raw: str | None, default: bool) -> bool:
     raise BadInput(f"{name} must be true or false, got {raw!r}", field=name)
 
 
-def _choice(name: str, raw: str | None, options: tuple[str, ...], default: str):  # type: ignore[no-untyped-def]
-    if raw is None:
-        return default
-    if raw not in options:
-        raise BadInput(f"{name} must be one of {', '.join(options)}, got {raw!r}", field=name)
+def _choice(*options: str) -> Callable[[str, str], str]:
+    def parse(name: str, raw: str) -> str:
+        if raw not in options:
+            raise BadInput(f"{name} must be one of {', '.join(options)}, got {raw!r}", field=name)
+        return raw
+
+    return parse
+
+
+def _text(name: str, raw: str) -> str:
     return raw
+
+
+def _path(name: str, raw: str) -> Path:
+    return Path(raw)
+
+
+def _number(kind: Callable[[str, str | None, Any], Any]) -> Callable[[str, str], Any]:
+    return lambda name, raw: kind(name, raw, None)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: `SPAWNIT_<name>` in the environment, `--<name in kebab case>` on `spawnit serve`."""
+
+    name: str
+    field: str  # the Settings field ("s3.<field>" for S3Settings)
+    parse: Callable[[str, str], Any]
+    help: str
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.lower().replace("_", "-")
+
+
+_int_ = _number(_int)
+_float_ = _number(_float)
+_bool_ = _number(_bool)
+
+# Every setting but secrets (which come from the environment only, never a command line).
+OPTIONS: tuple[Option, ...] = (
+    Option("HOST", "host", _text, "address to bind (forced to loopback while auth is off)"),
+    Option("PORT", "port", _int_, "port to bind"),
+    Option("DATA_DIR", "data_dir", _path, "folder store, work directories, provider mirror, local services"),
+    Option("STORE", "store", _choice("folder", "s3"), "folder or s3"),
+    Option("S3_BUCKET", "s3.bucket", _text, "bucket of the s3 store"),
+    Option("S3_ENDPOINT", "s3.endpoint", _text, "S3/MinIO endpoint URL"),
+    Option("S3_REGION", "s3.region", _text, "S3 region"),
+    Option("S3_PATH_STYLE", "s3.path_style", _bool_, "path-style S3 addressing"),
+    Option("S3_MAX_ATTEMPTS", "s3.max_attempts", _int_, "tries of one storage request"),
+    Option("ENGINE", "engine", _choice("auto", "tofu", "terraform", "embedded"), "which engine runs the jobs"),
+    Option("MAX_PARALLEL_JOBS", "max_parallel_jobs", _int_, "jobs running at once across services"),
+    Option("CANCEL_GRACE_SECONDS", "cancel_grace_seconds", _float_, "SIGINT -> SIGKILL delay of a cancel"),
+    Option("LOCK_TIMEOUT_SECONDS", "lock_timeout_seconds", _int_, "the engine's -lock-timeout"),
+    Option("CATALOG_DIR", "catalog_dir", _path, "seed catalog copied into an empty store"),
+    Option("MODULES_DIR", "modules_dir", _path, "one module per target"),
+    Option("DRIFT_INTERVAL_SECONDS", "drift_interval_seconds", _float_, "seconds between drift checks (0: none)"),
+    Option("DRIFT_JITTER_SECONDS", "drift_jitter_seconds", _float_, "up to this much added to each interval"),
+    Option("DRIFT_MAX_PARALLEL", "drift_max_parallel", _int_, "drift checks running at once"),
+    Option("OIDC_ISSUER", "oidc_issuer", _text, "OIDC issuer URL (unset: auth off, loopback only)"),
+    Option("OIDC_AUDIENCE", "oidc_audience", _text, "audience tokens must carry"),
+    Option("TENANT_CLAIM", "tenant_claim", _text, "claim naming the tenant"),
+    Option("ROLES_CLAIM", "roles_claim", _text, "dotted path to the roles in a token"),
+    Option("ADMIN_ROLE", "admin_role", _text, "role of read-only administrators"),
+    Option("GRAPHIQL", "graphiql", _bool_, "serve GraphiQL on GET /graphql"),
+    Option("INTROSPECTION", "introspection", _bool_, "allow schema introspection"),
+    Option("MAX_JOBS_PER_TENANT", "max_jobs_per_tenant", _int_, "users' jobs queued or running per tenant"),
+    Option("MAX_BODY_BYTES", "max_body_bytes", _int_, "largest request body"),
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,44 @@ def test_replace_returns_a_changed_copy(settings: Settings) -> None:
     other = settings.replace(port=1234)
     assert (other.port, settings.port) == (1234, 9123)
     assert other.s3 is settings.s3
+
+
+def test_relative_paths_are_made_absolute_against_the_start_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_env({"SPAWNIT_DATA_DIR": "spawnit-data", "SPAWNIT_CATALOG_DIR": "cat"})
+    assert settings.data_dir == tmp_path / "spawnit-data"
+    assert settings.catalog_dir == tmp_path / "cat"
+    for derived in (settings.workdirs, settings.engine_dir, settings.run_dir, settings.store_dir):
+        assert derived.is_absolute()
+    assert Settings().data_dir == tmp_path / "spawnit-data"  # the default too
+    assert settings.replace(data_dir=Path("other")).data_dir == tmp_path / "other"
+
+
+def test_every_option_is_a_flag_of_the_same_name_and_a_readme_row() -> None:
+    from app.cli import _parser
+    from app.settings import OPTIONS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    serve = _parser()._subparsers._group_actions[0].choices["serve"]  # type: ignore[union-attr]
+    flags = {flag for action in serve._actions for flag in action.option_strings}
+    for option in OPTIONS:
+        assert option.flag in flags
+        assert f"`SPAWNIT_{option.name}`" in readme, f"README has no row for SPAWNIT_{option.name}"
+    documented = set(re.findall(r"`SPAWNIT_([A-Z0-9_]+)`", readme))
+    secrets = {"SECRET_KEY"}
+    assert documented - secrets <= {o.name for o in OPTIONS}, "README names settings SpawnIt does not read"
+
+
+def test_a_flag_overrides_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from app.cli import _parser, settings_from
+
+    monkeypatch.setenv("SPAWNIT_PORT", "9000")
+    monkeypatch.setenv("SPAWNIT_DRIFT_MAX_PARALLEL", "3")
+    args = _parser().parse_args(["serve", "--port", "9100", "--data-dir", str(tmp_path / "d")])
+    settings = settings_from(args)
+    assert (settings.port, settings.drift_max_parallel, settings.data_dir) == (9100, 3, tmp_path / "d")
+    with pytest.raises(BadInput) as err:
+        settings_from(_parser().parse_args(["serve", "--max-parallel-jobs", "lots"]))
+    assert "SPAWNIT_MAX_PARALLEL_JOBS" in err.value.message

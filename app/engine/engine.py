@@ -16,6 +16,8 @@ _PASSED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SSL_CERT_FILE", "SSL_CER
 
 class ProcessEngine:
     def __init__(self, binary: EngineBinary, cli_config: Path, plugin_cache: Path | None = None) -> None:
+        if not cli_config.is_absolute():
+            raise ValueError(f"the engine's CLI config must be an absolute path, got {cli_config}")
         self.binary = binary
         self.name = binary.name
         self._cli_config = cli_config
@@ -40,5 +42,7 @@ class ProcessEngine:
         return f"{self.binary.argv}\n{config}"
 
     async def start(self, args: list[str], cwd: Path, env: Mapping[str, str]) -> EngineProcess:
+        if not cwd.is_absolute():  # the engine resolves every relative path from its own cwd
+            raise ValueError(f"the engine's work directory must be an absolute path, got {cwd}")
         child_env = {**self._env, **env}
         return await EngineProcess.start([*self.binary.argv, *args], cwd, child_env)
