@@ -20,6 +20,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from app.auth.oidc import OIDCVerifier
 from app.bus import InMemoryBus
 from app.catalog.loader import load_catalog
+from app.catalog.readiness import AwsTargetCredentials, TargetReadiness
 from app.container import SpawnIt
 from app.drift.watcher import DriftWatcher
 from app.engine.binary import select_engine
@@ -68,7 +69,15 @@ async def build(settings: Settings) -> SpawnIt:
             log_flush_seconds=settings.log_flush_seconds,
             max_parallel_checks=settings.drift_max_parallel,
         )
-        manager = ServiceManager(catalog, services_repo, runner, locks, settings.max_jobs_per_tenant)
+        host = TargetReadiness(
+            AwsTargetCredentials(
+                has_keys=bool(settings.aws_target_access_key_id and settings.aws_target_secret_access_key),
+                profile=settings.aws_target_profile,
+            ),
+            ttl=settings.target_check_seconds,
+        )
+        await host.refresh()
+        manager = ServiceManager(catalog, services_repo, runner, locks, settings.max_jobs_per_tenant, host=host)
         await services_repo.load_all()
         watcher = DriftWatcher(settings, services_repo, runner, manager.submit_check)
         recovered = await runner.recover()

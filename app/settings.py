@@ -90,6 +90,11 @@ class Settings:
     drift_max_parallel: int = 2
     health_timeout_seconds: float = 2.0
     secret_key: Secret = field(default_factory=lambda: Secret(""))  # seals sensitive values at rest
+    # the aws target's own credentials (never the store's): static keys, or a shared-file profile
+    aws_target_access_key_id: Secret = field(default_factory=lambda: Secret(""))
+    aws_target_secret_access_key: Secret = field(default_factory=lambda: Secret(""))
+    aws_target_profile: str | None = None
+    target_check_seconds: float = 10.0  # how long a target's readiness (docker ping, ...) is trusted
 
     def __post_init__(self) -> None:
         # Every path is made absolute once, here, against the directory SpawnIt started in:
@@ -135,6 +140,8 @@ class Settings:
                 secret_access_key=Secret(env.get("AWS_SECRET_ACCESS_KEY", "")),
             ),
             secret_key=Secret(env.get("SPAWNIT_SECRET_KEY", "")),
+            aws_target_access_key_id=Secret(env.get("SPAWNIT_AWS_TARGET_ACCESS_KEY_ID", "")),
+            aws_target_secret_access_key=Secret(env.get("SPAWNIT_AWS_TARGET_SECRET_ACCESS_KEY", "")),
         )
         return settings
 
@@ -269,4 +276,6 @@ OPTIONS: tuple[Option, ...] = (
     Option("INTROSPECTION", "introspection", _bool_, "allow schema introspection"),
     Option("MAX_JOBS_PER_TENANT", "max_jobs_per_tenant", _int_, "users' jobs queued or running per tenant"),
     Option("MAX_BODY_BYTES", "max_body_bytes", _int_, "largest request body"),
+    Option("AWS_TARGET_PROFILE", "aws_target_profile", _text, "AWS shared-credentials profile of the aws target"),
+    Option("TARGET_CHECK_SECONDS", "target_check_seconds", _float_, "how long a target check is trusted"),
 )

@@ -9,11 +9,13 @@ from schema import types
 
 
 def catalog(info: Info) -> list[types.CatalogEntry]:
-    return [mapping.entry(e) for e in of(info).app.catalog]
+    app = of(info).app
+    return [mapping.entry(e, app.services.host) for e in app.catalog]
 
 
 def catalog_entry(info: Info, id: strawberry.ID) -> types.CatalogEntry:
-    return mapping.entry(of(info).app.catalog.get(str(id)))
+    app = of(info).app
+    return mapping.entry(app.catalog.get(str(id)), app.services.host)
 
 
 def me(info: Info) -> types.Me:

@@ -8,7 +8,7 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from app.catalog.model import Catalog, Entry
+from app.catalog.model import Catalog, Entry, Host
 from app.catalog.validate import (
     MASK,  # one spelling of a masked value
     mask,
@@ -21,8 +21,8 @@ from schema import types
 from schema.enums import field_type
 
 
-def entry(e: Entry) -> types.CatalogEntry:
-    available = e.available_targets()
+def entry(e: Entry, host: Host) -> types.CatalogEntry:
+    available = e.available_targets(host)
     return types.CatalogEntry(
         id=strawberry.ID(e.id),
         name=e.name,
@@ -30,7 +30,7 @@ def entry(e: Entry) -> types.CatalogEntry:
         targets=list(e.targets),
         available_targets=available,
         target_availability=[
-            types.TargetAvailability(target=t, available=t in available, reason=e.unavailable_reason(t))
+            types.TargetAvailability(target=t, available=t in available, reason=e.unavailable_reason(t, host))
             for t in e.targets
         ],
         fields=[
@@ -55,7 +55,7 @@ def outputs(raw: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {name: MASK if o.get("sensitive") else o.get("value") for name, o in raw.items()}
 
 
-def service(view: ServiceView, catalog: Catalog, next_check_at: datetime | None = None) -> types.Service:
+def service(view: ServiceView, catalog: Catalog, host: Host, next_check_at: datetime | None = None) -> types.Service:
     info = view.info
     e = catalog.get(info.catalog_entry)
     drift, health = info.drift, info.health
@@ -63,7 +63,7 @@ def service(view: ServiceView, catalog: Catalog, next_check_at: datetime | None 
         id=strawberry.ID(info.id),
         tenant_id=strawberry.ID(info.tenant),
         name=info.name,
-        catalog_entry=entry(e),
+        catalog_entry=entry(e, host),
         target=info.target,
         variables=cast(JSON, mask(e, info.variables)),
         status=view.status,

@@ -16,7 +16,7 @@ from schema import inputs, types
 
 
 def _out(ctx: Context, view: ServiceView) -> types.Service:
-    return mapping.service(view, ctx.app.catalog, ctx.app.drift.next_check_at(view.info))
+    return mapping.service(view, ctx.app.catalog, ctx.app.services.host, ctx.app.drift.next_check_at(view.info))
 
 
 async def services(info: Info, first: int = 20, after: str | None = None) -> types.ServiceConnection:

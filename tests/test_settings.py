@@ -163,7 +163,7 @@ def test_every_option_is_a_flag_of_the_same_name_and_a_readme_row() -> None:
         assert option.flag in flags
         assert f"`SPAWNIT_{option.name}`" in readme, f"README has no row for SPAWNIT_{option.name}"
     documented = set(re.findall(r"`SPAWNIT_([A-Z0-9_]+)`", readme))
-    secrets = {"SECRET_KEY"}
+    secrets = {"SECRET_KEY", "AWS_TARGET_ACCESS_KEY_ID", "AWS_TARGET_SECRET_ACCESS_KEY"}
     assert documented - secrets <= {o.name for o in OPTIONS}, "README names settings SpawnIt does not read"
 
 

@@ -10,7 +10,7 @@ import enum
 import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from app.errors import NotFound
 
@@ -51,6 +51,24 @@ class Field:
     generate: bool = False  # a sensitive string left empty gets a strong random value, once
 
 
+class Host(Protocol):
+    """What this host can run now (see `app.catalog.readiness.TargetReadiness`)."""
+
+    def problem(self, target: str) -> str | None: ...
+
+    def installed(self, executable: str) -> bool: ...
+
+
+class EveryTarget:
+    """A host on which every target answers: only executables are checked (tests, tools)."""
+
+    def problem(self, target: str) -> str | None:
+        return None
+
+    def installed(self, executable: str) -> bool:
+        return shutil.which(executable) is not None
+
+
 @dataclass(frozen=True)
 class TargetSpec:
     """How an entry runs on one target: the module variables, with `{{field}}`
@@ -61,12 +79,9 @@ class TargetSpec:
     requires: tuple[str, ...] = ()
     has_module: bool = True  # SpawnIt ships a module for this target
 
-    def missing(self) -> list[str]:
+    def missing(self, host: Host) -> list[str]:
         """The required executables not found on PATH on this host."""
-        return [exe for exe in self.requires if shutil.which(exe) is None]
-
-    def usable(self) -> bool:
-        return self.has_module and not self.missing()
+        return [exe for exe in self.requires if not host.installed(exe)]
 
 
 @dataclass(frozen=True)
@@ -80,18 +95,21 @@ class Entry:
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
 
-    def available_targets(self) -> list[str]:
-        """Targets whose required executables are all on PATH here, in template order."""
-        return [name for name, spec in self.targets.items() if spec.usable()]
+    def available_targets(self, host: Host) -> list[str]:
+        """Targets that can run this entry on this host now, in template order."""
+        return [name for name in self.targets if self.unavailable_reason(name, host) is None]
 
-    def unavailable_reason(self, target: str) -> str | None:
+    def unavailable_reason(self, target: str, host: Host) -> str | None:
         """None when `target` can be used on this host, else why not (for people)."""
         spec = self.targets.get(target)
         if spec is None:
             return f"'{self.id}' has no target '{target}' (targets: {', '.join(self.targets)})"
         if not spec.has_module:
             return f"not available: this SpawnIt has no module for target '{target}'"
-        missing = spec.missing()
+        problem = host.problem(target)
+        if problem:
+            return f"not available on this host: {problem}"
+        missing = spec.missing(host)
         if missing:
             return f"not available on this host: needs {', '.join(missing)} on PATH"
         return None

@@ -13,7 +13,7 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
-from app.catalog.model import Entry, Field, FieldType
+from app.catalog.model import Entry, Field, FieldType, Host
 from app.errors import BadInput
 
 MASK = "********"
@@ -29,12 +29,12 @@ class InvalidValues(BadInput):
         self.problems = problems
 
 
-def validate_create(entry: Entry, target: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+def validate_create(entry: Entry, target: str, variables: Mapping[str, Any], host: Host) -> dict[str, Any]:
     """The complete typed values for a new service of `entry` on `target`."""
     problems: list[Problem] = []
     if not isinstance(target, str) or target not in entry.targets:
-        problems.append(("target", entry.unavailable_reason(str(target)[:64]) or "is not a target of this entry"))
-    elif reason := entry.unavailable_reason(target):
+        problems.append(("target", entry.unavailable_reason(str(target)[:64], host) or "is not a target of this entry"))
+    elif reason := entry.unavailable_reason(target, host):
         problems.append(("target", f"'{target}' is {reason}"))
     values = _check_all(entry, variables, {}, problems)
     _raise_if(problems)

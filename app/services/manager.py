@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.auth.tenant import Tenant
-from app.catalog.model import Catalog
+from app.catalog.model import Catalog, Host
 from app.catalog.render import render
 from app.catalog.validate import validate_create, validate_update
 from app.drift.model import Change
@@ -48,12 +48,15 @@ class ServiceManager:
         runner: JobRunner,
         locks: ServiceLocks,
         max_jobs_per_tenant: int = 20,
+        *,
+        host: Host,
     ) -> None:
         self._max_jobs = max_jobs_per_tenant
         self.catalog = catalog
         self._repo = repo
         self._runner = runner
         self._locks = locks
+        self.host = host  # what this host can run now (targets, executables)
 
     # -- reads -------------------------------------------------------------------------
 
@@ -123,7 +126,7 @@ class ServiceManager:
         except NotFound:
             raise BadInput(f"catalogEntryId: no catalog entry {entry_id!r}", field="catalogEntryId") from None
         name = _check_name(name)
-        values = validate_create(entry, target, variables)
+        values = validate_create(entry, target, variables, self.host)
         at = now()
         info = ServiceInfo(
             id=new_id(),

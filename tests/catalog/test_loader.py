@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from app.catalog.loader import load_catalog
-from app.catalog.model import Entry, FieldType
+from app.catalog.model import Entry, EveryTarget, FieldType
 from app.catalog.render import render, secret_values
 from app.catalog.validate import validate_create, validate_update
 from app.errors import BadInput
 from app.storage import keys
+
+HOST = EveryTarget()
 
 REPO_CATALOG = Path(__file__).resolve().parents[2] / "catalog"
 
@@ -112,7 +114,7 @@ async def test_static_site_local():
 async def test_redis_local(monkeypatch):
     entry = (await load_catalog(MemoryStore(), REPO_CATALOG)).get("redis")
     monkeypatch.setattr("app.catalog.model.shutil.which", lambda exe: f"/usr/bin/{exe}")
-    values = validate_create(entry, "local", {"port": 6380, "password": "pw"})
+    values = validate_create(entry, "local", {"port": 6380, "password": "pw"}, HOST)
     out = render(entry, "local", values, {"service_id": "i", "service_name": "n"})
     assert out["command"] == [
         "redis-server",
@@ -142,7 +144,7 @@ async def test_redis_local_is_unavailable_without_redis_server(monkeypatch):
     entry = (await load_catalog(MemoryStore(), REPO_CATALOG)).get("redis")
     monkeypatch.setattr("app.catalog.model.shutil.which", lambda exe: None)
     with pytest.raises(BadInput) as caught:
-        validate_create(entry, "local", {})
+        validate_create(entry, "local", {}, HOST)
     assert caught.value.field == "target" and "redis-server" in caught.value.message
 
 
@@ -302,8 +304,8 @@ async def test_a_target_without_a_module_is_listed_but_not_available(monkeypatch
     monkeypatch.setattr("app.catalog.model.shutil.which", lambda exe: f"/usr/bin/{exe}")
     entry = (await load_catalog(MemoryStore(), REPO_CATALOG, modules={"local"})).get("static-site")
     assert "docker" in entry.targets
-    assert entry.available_targets() == ["local"]
-    assert "no module" in entry.unavailable_reason("docker")
+    assert entry.available_targets(HOST) == ["local"]
+    assert "no module" in entry.unavailable_reason("docker", HOST)
     with pytest.raises(BadInput) as caught:
-        validate_create(entry, "docker", {"title": "t"})
+        validate_create(entry, "docker", {"title": "t"}, HOST)
     assert caught.value.field == "target"

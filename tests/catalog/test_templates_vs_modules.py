@@ -14,12 +14,14 @@ from typing import Any
 import pytest
 
 from app.catalog.loader import load_catalog
-from app.catalog.model import Entry, FieldType
+from app.catalog.model import Entry, EveryTarget, FieldType
 from app.catalog.render import TEMPLATED, render, secret_values
 from app.catalog.validate import validate_update
 from app.storage.folder import FolderStore
 from tests.modules.contract import ROOT, module_dir
 from tests.modules.tfconfig import load, plan_values, variables_only_dir
+
+HOST = EveryTarget()
 
 CATALOG = ROOT / "catalog"
 BUILTINS = {"service_id": "0b7c6d4e-0000-4000-8000-00000000000a", "service_name": "svc"}
@@ -127,4 +129,4 @@ def test_launchers_embedded_in_templates_are_current():
 @pytest.mark.parametrize("entry_id", ["mongodb", "minecraft", "gitea", "jenkins"])
 def test_entries_that_cannot_run_here_do_not_claim_local(entries, entry_id: str):
     entry = next(e for e in entries if e.id == entry_id)
-    assert "local" not in entry.targets or entry.unavailable_reason("local")
+    assert "local" not in entry.targets or entry.unavailable_reason("local", HOST)

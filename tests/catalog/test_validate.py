@@ -6,9 +6,11 @@ import math
 
 import pytest
 
-from app.catalog.model import Catalog, Entry, Field, FieldType, TargetSpec
+from app.catalog.model import Catalog, Entry, EveryTarget, Field, FieldType, TargetSpec
 from app.catalog.validate import MASK, InvalidValues, mask, validate_create, validate_update
 from app.errors import BadInput, NotFound
+
+HOST = EveryTarget()
 
 ENTRY = Entry(
     id="demo",
@@ -90,7 +92,7 @@ BAD_CREATE = [
 @pytest.mark.parametrize("target, variables, field, words", BAD_CREATE)
 def test_create_refuses_bad_input_naming_the_field(target, variables, field, words):
     with pytest.raises(BadInput) as caught:
-        validate_create(ENTRY, target, variables)
+        validate_create(ENTRY, target, variables, HOST)
     err = caught.value
     assert err.code == "BAD_USER_INPUT"
     assert err.field == field
@@ -99,7 +101,7 @@ def test_create_refuses_bad_input_naming_the_field(target, variables, field, wor
 
 
 def test_create_fills_defaults():
-    assert validate_create(ENTRY, "local", {"name": "ab"}) == {"name": "ab", **DEFAULTS}
+    assert validate_create(ENTRY, "local", {"name": "ab"}, HOST) == {"name": "ab", **DEFAULTS}
 
 
 def test_create_returns_typed_values():
@@ -107,6 +109,7 @@ def test_create_returns_typed_values():
         ENTRY,
         "local",
         {"name": "ab", "count": 3.0, "ratio": 1, "enabled": True, "tags": ("x", "y")},
+        HOST,
     )
     assert values["count"] == 3 and type(values["count"]) is int
     assert values["ratio"] == 1 and type(values["ratio"]) is int
@@ -115,14 +118,14 @@ def test_create_returns_typed_values():
 
 
 def test_default_list_is_not_shared():
-    values = validate_create(ENTRY, "local", {"name": "ab"})
+    values = validate_create(ENTRY, "local", {"name": "ab"}, HOST)
     values["tags"].append("mutated")
     assert ENTRY.field("tags").default == []
 
 
 def test_create_reports_every_problem_at_once():
     with pytest.raises(InvalidValues) as caught:
-        validate_create(ENTRY, "nope", {"colour": "red", "count": 9, "size": "huge"})
+        validate_create(ENTRY, "nope", {"colour": "red", "count": 9, "size": "huge"}, HOST)
     err = caught.value
     assert [field for field, _ in err.problems] == ["target", "colour", "name", "count", "size"]
     assert err.field == "target"
@@ -196,12 +199,12 @@ def test_mask_hides_sensitive_values_only():
 
 
 def test_available_targets_follow_path(monkeypatch):
-    assert ENTRY.available_targets() == ["local"]
-    assert ENTRY.unavailable_reason("local") is None
-    assert "needs docker on PATH" in ENTRY.unavailable_reason("docker")
-    assert "no target 'aws'" in ENTRY.unavailable_reason("aws")
+    assert ENTRY.available_targets(HOST) == ["local"]
+    assert ENTRY.unavailable_reason("local", HOST) is None
+    assert "needs docker on PATH" in ENTRY.unavailable_reason("docker", HOST)
+    assert "no target 'aws'" in ENTRY.unavailable_reason("aws", HOST)
     monkeypatch.setattr("app.catalog.model.shutil.which", lambda exe: f"/bin/{exe}")
-    assert ENTRY.available_targets() == ["local", "docker"]
+    assert ENTRY.available_targets(HOST) == ["local", "docker"]
 
 
 def test_catalog_get():
@@ -225,10 +228,10 @@ def _generated_entry():
 
 def test_an_empty_generated_field_gets_a_strong_value_once():
     entry = _generated_entry()
-    first = validate_create(entry, "local", {})["password"]
-    second = validate_create(entry, "local", {"password": ""})["password"]
+    first = validate_create(entry, "local", {}, HOST)["password"]
+    second = validate_create(entry, "local", {"password": ""}, HOST)["password"]
     assert len(first) == 32 and first.isalnum() and first != second
-    assert validate_create(entry, "local", {"password": "mine"})["password"] == "mine"
+    assert validate_create(entry, "local", {"password": "mine"}, HOST)["password"] == "mine"
     # an update that leaves it out keeps it; the mask sent back keeps it
     assert validate_update(entry, {"password": first}, {})["password"] == first
     assert validate_update(entry, {"password": first}, {"password": "********"})["password"] == first

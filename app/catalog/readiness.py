@@ -1,0 +1,139 @@
+"""Which targets this host can run now, and why not.
+
+A target is ready when what it runs on answers: `docker` when a Docker daemon answers a
+ping through its socket (`DOCKER_HOST`, else `/var/run/docker.sock`), `aws` when
+credentials for the aws target are configured (never the store's), `local` always (an
+entry's own executables are checked per entry). Answers are cached for `ttl` seconds and
+re-checked in the background, so a daemon started or a program installed later is picked
+up without a restart, and no request waits on a probe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import configparser
+import contextlib
+import logging
+import os
+import shutil
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+log = logging.getLogger("spawnit.targets")
+
+DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
+
+
+@dataclass(frozen=True)
+class AwsTargetCredentials:
+    """How the aws target authenticates: static keys or a named profile (either may be empty)."""
+
+    has_keys: bool = False
+    profile: str | None = None
+
+
+async def ping_docker(docker_host: str, timeout: float = 1.0) -> str | None:
+    """None when the daemon at `docker_host` answers `GET /_ping` with 200, else why not."""
+    parts = urlsplit(docker_host)
+    try:
+        if parts.scheme == "unix":
+            opened = asyncio.open_unix_connection(parts.path)
+        elif parts.scheme in ("tcp", "http", "https") and parts.hostname:
+            opened = asyncio.open_connection(parts.hostname, parts.port or 2375, ssl=parts.scheme == "https" or None)
+        else:
+            return f"DOCKER_HOST {docker_host!r} is not a unix:// or tcp:// address"
+        reader, writer = await asyncio.wait_for(opened, timeout)
+    except (OSError, TimeoutError) as exc:
+        return f"no Docker daemon answers at {docker_host} ({exc.strerror or type(exc).__name__})"
+    try:
+        writer.write(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+        await writer.drain()
+        status = await asyncio.wait_for(reader.readline(), timeout)
+    except (OSError, TimeoutError) as exc:
+        return f"the Docker daemon at {docker_host} did not answer a ping ({type(exc).__name__})"
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+    if status.split()[1:2] != [b"200"]:
+        return f"the Docker daemon at {docker_host} refused a ping ({status.decode(errors='replace').strip()})"
+    return None
+
+
+def aws_problem(credentials: AwsTargetCredentials, env: Mapping[str, str]) -> str | None:
+    """None when the aws target has credentials of its own, else what to set."""
+    if credentials.has_keys:
+        return None
+    if credentials.profile:
+        path = Path(env.get("AWS_SHARED_CREDENTIALS_FILE") or Path.home() / ".aws" / "credentials")
+        parser = configparser.ConfigParser()
+        with contextlib.suppress(OSError, configparser.Error):
+            parser.read(path)
+        if parser.has_section(credentials.profile):
+            return None
+        return f"AWS profile {credentials.profile!r} is not in {path}"
+    return (
+        "no AWS credentials for the aws target: set SPAWNIT_AWS_TARGET_ACCESS_KEY_ID and "
+        "SPAWNIT_AWS_TARGET_SECRET_ACCESS_KEY, or SPAWNIT_AWS_TARGET_PROFILE"
+    )
+
+
+class TargetReadiness:
+    """The last known readiness of each target and of executables, refreshed when stale."""
+
+    def __init__(self, aws: AwsTargetCredentials, ttl: float = 10.0, env: Mapping[str, str] | None = None) -> None:
+        self._aws = aws
+        self._ttl = ttl
+        self._env = os.environ if env is None else env
+        self._problems: dict[str, str | None] = {}
+        self._which: dict[str, bool] = {}
+        self._checked_at = -float("inf")
+        self._refreshing: asyncio.Task[None] | None = None
+
+    async def refresh(self) -> None:
+        """Check every target now (at start-up, and in the background when stale)."""
+        docker_host = self._env.get("DOCKER_HOST") or DEFAULT_DOCKER_HOST
+        problems: dict[str, str | None] = {
+            "local": None,
+            "docker": await ping_docker(docker_host),
+            "aws": aws_problem(self._aws, self._env),
+        }
+        for name, problem in problems.items():
+            if self._problems.get(name, "unknown") != problem:
+                log.info("target %s: %s", name, problem or "ready")
+        self._problems = problems
+        self._which = {exe: shutil.which(exe) is not None for exe in self._which}
+        self._checked_at = time.monotonic()
+
+    def problem(self, target: str) -> str | None:
+        """None when the target itself can run services here now, else why not."""
+        self._refresh_if_stale()
+        return self._problems.get(target, None if target == "local" else "not checked yet")
+
+    def installed(self, executable: str) -> bool:
+        self._refresh_if_stale()
+        found = self._which.get(executable)
+        if found is None:
+            found = self._which[executable] = shutil.which(executable) is not None
+        return found
+
+    def _refresh_if_stale(self) -> None:
+        if time.monotonic() - self._checked_at < self._ttl or self._refreshing is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._refreshing = loop.create_task(self._background_refresh(), name="target-readiness")
+
+    async def _background_refresh(self) -> None:
+        try:
+            await self.refresh()
+        except Exception:  # a failed probe must never take a request down
+            log.exception("checking the targets failed")
+            self._checked_at = time.monotonic()
+        finally:
+            self._refreshing = None
