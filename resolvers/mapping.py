@@ -68,6 +68,7 @@ def service(view: ServiceView, catalog: Catalog, host: Host, next_check_at: date
         variables=cast(JSON, mask(e, info.variables)),
         status=view.status,
         applied=info.applied,
+        pending_changes=info.pending_changes,
         outputs=cast(JSON, outputs(info.outputs)),
         created_at=info.created_at,
         updated_at=info.updated_at,

@@ -193,6 +193,9 @@ class Service:
     variables: JSON
     status: ServiceStatus
     applied: bool
+    pending_changes: bool = strawberry.field(
+        description="Deployed, and the variables changed since the last successful apply: apply to bring them in."
+    )
     outputs: JSON
     created_at: datetime
     updated_at: datetime

@@ -92,6 +92,11 @@ class Job:
 
     # -- transitions -------------------------------------------------------------
 
+    @property
+    def reached_changes(self) -> bool:
+        """The engine got as far as changing infrastructure (an apply or destroy phase)."""
+        return self.started_at is not None and self.phase in (Phase.APPLY, Phase.DESTROY)
+
     def started(self, at: datetime) -> Job:
         if self.state is not JobState.QUEUED:
             raise Conflict(f"job {self.id} is {self.state.value}, it cannot start")

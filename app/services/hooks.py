@@ -50,12 +50,15 @@ class ServiceJobHooks:
         self._repo = repo
         self._locks = locks
         self._bus = bus
+        # job id -> the variables_rev its work directory was laid out with (live jobs only)
+        self._ran_with: dict[str, int] = {}
 
     async def workspace(self, job: Job) -> Workspace:
         info = await self._repo.get(job.tenant, job.service)
         tfvars = await self._repo.tfvars(info)
         settings = self._settings
         secrets = secret_values(self._catalog.get(info.catalog_entry), info.variables)
+        self._ran_with[job.id] = info.variables_rev
         return Workspace(
             workdir=settings.workdirs.resolve() / job.tenant / job.service,
             module_dir=settings.modules_dir / info.target / "instance",
@@ -72,6 +75,7 @@ class ServiceJobHooks:
         )
 
     async def job_ended(self, job: Job) -> None:
+        ran_with = self._ran_with.pop(job.id, None)
         if job.state is JobState.INTERRUPTED and job.started_at is not None and self._settings.store == "s3":
             # the engine that held the state lock is gone: its lock file must go too
             await self._store.delete(keys.state_lock(job.tenant, job.service))
@@ -87,7 +91,7 @@ class ServiceJobHooks:
                 old = await self._repo.get(job.tenant, job.service)
             except NotFound:
                 return
-            new = old.after_job(job, at)
+            new = old.after_job(job, at, ran_with)
             new = new.with_verdicts(at, verdict(new.drift, job, at), health)
             dropped: tuple[str, ...] = ()
             if job.kind is JobKind.DRIFT_CHECK:

@@ -157,7 +157,10 @@ class ServiceManager:
             if name is not None:
                 changes["name"] = _check_name(name)
             if variables is not None:
-                changes["variables"] = validate_update(entry, info.variables, variables)
+                new_variables = validate_update(entry, info.variables, variables)
+                if new_variables != info.variables:
+                    changes["variables"] = new_variables
+                    changes["variables_rev"] = info.variables_rev + 1
             if drift_interval is not None:
                 changes["drift_interval"] = _check_interval(drift_interval)
             if not changes:

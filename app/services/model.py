@@ -23,6 +23,7 @@ class ServiceStatus(str, enum.Enum):
     DESTROYED = "DESTROYED"
     FAILED = "FAILED"
     DRIFTED = "DRIFTED"
+    CHANGED = "CHANGED"  # deployed, but its variables changed since: apply to bring them in
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,13 @@ class ServiceInfo:
     history: tuple[Change, ...] = ()  # the last changes of verdict, newest last
     check_jobs: tuple[str, ...] = ()  # the drift checks whose records are kept
     sensitive: tuple[str, ...] = ()  # the variables stored encrypted and never shown
+    variables_rev: int = 0  # bumped at each change of the variables
+    applied_rev: int | None = None  # the variables_rev the last successful apply ran with
+
+    @property
+    def pending_changes(self) -> bool:
+        """Applied, and the variables changed since the apply that is running now."""
+        return self.applied and self.applied_rev is not None and self.applied_rev != self.variables_rev
 
     @property
     def watched(self) -> bool:
@@ -73,11 +81,14 @@ class ServiceInfo:
     def touched(self, at: datetime, **changes: Any) -> ServiceInfo:
         return replace(self, updated_at=at, version=self.version + 1, **changes)
 
-    def after_job(self, job: Job, at: datetime) -> ServiceInfo:
-        """What an ended job means for the service (pure)."""
+    def after_job(self, job: Job, at: datetime, ran_with_rev: int | None = None) -> ServiceInfo:
+        """What an ended job means for the service (pure): only what the engine did to it
+        counts, so a job that ended before the engine began changing anything (queued,
+        in init or plan) leaves the service as it was. `ran_with_rev` is the
+        `variables_rev` the job's work directory was laid out with, when known."""
         if job.kind is JobKind.DRIFT_CHECK:
             return replace(self, version=self.version + 1)
-        if job.kind not in (JobKind.APPLY, JobKind.DESTROY) or job.started_at is None:
+        if job.kind not in (JobKind.APPLY, JobKind.DESTROY) or not job.reached_changes:
             return self.touched(at, last_job_id=job.id)
         ok = job.state is JobState.SUCCEEDED
         changes: dict[str, Any] = {
@@ -88,6 +99,7 @@ class ServiceInfo:
         if ok:
             changes["applied"] = job.kind is JobKind.APPLY
             changes["outputs"] = dict(job.outputs or {})
+            changes["applied_rev"] = ran_with_rev if job.kind is JobKind.APPLY else None
         return self.touched(at, **changes)
 
     def keeping_check(self, job_id: str) -> tuple[ServiceInfo, tuple[str, ...]]:
@@ -130,6 +142,8 @@ def status(info: ServiceInfo, active: Iterable[Job]) -> ServiceStatus:
         return ServiceStatus.DRIFTED
     if info.last_operation_failed:
         return ServiceStatus.FAILED
+    if info.pending_changes:
+        return ServiceStatus.CHANGED
     if info.applied:
         return ServiceStatus.DEPLOYED
     if info.last_operation == JobKind.DESTROY.value:
