@@ -10,7 +10,7 @@ from strawberry.types import Info
 from app.auth.oidc import Identity
 from app.auth.tenant import Tenant
 from app.container import SpawnIt
-from app.errors import Forbidden, SpawnItError, Unauthenticated
+from app.errors import SpawnItError, Unauthenticated
 
 
 @dataclass
@@ -28,12 +28,6 @@ class Context:
         if self.identity is None:
             raise self.auth_error or Unauthenticated("a bearer token is required")
         return self.identity.tenant
-
-    def admin(self) -> Tenant:
-        tenant = self.tenant
-        if not tenant.admin:
-            raise Forbidden("this needs the administrator role")
-        return tenant
 
 
 def of(info: Info) -> Context:

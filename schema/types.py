@@ -134,11 +134,6 @@ class LogLine:
 
 
 @strawberry.type
-class ServiceRef:
-    id: strawberry.ID
-
-
-@strawberry.type
 class Job:
     id: strawberry.ID
     kind: JobKind

@@ -1,7 +1,7 @@
 """A service's drift verdict and health, as plain data, and how a check's job becomes
 a verdict (pure functions: no I/O here).
 
-Divergence (DESIGN.md): a service is DRIFTED if and only if its last operation was an
+Divergence: a service is DRIFTED if and only if its last operation was an
 apply and a plan finds changes, or its last operation was a destroy and its state still
 holds resources.
 """

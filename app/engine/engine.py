@@ -15,7 +15,7 @@ _PASSED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SSL_CERT_FILE", "SSL_CER
 
 
 class ProcessEngine:
-    def __init__(self, binary: EngineBinary, cli_config: Path, plugin_cache: Path | None = None) -> None:
+    def __init__(self, binary: EngineBinary, cli_config: Path) -> None:
         if not cli_config.is_absolute():
             raise ValueError(f"the engine's CLI config must be an absolute path, got {cli_config}")
         self.binary = binary

@@ -102,18 +102,6 @@ class ServiceJobHooks:
             await self._store.delete(keys.job_record(job.tenant, job.service, check))
             await self._store.delete(keys.job_log(job.tenant, job.service, check))
 
-    async def probe_health(self, tenant: str, service_id: str) -> None:
-        """Probe a live service's endpoint now and record (and announce) a change."""
-        info = await self._repo.get(tenant, service_id)
-        health = await self._probe(info)
-        if health is None:
-            return
-        async with self._locks[service_id]:
-            old = await self._repo.get(tenant, service_id)
-            new = old.with_verdicts(health.checked_at or now(), None, health)
-            self._announce(old, new, health.checked_at or now(), None)
-            await self._repo.save(new, remember=True)
-
     async def _health_after(self, info: ServiceInfo, job: Job) -> Health | None:
         if job.state is not JobState.SUCCEEDED and job.kind is not JobKind.DRIFT_CHECK:
             return None

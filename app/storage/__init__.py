@@ -1,4 +1,4 @@
-"""Object storage: the layout of DESIGN.md behind one small interface."""
+"""Object storage: the layout of `keys.py` behind one small interface."""
 
 from app.storage.base import Store
 

@@ -1,4 +1,8 @@
-"""The storage layout of DESIGN.md, the only place keys are spelled.
+"""The storage layout, and the only place keys are spelled:
+
+    catalog.json, templates/<entry>.template.tfvars.json
+    clients/<tenant>/<service>/{info.json, terraform.tfvars.json, terraform.tfstate}
+    clients/<tenant>/<service>/jobs/<job>.json and <job>.log
 
 Every argument that becomes part of a key is a UUID checked by `app.ids.check_id`.
 """
