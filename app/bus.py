@@ -1,7 +1,13 @@
 """The event bus seam: publish to a topic, subscribe to a topic.
 
-One process: `InMemoryBus`. Subscribing returns a `Subscription` whose queue receives
-every event published after the call returned, in order.
+A subscription receives every event published after `subscribe` returned, in order, into
+a queue of its own bounded to `limit` events. A subscriber that falls that far behind is
+not allowed to hold memory without bound: its queue is dropped and its next `get` raises
+`Overrun` once, then it goes on with what is published after. A stream that can read
+what it missed elsewhere (a job's log from its book, a job from the runner) catches up
+from there; one that cannot tells its client, which resumes (`fromLine`).
+
+One process: `InMemoryBus`. Another implementation must keep the same promises.
 """
 
 from __future__ import annotations
@@ -10,31 +16,29 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
+DEFAULT_LIMIT = 10_000  # events a subscriber may be behind before it is overrun
 
-class Subscription:
-    def __init__(self, bus: InMemoryBus, topic: str) -> None:
-        self._bus = bus
-        self.topic = topic
-        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+
+class Overrun(Exception):
+    """The subscriber fell more than its limit behind: the events it had not read were dropped."""
+
+
+class Subscription(Protocol):
+    topic: str
 
     async def get(self) -> Any:
-        return await self.queue.get()
+        """The next event (waits); raises `Overrun` once after events were dropped."""
+        ...
 
-    def __aiter__(self) -> AsyncIterator[Any]:
-        return self._iterate()
+    def ready(self, most: int) -> list[Any]:
+        """Up to `most` events already there, without waiting (none after an overrun)."""
+        ...
 
-    async def _iterate(self) -> AsyncIterator[Any]:
-        while True:
-            yield await self.queue.get()
+    def close(self) -> None: ...
 
-    def close(self) -> None:
-        self._bus._unsubscribe(self)
+    def __enter__(self) -> Subscription: ...
 
-    def __enter__(self) -> Subscription:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, *exc: object) -> None: ...
 
 
 class Bus(Protocol):
@@ -42,24 +46,82 @@ class Bus(Protocol):
 
     def publish(self, topic: str, event: Any) -> None: ...
 
+    def subscribers(self, topic: str) -> int:
+        """How many subscriptions this process holds on `topic` (readiness of tests and tools)."""
+        ...
+
+
+class MemorySubscription:
+    def __init__(self, bus: InMemoryBus, topic: str, limit: int) -> None:
+        self._bus = bus
+        self.topic = topic
+        self._queue: asyncio.Queue[Any] = asyncio.Queue(limit)
+        self._overrun = False
+
+    def offer(self, event: Any) -> None:
+        try:
+            self._queue.put_nowait(event)
+        except asyncio.QueueFull:
+            while not self._queue.empty():
+                self._queue.get_nowait()
+            self._overrun = True
+            self._queue.put_nowait(_WAKE)
+
+    async def get(self) -> Any:
+        while True:
+            event = await self._queue.get()
+            if self._overrun:
+                self._overrun = False
+                raise Overrun(f"more than {self._queue.maxsize} events behind on {self.topic}")
+            if event is not _WAKE:
+                return event
+
+    def ready(self, most: int) -> list[Any]:
+        events: list[Any] = []
+        while not self._overrun and len(events) < most and not self._queue.empty():
+            event = self._queue.get_nowait()
+            if event is not _WAKE:
+                events.append(event)
+        return events
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Any]:
+        while True:
+            yield await self.get()
+
+    def close(self) -> None:
+        self._bus._unsubscribe(self)
+
+    def __enter__(self) -> MemorySubscription:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_WAKE = object()  # wakes a waiting subscriber after an overrun
+
 
 class InMemoryBus:
-    def __init__(self) -> None:
-        self._topics: dict[str, set[Subscription]] = {}
+    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
+        self._limit = limit
+        self._topics: dict[str, set[MemorySubscription]] = {}
 
-    def subscribe(self, topic: str) -> Subscription:
-        sub = Subscription(self, topic)
+    def subscribe(self, topic: str) -> MemorySubscription:
+        sub = MemorySubscription(self, topic, self._limit)
         self._topics.setdefault(topic, set()).add(sub)
         return sub
 
     def publish(self, topic: str, event: Any) -> None:
         for sub in tuple(self._topics.get(topic, ())):
-            sub.queue.put_nowait(event)
+            sub.offer(event)
 
     def subscribers(self, topic: str) -> int:
         return len(self._topics.get(topic, ()))
 
-    def _unsubscribe(self, sub: Subscription) -> None:
+    def _unsubscribe(self, sub: MemorySubscription) -> None:
         subs = self._topics.get(sub.topic)
         if subs is not None:
             subs.discard(sub)

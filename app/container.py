@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.auth.oidc import OIDCVerifier
-from app.bus import InMemoryBus
+from app.bus import Bus
 from app.catalog.model import Catalog
 from app.drift.watcher import DriftWatcher
 from app.jobs.runner import JobRunner
@@ -19,7 +19,7 @@ class SpawnIt:
     settings: Settings
     store: Store
     catalog: Catalog
-    bus: InMemoryBus
+    bus: Bus
     runner: JobRunner
     services: ServiceManager
     drift: DriftWatcher

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 
-from app.bus import Bus, job_topic
+from app.bus import Bus, Overrun, job_topic
 from app.errors import BadInput
 from app.jobs.live import JobEvent, LineEvent
 from app.jobs.logs import LogLine
@@ -41,9 +41,18 @@ async def log_batches(
         if job.state.final:
             return
         while True:
-            events = [await live.get()]
-            while not live.queue.empty() and len(events) < most:
-                events.append(live.queue.get_nowait())
+            try:
+                events = [await live.get()]
+            except Overrun:  # too far behind: what was dropped is in the book
+                caught_up = await get_lines(next_number, None)
+                for start in range(0, len(caught_up), most):
+                    yield caught_up[start : start + most]
+                if caught_up:
+                    next_number = caught_up[-1].number + 1
+                if (await get_job()).state.final:
+                    return
+                continue
+            events += live.ready(most - 1)
             batch: list[LogLine] = []
             ended = False
             for event in events:
@@ -81,7 +90,10 @@ async def job_stream(bus: Bus, job_id: str, get_job: GetJob) -> AsyncGenerator[J
         if last.state.final:
             return
         while True:
-            event = await live.get()
+            try:
+                event = await live.get()
+            except Overrun:  # the updates dropped are coalesced into the job as it is now
+                event = JobEvent(await get_job())
             if isinstance(event, JobEvent) and event.job.rev > last.rev:
                 changed = event.job.visible() != last.visible()
                 last = event.job

@@ -307,8 +307,8 @@ def test_bus_delivers_in_order_only_after_subscribing_and_only_its_topic(bus: In
         bus.publish("a", 1)
         bus.publish("b", "elsewhere")
         bus.publish("a", 2)
-        assert [sub.queue.get_nowait() for _ in range(sub.queue.qsize())] == [1, 2]
-        assert other.queue.qsize() == 2
+        assert sub.ready(10) == [1, 2]
+        assert other.ready(1) == [1] and other.ready(10) == [2]
         assert bus.subscribers("a") == 2
     assert bus.subscribers("a") == 0
     bus.publish("a", "nobody listens")  # no error
@@ -321,3 +321,65 @@ async def test_subscription_iterates(bus: InMemoryBus) -> None:
         bus.publish("t", "z")
         it = aiter(sub)
         assert [await anext(it), await anext(it), await sub.get()] == ["x", "y", "z"]
+
+
+# -- a subscriber that falls behind --------------------------------------------------------
+
+
+async def test_a_subscriber_too_far_behind_is_overrun_once_and_holds_no_more_than_its_limit() -> None:
+    from app.bus import Overrun
+
+    bus = InMemoryBus(limit=3)
+    with bus.subscribe("t") as sub:
+        for i in range(10):
+            bus.publish("t", i)
+        assert sub.ready(100) == []  # nothing handed out from a dropped queue
+        with pytest.raises(Overrun):
+            await sub.get()
+        bus.publish("t", "after")
+        assert await sub.get() == "after"
+
+
+async def test_an_overrun_log_subscriber_catches_up_from_the_book_with_no_gap_and_no_duplicate(
+    background: Callable[[Awaitable[Any]], asyncio.Task[Any]],
+) -> None:
+    bus = InMemoryBus(limit=4)
+    job = FakeJob(bus)
+    job.log(2)
+    stream = job.logs(0)
+    first = await asyncio.wait_for(anext(stream), WAIT)  # replayed; now it reads nothing more
+    job.log(50)  # published while the subscriber does not read: far over its limit
+    job.end()
+    rest = await drain(stream)
+    assert numbers([first, *rest]) == list(range(52))
+
+
+async def test_an_overrun_job_subscriber_gets_the_job_as_it_is_now() -> None:
+    bus = InMemoryBus(limit=2)
+    job = FakeJob(bus)
+    stream = job_stream(bus, job.job.id, job.get_job)
+    assert (await anext(stream)).state is JobState.RUNNING
+    for phase in (Phase.INIT, Phase.PLAN, Phase.APPLY):
+        job.set(job.job.in_phase(phase))
+    job.end()
+    seen = await drain(stream)
+    assert seen[-1].state is JobState.SUCCEEDED
+    assert len(seen) <= 2  # coalesced, not one per update
+
+
+async def test_an_overrun_event_subscriber_is_told_with_a_code() -> None:
+    """Service events cannot be read again: the client is told, and subscribes again."""
+    from app.errors import Unavailable
+    from app.services.stream import event_stream
+
+    bus = InMemoryBus(limit=2)
+    tenant = str(uuid.uuid4())
+    stream = event_stream(bus, tenant)
+    waiting = asyncio.ensure_future(anext(stream))
+    while bus.subscribers(f"tenant:{tenant}") == 0:
+        await asyncio.sleep(0)  # until the stream has subscribed
+    for i in range(5):  # published before the subscriber runs again: over its limit
+        bus.publish(f"tenant:{tenant}", i)
+    with pytest.raises(Unavailable) as err:
+        await asyncio.wait_for(waiting, WAIT)
+    assert "subscribe again" in err.value.message
