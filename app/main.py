@@ -25,6 +25,8 @@ from app.container import SpawnIt
 from app.drift.watcher import DriftWatcher
 from app.engine.binary import select_engine
 from app.engine.engine import ProcessEngine
+from app.graphiql import GraphiQLGate
+from app.graphiql import routes as graphiql_routes
 from app.jobs.repository import JobRepository
 from app.jobs.runner import JobRunner
 from app.jobs.work import Work
@@ -104,7 +106,7 @@ async def build(settings: Settings) -> SpawnIt:
 def create_app(settings: Settings) -> Starlette:
     graphql = GraphQLView(
         build_schema(settings),
-        graphql_ide="graphiql" if settings.graphiql else None,
+        graphql_ide=None,  # SpawnIt serves its own GraphiQL (app/graphiql.py), never a CDN's
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],
     )
 
@@ -127,7 +129,8 @@ def create_app(settings: Settings) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            *graphiql_routes(settings.graphiql),
+            Route("/graphql", GraphiQLGate(graphql) if settings.graphiql else graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", health),
         ],
