@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -137,5 +138,7 @@ def routes(graphiql: bool, dist: Path = DIST, console: Path = CONSOLE) -> list[B
     """The way in, and GraphiQL's assets when GraphiQL is on."""
     found: list[BaseRoute] = [home(graphiql, console)]
     if graphiql:
-        found.append(Mount(ASSETS, Assets(directory=dist, check_dir=False), name="graphiql-assets"))
+        # the bundle is ~6 MB, ~1.5 MB compressed: what a browser behind a slow link waits for
+        assets = GZipMiddleware(Assets(directory=dist, check_dir=False), minimum_size=1024)
+        found.append(Mount(ASSETS, assets, name="graphiql-assets"))
     return found

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+from playwright.async_api import Route as BrowserRoute
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from app.bus import tenant_topic
@@ -89,7 +90,7 @@ class Tab:
 async def open_graphiql(browser: Browser, url: str) -> Tab:
     context = await browser.new_context(viewport={"width": 1400, "height": 800})
 
-    async def only_the_host(route) -> None:  # type: ignore[no-untyped-def]
+    async def only_the_host(route: BrowserRoute) -> None:
         if urlsplit(route.request.url).hostname == "127.0.0.1":
             await route.continue_()
         else:
@@ -122,7 +123,10 @@ async def test_graphiql_runs_a_query_with_nothing_but_the_host(browser: Browser,
     explorer = tab.page.locator(".graphiql-explorer-root")
     await expect(explorer).to_contain_text("catalog", timeout=WAIT_MS)
     await expect(explorer).to_contain_text("tenantId", timeout=WAIT_MS)
-    await tab.page.screenshot(path=str(SCREENSHOT))
+    await tab.page.screenshot(path=str(SCREENSHOT))  # the query, its answer and the explorer
+    # and edits the query: ticking `subject` under `me` adds it to the editor's text
+    await explorer.get_by_text("subject", exact=True).click()
+    await expect(tab.page.locator(".graphiql-query-editor .view-lines")).to_contain_text("subject", timeout=WAIT_MS)
 
     assert tab.refused == [] and tab.off_host == [], "GraphiQL asked for something outside the host"
     assert any(urlsplit(url).path.startswith("/graphiql/assets/") for url in tab.requests)

@@ -41,6 +41,7 @@ async def test_graphiql_page_loads_only_local_assets(spawnit: Running) -> None:
     assert script.status_code == style.status_code == worker.status_code == 200
     assert "javascript" in script.headers["content-type"] and "css" in style.headers["content-type"]
     assert len(script.content) > 1_000_000  # GraphiQL, React, Monaco and the explorer, bundled
+    assert script.headers["content-encoding"] == "gzip"  # httpx asked for it, and decoded it
 
 
 async def test_graphiql_switched_off_serves_neither_page_nor_assets(start: Start) -> None:
