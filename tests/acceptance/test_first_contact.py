@@ -85,6 +85,7 @@ def wait_until_serving(proc: subprocess.Popen[bytes], log: Path, url: str, timeo
     raise AssertionError(f"SpawnIt did not answer within {timeout} s:\n{log.read_text()[-4000:]}")
 
 
+@pytest.mark.timeout(900)  # the first serve installs the project and builds GraphiQL
 async def test_the_readme_serve_command_deploys_the_static_site(clone: Path, tmp_path: Path) -> None:
     log = tmp_path / "serve.log"
     url = f"http://127.0.0.1:{README_PORT}"
