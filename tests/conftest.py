@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
-import socket
 import subprocess
 import sys
 import time
@@ -20,30 +18,10 @@ import pytest
 from app.settings import S3Settings, Secret
 from app.storage.folder import FolderStore
 from app.storage.s3 import S3Store
+from tests.support import free_port  # re-exported: many tests import it from here
 
 # a running SpawnIt on a loopback port, for the API, drift and security tests
 pytest_plugins = ["tests.server", "tests.issuer"]
-
-_given: set[int] = set()
-_draw = random.Random()
-
-
-def free_port() -> int:
-    """A loopback TCP port nothing uses, never given twice in a run, and below the
-    kernel's ephemeral range: a client connection's source port can never take it
-    between the moment a test picks it and the moment a service binds it."""
-    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    while True:
-        port = _draw.randint(20000, low - 1)
-        if port in _given:
-            continue
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        _given.add(port)
-        return port
 
 
 def _answers_http(url: str) -> bool:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import os
-import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import uvicorn
@@ -16,7 +12,8 @@ import uvicorn
 from app.main import create_app
 from app.settings import S3Settings, Settings
 from tests.api.client import Api
-from tests.conftest import free_port
+from tests.support import serving_app as serving_app  # re-exported for tests/issuer.py
+from tests.support import serving_server, stop_leftovers
 
 
 def test_settings(tmp_path: Path, **changes: object) -> Settings:
@@ -42,52 +39,7 @@ class Running:
         return self.server.config.app.state.spawnit  # type: ignore[union-attr]
 
 
-def stop_leftovers(run_dir: Path) -> list[int]:
-    """Kill every process whose working folder is under `run_dir`; return their pids."""
-    root = str(run_dir.resolve())
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cwd = os.readlink(proc / "cwd")
-        except OSError:
-            continue
-        if cwd == root or cwd.startswith(root + "/"):
-            found.append(int(proc.name))
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(int(proc.name), signal.SIGKILL)
-    return found
-
-
 Start = Callable[..., Awaitable[Running]]
-
-
-@contextlib.asynccontextmanager
-async def serving_server(app: Any) -> AsyncIterator[tuple[uvicorn.Server, int]]:
-    """Any ASGI app under uvicorn on a loopback port, in this event loop."""
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="on", ws="websockets-sansio", log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-            raise RuntimeError("uvicorn stopped before it started")
-        await asyncio.sleep(0.02)
-    try:
-        yield server, port
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 60)
-
-
-@contextlib.asynccontextmanager
-async def serving_app(app: Any) -> AsyncIterator[str]:
-    async with serving_server(app) as (_, port):
-        yield f"http://127.0.0.1:{port}"
 
 
 @contextlib.asynccontextmanager
