@@ -15,7 +15,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench.harness import Report, Section, machine
+from bench.report import Report, Section, machine
 
 SCENARIOS = ["overhead", "warm_cold", "log_stream", "parallel", "api", "memory", "drift_sweep"]
 RESULTS = Path(__file__).resolve().parent / "results"

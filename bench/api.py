@@ -20,21 +20,11 @@ from strawberry.asgi import GraphQL
 from strawberry.scalars import JSON
 
 from bench import loadgen
-from bench.harness import (
-    CATALOG_QUERY,
-    SERVICES_QUERY,
-    Api,
-    Report,
-    Section,
-    Stats,
-    bench_settings,
-    ms,
-    populate,
-    ratio,
-    serving,
-    serving_asgi,
-    table,
-)
+from bench.client import CATALOG_QUERY, SERVICES_QUERY, Api, populate
+from bench.report import Report, Section, ms, ratio, table
+from bench.serving import bench_settings, serving
+from bench.stats import Stats
+from tests.support import serving_app
 
 CONCURRENCY = 4
 
@@ -108,7 +98,26 @@ def _when(text: str | None) -> datetime.datetime | None:
 def ceiling_app(catalog: list[dict], services: dict) -> Starlette:
     """One field per query, each returning a static copy of SpawnIt's own answer (same
     entries, fields, texts and services), served without any domain code."""
-    entries = [
+    entries = _entries(catalog)
+    connection = _connection(services)
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def catalog(self) -> list[Entry]:
+            return entries
+
+        @strawberry.field
+        def services(self, first: int = 20) -> Connection:
+            return connection
+
+    graphql = GraphQL(strawberry.Schema(query=Query))
+    return Starlette(routes=[Route("/graphql", graphql, methods=["GET", "POST"])])
+
+
+def _entries(catalog: list[dict]) -> list[Entry]:
+    """SpawnIt's `catalog` answer as the ceiling's types."""
+    return [
         Entry(
             id=e["id"],
             name=e["name"],
@@ -133,6 +142,10 @@ def ceiling_app(catalog: list[dict], services: dict) -> Starlette:
         )
         for e in catalog
     ]
+
+
+def _connection(services: dict) -> Connection:
+    """SpawnIt's `services` answer as the ceiling's types."""
     edges = []
     for edge in services["edges"]:
         n = edge["node"]
@@ -154,22 +167,7 @@ def ceiling_app(catalog: list[dict], services: dict) -> Starlette:
             )
         )
     page = services["pageInfo"]
-    connection = Connection(
-        edges=edges, page_info=PageInfo(has_next_page=page["hasNextPage"], end_cursor=page["endCursor"])
-    )
-
-    @strawberry.type
-    class Query:
-        @strawberry.field
-        def catalog(self) -> list[Entry]:
-            return entries
-
-        @strawberry.field
-        def services(self, first: int = 20) -> Connection:
-            return connection
-
-    graphql = GraphQL(strawberry.Schema(query=Query))
-    return Starlette(routes=[Route("/graphql", graphql, methods=["GET", "POST"])])
+    return Connection(edges=edges, page_info=PageInfo(has_next_page=page["hasNextPage"], end_cursor=page["endCursor"]))
 
 
 async def measure(url: str, query: str, seconds: float) -> tuple[float, list[float], int]:
@@ -221,7 +219,7 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
         await populate(api, stored)
         created = time.perf_counter() - t0
         same = ceiling_app((await api.run(CATALOG_QUERY))["catalog"], (await api.run(SERVICES_QUERY))["services"])
-        async with serving_asgi(same) as ceiling:
+        async with serving_app(same) as ceiling:
             for name, query in (("catalog", CATALOG_QUERY), ("services(first: 50)", SERVICES_QUERY)):
                 rows.append([name, *await compare(srv.url, ceiling, query, rounds, seconds)])
     body = table(

@@ -19,7 +19,7 @@ from typing import Any
 from app.engine.backend import Backend
 from app.engine.workdir import lay_out
 from app.settings import Settings
-from bench.harness import PYTHON, ROOT
+from bench import PYTHON, ROOT
 
 _PASSED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR")
 

@@ -14,25 +14,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.harness import (
-    QUERY_PAUSE,
-    SERVICES_QUERY,
-    Api,
-    Report,
-    Section,
-    Stats,
-    TreeSampler,
-    Ws,
-    free_port,
-    mib,
-    ms,
-    progress,
-    ratio,
-    run_all,
-    serving_process,
-    stop_leftovers,
-    table,
-)
+from bench.client import QUERY_PAUSE, SERVICES_QUERY, Api, Ws, run_all
+from bench.report import Report, Section, mib, ms, progress, ratio, table
+from bench.sampling import TreeSampler
+from bench.serving import serving_process
+from bench.stats import Stats
+from tests.support import free_port, stop_leftovers
 
 JOBS_QUERY = """{ services(first: 50) { edges { node { id drift { status checkedAt } updatedAt
   jobs(first: 50) { edges { node { kind createdAt finishedAt } } } } } } }"""
@@ -117,6 +104,13 @@ async def sweep(data: Path, count: int, cap: int, interval: float, idle_s: float
 
 async def run(report: Report, quick: bool, tmp: Path) -> None:
     count, interval, idle_s = (6, 5.0, 0.5) if quick else (50, 60.0, 8.0)
+    results = await measure(tmp, count, interval, idle_s)
+    report.add(Section("7. Drift sweep", body(results, count, interval, idle_s)))
+
+
+async def measure(tmp: Path, count: int, interval: float, idle_s: float) -> list[dict]:
+    """`count` services applied, then one sweep per drift cap, each by a server of its
+    own; the services destroyed at the end."""
     caps = (2, 4)
     data = tmp / "data"
     results = []
@@ -148,6 +142,11 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
                 await run_all(api, ws, "destroyService", services)
                 await ws.close()
         stop_leftovers(data / "run")
+    return results
+
+
+def body(results: list[dict], count: int, interval: float, idle_s: float) -> str:
+    """The section's markdown: a row per sweep and notes."""
     rows = [
         (
             count,
@@ -167,7 +166,7 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
         )
         for r in results
     ]
-    body = table(
+    text = table(
         (
             "services",
             "drift max parallel",
@@ -186,10 +185,10 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
         ),
         rows,
     )
-    body += (
+    text += (
         f"\n\nInterval {interval:g} s, jitter 0; `services(first: 50)` sent every 50 ms (after the answer) "
         f"during the sweep (until every service shows a new `drift.checkedAt`), then for {idle_s:g} s idle. "
         "SpawnIt CPU: the API process's own CPU time during the sweep over its wall time. Checks = DRIFT_CHECK jobs created during the measurement (as many as services: none was checked "
         "twice)."
     )
-    report.add(Section("7. Drift sweep", body))
+    return text

@@ -30,7 +30,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Api, Report, Section, Stats, Ws, bench_settings, ms, progress, serving, table, verdict
+from bench.client import Api, Ws
+from bench.report import Report, Section, ms, progress, table, verdict
+from bench.serving import bench_settings, serving
+from bench.stats import Stats
 
 TARGET_P99_MS = 100.0
 RATE = 1000  # lines per second printed by the engine
@@ -233,6 +236,11 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
                 ENTRY, "bench", f"lines-{count}", {"lines": lines, "rate": RATE, "gate": str(gate)}
             )
             results.append({**await one_round(api, service, gate, count, field, timeout=3600), "lines": lines})
+    report.add(Section("3. Log streaming latency", body(results)))
+
+
+def body(results: list[dict]) -> str:
+    """The section's markdown: a row per round and notes."""
     rows = []
     for r in results:
         t, h = r["total"], r["hop"]
@@ -255,7 +263,7 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
                 r["state"],
             )
         )
-    body = table(
+    text = table(
         (
             "subscription",
             "subscribers",
@@ -277,7 +285,7 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
     )
     crowd = [r for r in results if r["count"] >= 1000]
     verdicts = ", ".join(f"`{r['field']}` {verdict(r['total'].p99 <= TARGET_P99_MS)}" for r in crowd)
-    body += (
+    text += (
         f"\n\nThe engine's provisioner prints the lines at {RATE:,} lines/s. End to end = subscriber receive − "
         "the provisioner's timestamp in the line; SpawnIt hop = receive − LogLine.at (when SpawnIt read the "
         "line from the engine's stdout); engine hop = at − provisioner timestamp (the engine's own "
@@ -288,4 +296,4 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
         + (verdicts or "not measured in quick mode")
         + "."
     )
-    report.add(Section("3. Log streaming latency", body))
+    return text

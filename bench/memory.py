@@ -8,19 +8,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bench.harness import (
-    CATALOG_QUERY,
-    SERVICES_QUERY,
-    Api,
-    Report,
-    Section,
-    Stats,
-    mib,
-    populate,
-    rss,
-    serving_process,
-    table,
-)
+from bench.client import CATALOG_QUERY, SERVICES_QUERY, Api, populate
+from bench.report import Report, Section, mib, table
+from bench.sampling import rss
+from bench.serving import serving_process
+from bench.stats import Stats
 
 
 async def settled_rss(data: Path, rest: float) -> int:

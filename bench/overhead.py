@@ -10,23 +10,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from bench.client import Api, Ws, run_job
 from bench.direct import DirectWorkdir, stored_tfvars
-from bench.harness import (
-    Api,
-    Report,
-    Section,
-    Stats,
-    Ws,
-    alternate,
-    bench_settings,
-    free_port,
-    ms,
-    ratio,
-    run_job,
-    serving,
-    table,
-    verdict,
-)
+from bench.report import Report, Section, ms, ratio, table, verdict
+from bench.serving import bench_settings, serving
+from bench.stats import Stats, alternate
+from tests.support import free_port
 
 TARGET_RATIO = 1.10
 TARGET_ADDED_MS = 50.0
@@ -95,7 +84,18 @@ def row(name: str, a: list[float], b: list[float]) -> tuple[list[str], bool]:
     return cells, ok
 
 
+Rounds = tuple[list[float], list[float]]
+Parts = list[dict[str, float]]
+
+
 async def run(report: Report, quick: bool, tmp: Path) -> None:
+    plan_rows, apply_rows, plan_parts, apply_parts = await measure(quick, tmp)
+    report.add(Section("1. Overhead of SpawnIt over the engine", body(plan_rows, apply_rows, plan_parts, apply_parts)))
+
+
+async def measure(quick: bool, tmp: Path) -> tuple[Rounds, Rounds, Parts, Parts]:
+    """Plans, then applies, A (SpawnIt) and B (direct) alternating: their times in ms and
+    the break-down of each SpawnIt job."""
     settings = bench_settings(tmp / "data")
     plans, applies = (2, 1) if quick else (20, 12)
     async with serving(settings) as srv, Api(srv.url) as api:
@@ -105,8 +105,8 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
         twin = await api.create_site("overhead-direct", free_port())
         direct = DirectWorkdir(settings, tmp / "direct", stored_tfvars(settings, twin))
         applied = {"a": False, "b": False}
-        plan_parts: list[dict[str, float]] = []
-        apply_parts: list[dict[str, float]] = []
+        plan_parts: Parts = []
+        apply_parts: Parts = []
         try:
             # warm-up, not timed: both initialized, both caches hot
             await run_job(api, ws, "planService", spawnit)
@@ -144,8 +144,13 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
             if applied["b"]:
                 await direct.destroy()
             await ws.close()
+    return plan_rows, apply_rows, plan_parts, apply_parts
+
+
+def body(plan_rows: Rounds, apply_rows: Rounds, plan_parts: Parts, apply_parts: Parts) -> str:
+    """The section's markdown: the comparison table, the break-down table and notes."""
     rows, oks = zip(*(row("plan", *plan_rows), row("apply", *apply_rows)), strict=False)
-    body = table(
+    text = table(
         (
             "job",
             "SpawnIt median",
@@ -159,25 +164,25 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
         ),
         rows,
     )
-    body += (
+    text += (
         "\n\nSpawnIt: `planService`/`applyService` mutation sent → SUCCEEDED received on `jobUpdates` "
         "(one websocket, opened beforehand). Direct: `python -m app.engine.embedded` with the same "
         "flags on an equivalent work directory, output read to the end. A and B alternate; "
         "each apply starts from a destroyed service. Ratio = median A / median B; added per job = "
         "median of the per-round differences A − B."
     )
-    body += "\n\nWhere a SpawnIt job's time goes (medians, from the job's own timestamps):\n\n"
-    body += table(
+    text += "\n\nWhere a SpawnIt job's time goes (medians, from the job's own timestamps):\n\n"
+    text += table(
         ("job", *PARTS),
         [
             (name, *(ms(Stats.of([p[k] for p in parts]).median) for k in PARTS))
             for name, parts in (("plan", plan_parts), ("apply", apply_parts))
         ],
     )
-    body += (
+    text += (
         "\n\nThe engine span runs from the `$ embedded …` log line (written just before the child "
         "process is started) to the engine's last output line; its exit, the job's record and log, the "
         "service's bookkeeping (for an apply: a health probe of the new endpoint) and the final "
         "`jobUpdates` message come after it."
     )
-    report.add(Section("1. Overhead of SpawnIt over the engine", body))
+    return text

@@ -11,23 +11,12 @@ import asyncio
 import time
 from pathlib import Path
 
-from bench.harness import (
-    SERVICES_QUERY,
-    Api,
-    Report,
-    Section,
-    Stats,
-    TreeSampler,
-    Ws,
-    free_port,
-    mib,
-    ms,
-    progress,
-    query_loop,
-    run_all,
-    serving_process,
-    table,
-)
+from bench.client import SERVICES_QUERY, Api, Ws, query_loop, run_all
+from bench.report import Report, Section, mib, ms, progress, table
+from bench.sampling import TreeSampler
+from bench.serving import serving_process
+from bench.stats import Stats
+from tests.support import free_port
 
 
 async def apply_all(api: Api, ws: Ws, services: list[str]) -> tuple[float, int]:

@@ -7,22 +7,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from bench.client import Api, Ws, run_job
 from bench.direct import DirectWorkdir, stored_tfvars
-from bench.harness import (
-    Api,
-    Report,
-    Section,
-    Stats,
-    Ws,
-    alternate,
-    bench_settings,
-    free_port,
-    ms,
-    ratio,
-    run_job,
-    serving,
-    table,
-)
+from bench.report import Report, Section, ms, ratio, table
+from bench.serving import bench_settings, serving
+from bench.stats import Stats, alternate
+from tests.support import free_port
 
 
 async def run(report: Report, quick: bool, tmp: Path) -> None:
