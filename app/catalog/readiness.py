@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 log = logging.getLogger("spawnit.targets")
 
 DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
+PROBED = ("docker", "aws")  # the targets whose readiness is checked here
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,6 @@ class TargetReadiness:
         """Check every target now (at start-up, and in the background when stale)."""
         docker_host = self._env.get("DOCKER_HOST") or DEFAULT_DOCKER_HOST
         problems: dict[str, str | None] = {
-            "local": None,
             "docker": await ping_docker(docker_host),
             "aws": aws_problem(self._aws, self._env),
         }
@@ -111,7 +111,9 @@ class TargetReadiness:
     def problem(self, target: str) -> str | None:
         """None when the target itself can run services here now, else why not."""
         self._refresh_if_stale()
-        return self._problems.get(target, None if target == "local" else "not checked yet")
+        if target not in PROBED:
+            return None  # nothing to probe (local, or a module of the operator's own)
+        return self._problems.get(target, "not checked yet")
 
     def installed(self, executable: str) -> bool:
         self._refresh_if_stale()

@@ -78,6 +78,7 @@ async def test_readiness_follows_the_host_without_a_restart(tmp_path: Path) -> N
     await readiness.refresh()
     assert readiness.problem("docker") is not None
     assert readiness.problem("local") is None
+    assert readiness.problem("operators-own") is None  # a target with a module, nothing to probe
     assert not readiness.installed("spawnit-test-tool")
 
     old_path = os.environ["PATH"]
