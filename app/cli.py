@@ -64,7 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     from app.main import create_app
 
     uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_level=args.log_level, ws="websockets-sansio"
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=args.log_level,
+        ws="websockets-sansio",
+        ws_max_size=settings.ws_message_limit,  # larger messages close the socket (1009) unread
     )
     return 0
 

@@ -11,7 +11,6 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
@@ -27,6 +26,7 @@ from app.engine.binary import select_engine
 from app.engine.engine import ProcessEngine
 from app.graphiql import GraphiQLGate
 from app.graphiql import routes as graphiql_routes
+from app.http.hosts import edge_middleware
 from app.jobs.repository import JobRepository
 from app.jobs.runner import JobRunner
 from app.jobs.work import Work
@@ -37,7 +37,7 @@ from app.services.repository import ServiceRepository
 from app.settings import Settings
 from app.storage.factory import open_store
 from app.vault.box import SecretBox
-from app.web import BodyLimit, GraphQLView
+from app.web import GraphQLView
 from schema import build_schema
 
 log = logging.getLogger("spawnit")
@@ -134,6 +134,6 @@ def create_app(settings: Settings) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", health),
         ],
-        middleware=[Middleware(BodyLimit, limit=settings.max_body_bytes)],
+        middleware=edge_middleware(settings),
         lifespan=lifespan,
     )

@@ -95,12 +95,20 @@ class Settings:
     aws_target_secret_access_key: Secret = field(default_factory=lambda: Secret(""))
     aws_target_profile: str | None = None
     target_check_seconds: float = 10.0  # how long a target's readiness (docker ping, ...) is trusted
+    allowed_hosts: tuple[str, ...] = ()  # Host names (name or name:port, "*" any) besides loopback
+    cors_origins: tuple[str, ...] = ()  # origins whose pages may call the API (CORS, websockets)
+    max_ws_message_bytes: int | None = None  # None: max_body_bytes
 
     def __post_init__(self) -> None:
         # Every path is made absolute once, here, against the directory SpawnIt started in:
         # the engine runs inside each work directory, so a relative path would point elsewhere.
         for name in ("data_dir", "catalog_dir", "modules_dir"):
             object.__setattr__(self, name, Path(getattr(self, name)).expanduser().resolve())
+
+    @property
+    def ws_message_limit(self) -> int:
+        """The largest websocket message read (a larger one closes the socket, 1009)."""
+        return self.max_ws_message_bytes if self.max_ws_message_bytes is not None else self.max_body_bytes
 
     @property
     def auth_enabled(self) -> bool:
@@ -162,6 +170,8 @@ class Settings:
         return cls().with_values(raw)
 
     def check(self) -> None:
+        if self.max_ws_message_bytes is not None and self.max_ws_message_bytes < 1:
+            raise BadInput("SPAWNIT_MAX_WS_MESSAGE_BYTES must be at least 1", field="max_ws_message_bytes")
         if self.max_parallel_jobs < 1:
             raise BadInput("SPAWNIT_MAX_PARALLEL_JOBS must be at least 1", field="max_parallel_jobs")
         if not math.isfinite(self.cancel_grace_seconds) or self.cancel_grace_seconds <= 0:
@@ -221,6 +231,11 @@ def _text(name: str, raw: str) -> str:
     return raw
 
 
+def split_list(name: str, raw: str) -> tuple[str, ...]:
+    """A comma-separated setting: its items, stripped, empty ones dropped."""
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
 def _path(name: str, raw: str) -> Path:
     return Path(raw)
 
@@ -278,4 +293,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("MAX_BODY_BYTES", "max_body_bytes", _int_, "largest request body"),
     Option("AWS_TARGET_PROFILE", "aws_target_profile", _text, "AWS shared-credentials profile of the aws target"),
     Option("TARGET_CHECK_SECONDS", "target_check_seconds", _float_, "how long a target check is trusted"),
+    Option("ALLOWED_HOSTS", "allowed_hosts", split_list, "Host names served besides loopback, comma-separated"),
+    Option("CORS_ORIGINS", "cors_origins", split_list, "origins whose pages may call the API, comma-separated"),
+    Option("MAX_WS_MESSAGE_BYTES", "max_ws_message_bytes", _int_, "largest websocket message (default: body limit)"),
 )

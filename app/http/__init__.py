@@ -1,0 +1,1 @@
+"""The HTTP edge below the GraphQL view: ASGI middleware and request limits."""
