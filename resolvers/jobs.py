@@ -9,13 +9,14 @@ from strawberry.types import Info
 from app.jobs.stream import job_stream, log_batches, log_stream
 from app.pagination import paginate
 from resolvers import mapping
+from resolvers.arguments import arg_id
 from resolvers.context import of
 from schema import types
 
 
 async def job(info: Info, id: strawberry.ID) -> types.Job:
     ctx = of(info)
-    return mapping.job(await ctx.app.services.job(ctx.tenant.id, str(id)))
+    return mapping.job(await ctx.app.services.job(ctx.tenant.id, arg_id(id, "id")))
 
 
 async def logs(info: Info, job_id: str, from_line: int, limit: int | None) -> list[types.LogLine]:
@@ -36,34 +37,35 @@ async def service_jobs(info: Info, service_id: str, first: int, after: str | Non
 
 async def plan_service(info: Info, id: strawberry.ID) -> types.Job:
     ctx = of(info)
-    return mapping.job(await ctx.app.services.plan(ctx.tenant.id, str(id)))
+    return mapping.job(await ctx.app.services.plan(ctx.tenant.id, arg_id(id, "id")))
 
 
 async def apply_service(info: Info, id: strawberry.ID, plan_job_id: strawberry.ID | None = None) -> types.Job:
     ctx = of(info)
-    plan = str(plan_job_id) if plan_job_id is not None else None
-    return mapping.job(await ctx.app.services.apply(ctx.tenant.id, str(id), plan))
+    service_id = arg_id(id, "id")
+    plan = arg_id(plan_job_id, "planJobId") if plan_job_id is not None else None
+    return mapping.job(await ctx.app.services.apply(ctx.tenant.id, service_id, plan))
 
 
 async def destroy_service(info: Info, id: strawberry.ID) -> types.Job:
     ctx = of(info)
-    return mapping.job(await ctx.app.services.destroy(ctx.tenant.id, str(id)))
+    return mapping.job(await ctx.app.services.destroy(ctx.tenant.id, arg_id(id, "id")))
 
 
 async def check_drift(info: Info, id: strawberry.ID) -> types.Job:
     ctx = of(info)
-    return mapping.job(await ctx.app.services.check_drift(ctx.tenant.id, str(id)))
+    return mapping.job(await ctx.app.services.check_drift(ctx.tenant.id, arg_id(id, "id")))
 
 
 async def cancel_job(info: Info, id: strawberry.ID, force: bool = False) -> types.Job:
     ctx = of(info)
-    return mapping.job(await ctx.app.services.cancel(ctx.tenant.id, str(id), force))
+    return mapping.job(await ctx.app.services.cancel(ctx.tenant.id, arg_id(id, "id"), force))
 
 
 async def job_logs(info: Info, job_id: strawberry.ID, from_line: int = 0) -> AsyncGenerator[types.LogLine, None]:
     ctx = of(info)
     manager, tenant = ctx.app.services, ctx.tenant.id
-    job = await manager.job(tenant, str(job_id))  # NOT_FOUND before anything streams
+    job = await manager.job(tenant, arg_id(job_id, "jobId"))  # NOT_FOUND before anything streams
 
     async def get_job():  # type: ignore[no-untyped-def]
         return await manager.job(tenant, job.id)
@@ -81,7 +83,7 @@ async def job_log_batches(
 ) -> AsyncGenerator[list[types.LogLine], None]:
     ctx = of(info)
     manager, tenant = ctx.app.services, ctx.tenant.id
-    job = await manager.job(tenant, str(job_id))
+    job = await manager.job(tenant, arg_id(job_id, "jobId"))
 
     async def get_job():  # type: ignore[no-untyped-def]
         return await manager.job(tenant, job.id)
@@ -98,7 +100,7 @@ async def job_log_batches(
 async def job_updates(info: Info, job_id: strawberry.ID) -> AsyncGenerator[types.Job, None]:
     ctx = of(info)
     manager, tenant = ctx.app.services, ctx.tenant.id
-    job = await manager.job(tenant, str(job_id))
+    job = await manager.job(tenant, arg_id(job_id, "jobId"))
 
     async def get_job():  # type: ignore[no-untyped-def]
         return await manager.job(tenant, job.id)

@@ -6,13 +6,23 @@ from contextlib import aclosing
 import strawberry
 from strawberry.types import Info
 
-from app.errors import BadInput
+from app.catalog.validate import InvalidValues
+from app.errors import BadInput, NotFound
 from app.pagination import paginate
 from app.services.manager import ServiceView
 from app.services.stream import event_stream
 from resolvers import mapping
+from resolvers.arguments import arg_id, under_input
 from resolvers.context import Context, of
 from schema import inputs, types
+
+
+def _form(ctx: Context, entry_id: str) -> list[str]:
+    """The names of the form fields of a catalog entry (none for an unknown entry)."""
+    try:
+        return [f.name for f in ctx.app.catalog.get(entry_id).fields]
+    except NotFound:
+        return []
 
 
 def _out(ctx: Context, view: ServiceView) -> types.Service:
@@ -41,34 +51,42 @@ async def all_services(info: Info, first: int = 20, after: str | None = None) ->
 
 async def service(info: Info, id: strawberry.ID) -> types.Service:
     ctx = of(info)
-    return _out(ctx, await ctx.app.services.get(ctx.tenant.id, str(id)))
+    return _out(ctx, await ctx.app.services.get(ctx.tenant.id, arg_id(id, "id")))
 
 
 async def create_service(info: Info, input: inputs.CreateServiceInput) -> types.Service:
     ctx = of(info)
     variables: object = input.variables if input.variables is not None else {}
-    if not isinstance(variables, dict):
-        raise BadInput("variables: must be an object of field name to value", field="variables")
-    view = await ctx.app.services.create(
-        ctx.tenant.id, str(input.catalog_entry_id), input.target, input.name, variables
-    )
+    try:
+        if not isinstance(variables, dict):
+            raise BadInput("variables: must be an object of field name to value", field="variables")
+        view = await ctx.app.services.create(
+            ctx.tenant.id, str(input.catalog_entry_id), input.target, input.name, variables
+        )
+    except BadInput as exc:
+        raise under_input(exc, _form(ctx, str(input.catalog_entry_id))) from None
     return _out(ctx, view)
 
 
 async def update_service(info: Info, id: strawberry.ID, input: inputs.UpdateServiceInput) -> types.Service:
     ctx = of(info)
-    if input.variables is not None and not isinstance(input.variables, dict):
-        raise BadInput("variables: must be an object of field name to value", field="variables")
-    view = await ctx.app.services.update(
-        ctx.tenant.id, str(id), input.name, input.variables, input.drift_check_interval
-    )
+    service_id = arg_id(id, "id")
+    try:
+        if input.variables is not None and not isinstance(input.variables, dict):
+            raise BadInput("variables: must be an object of field name to value", field="variables")
+        view = await ctx.app.services.update(
+            ctx.tenant.id, service_id, input.name, input.variables, input.drift_check_interval
+        )
+    except BadInput as exc:  # an update's form problems are all about its variables
+        form = [f for f, _ in exc.problems] if isinstance(exc, InvalidValues) else []
+        raise under_input(exc, form) from None
     ctx.app.drift.reschedule(view.info)
     return _out(ctx, view)
 
 
 async def delete_service(info: Info, id: strawberry.ID) -> types.Service:
     ctx = of(info)
-    return _out(ctx, await ctx.app.services.delete(ctx.tenant.id, str(id)))
+    return _out(ctx, await ctx.app.services.delete(ctx.tenant.id, arg_id(id, "id")))
 
 
 async def service_events(
@@ -77,7 +95,7 @@ async def service_events(
     ctx = of(info)
     only = None
     if service_id is not None:
-        only = (await ctx.app.services.get(ctx.tenant.id, str(service_id))).info.id
+        only = (await ctx.app.services.get(ctx.tenant.id, arg_id(service_id, "serviceId"))).info.id
     async with aclosing(event_stream(ctx.app.bus, ctx.tenant.id, only)) as events:
         async for event in events:
             yield mapping.event(event)
@@ -85,4 +103,4 @@ async def service_events(
 
 async def reveal_secret(info: Info, id: strawberry.ID, field: str) -> str:
     ctx = of(info)
-    return await ctx.app.services.reveal_secret(ctx.tenant.id, str(id), field)
+    return await ctx.app.services.reveal_secret(ctx.tenant.id, arg_id(id, "id"), field)

@@ -47,3 +47,13 @@ def test_graphql_layer_errors() -> None:
     assert classify(wrapped(GraphQLError("Int cannot represent non-integer value"))).extensions["code"] == (
         "BAD_USER_INPUT"
     )
+
+
+def test_coercion_errors_name_the_variable_path() -> None:
+    def field(message: str) -> object:
+        return classify(wrapped(GraphQLError("inner"), message)).extensions.get("field")
+
+    assert field("Variable '$port' has invalid value: Int cannot represent non-integer value: 'abc'") == "port"
+    assert field("Variable '$i' has invalid value at .variables[2].x: bad") == "i.variables[2].x"
+    assert field("Variable '$id' of required type 'ID!' was not provided.") == "id"
+    assert field("Int cannot represent non-integer value: 'abc'") is None  # no document: nothing to name

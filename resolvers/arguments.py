@@ -1,0 +1,39 @@
+"""Arguments as the client sent them: ids checked under the argument's own name
+(`jobId`, `planJobId`, `serviceId`), and the domain's field names of a refused input
+turned into the input's path (`input.variables.port`)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from app.catalog.validate import InvalidValues
+from app.errors import BadInput
+from app.ids import check_id
+
+# what the domain calls a field of a service's input -> where the client sent it
+INPUT_FIELDS = ("catalogEntryId", "target", "name", "variables", "driftCheckInterval")
+
+
+def arg_id(value: Any, name: str) -> str:
+    """A UUID argument, canonical; BadInput naming `name` otherwise."""
+    return check_id(value, name)
+
+
+def under_input(exc: BadInput, form: Collection[str], prefix: str = "input") -> BadInput:
+    """`exc` about a service's input, its fields named by their path in the request: a
+    field of the entry's form (`form`) lives under `input.variables.`, the input's own
+    fields (`name`, `target`, ...) under `input.`."""
+    if isinstance(exc, InvalidValues):  # the form's problems (and the target's)
+
+        def path(field: str) -> str:
+            if field in form or field not in INPUT_FIELDS:
+                return f"{prefix}.variables.{field}"
+            return f"{prefix}.{field}"
+
+        return InvalidValues([(path(f), p) for f, p in exc.problems])
+    if exc.field is None:
+        return exc
+    new = f"{prefix}.{exc.field}" if exc.field in INPUT_FIELDS else f"{prefix}.variables.{exc.field}"
+    message = exc.message.removeprefix(f"{exc.field}: ")
+    return BadInput(f"{new}: {message}", field=new)
