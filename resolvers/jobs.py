@@ -11,6 +11,7 @@ from app.pagination import paginate
 from resolvers import mapping
 from resolvers.arguments import arg_id
 from resolvers.context import of
+from resolvers.selection import shown
 from schema import types
 
 
@@ -105,6 +106,11 @@ async def job_updates(info: Info, job_id: strawberry.ID) -> AsyncGenerator[types
     async def get_job():  # type: ignore[no-untyped-def]
         return await manager.job(tenant, job.id)
 
+    last: object = None
     async with aclosing(job_stream(ctx.app.bus, job.id, get_job)) as updates:
         async for update in updates:
-            yield mapping.job(update)
+            out = mapping.job(update)
+            seen = shown(info, out)
+            if seen != last:  # never the same message twice in a row, whatever is selected
+                last = seen
+                yield out

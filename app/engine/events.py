@@ -7,8 +7,35 @@ event into the next view. No I/O here.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+# What `init` says about its lock file, for people who keep a module in version control:
+# SpawnIt writes the module and keeps the lock file itself, so none of it helps a reader.
+# Whole lines only (Terraform's or OpenTofu's wording), so nothing else is ever dropped.
+_E = r"(?:Terraform|OpenTofu)"
+_PLATFORM = r"[a-z0-9]+_[a-z0-9]+"
+_CHATTER = re.compile(
+    "|".join(
+        (
+            _E + r" has created a lock file \.terraform\.lock\.hcl to record the provider",
+            r"selections it made above\. Include this file in your version control repository",
+            r"so that " + _E + r" can guarantee to make the same selections by default when",
+            r'you run "(?:terraform|tofu) init" in the future\.',
+            r"Warning: Incomplete lock file information for providers",
+            r"Due to your customized provider installation methods, " + _E + r" was forced to",
+            r"calculate lock file checksums locally for the following providers:",
+            r"  - [\w.-]+/[\w.-]+/[\w.-]+",  # the providers listed (init's own lines are not indented)
+            r"The current \.terraform\.lock\.hcl file only includes checksums for " + _PLATFORM + ",",
+            r"so " + _E + r" running on another platform will fail to install these",
+            r"providers\.",
+            r"To calculate additional checksums for another platform, run:",
+            r"  (?:terraform|tofu) providers lock -platform=" + _PLATFORM,
+            r"\(where " + _PLATFORM + r" is the platform to generate\)",
+        )
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -60,14 +87,20 @@ def parse(line: str) -> EngineEvent:
 
 
 def human_lines(event: EngineEvent) -> list[str]:
-    """The lines a person reads for this event (diagnostics carry their detail)."""
-    lines = [event.message]
+    """The lines a person reads for this event (diagnostics carry their detail): one
+    line per line, no blank ones, none of the lock-file chatter."""
+    lines = event.message.splitlines()
     if event.type == "diagnostic":
         diag = event.data.get("diagnostic") or {}
         detail = diag.get("detail")
         if detail:
             lines.extend(str(detail).splitlines())
-    return lines
+    return [line for line in lines if line.strip() and not is_chatter(line)]
+
+
+def is_chatter(line: str) -> bool:
+    """A line of what `init` says about its lock file (see _CHATTER)."""
+    return _CHATTER.fullmatch(line.removeprefix("│ ").rstrip()) is not None
 
 
 def fold(view: RunView, event: EngineEvent) -> RunView:

@@ -21,6 +21,8 @@ class LogBook:
         self.flushed = len(self.lines)
 
     def add(self, text: str, at: datetime) -> LogLine:
+        if "\n" in text or "\r" in text:  # one line per line, whatever a message carried
+            text = " ".join(part for part in text.splitlines() if part.strip())
         line = LogLine(len(self.lines), text, at)
         self.lines.append(line)
         return line

@@ -200,3 +200,34 @@ def test_fold_whole_real_apply() -> None:
 def test_fold_leaves_the_view_alone_for_other_events() -> None:
     start = fold_all(PLANNED_CREATE)
     assert fold_all(VERSION, APPLY_START, "some text", view=start) is start
+
+
+def test_human_lines_split_messages_and_drop_lock_file_chatter() -> None:
+    interrupt = json.dumps(
+        {
+            "@level": "info",
+            "@message": "\nInterrupt received.\nPlease wait.\nGracefully shutting down...\n",
+            "type": "log",
+        }
+    )
+    assert human_lines(parse(interrupt)) == ["Interrupt received.", "Please wait.", "Gracefully shutting down..."]
+    init = [
+        "Terraform has created a lock file .terraform.lock.hcl to record the provider",
+        "selections it made above. Include this file in your version control repository",
+        "so that Terraform can guarantee to make the same selections by default when",
+        'you run "terraform init" in the future.',
+        "",
+        "Warning: Incomplete lock file information for providers",
+        "Due to your customized provider installation methods, Terraform was forced to",
+        "calculate lock file checksums locally for the following providers:",
+        "  - spawnit.local/spawnit/spawnit",
+        "The current .terraform.lock.hcl file only includes checksums for linux_amd64,",
+        "so Terraform running on another platform will fail to install these",
+        "providers.",
+        "To calculate additional checksums for another platform, run:",
+        "  terraform providers lock -platform=linux_amd64",
+        "(where linux_amd64 is the platform to generate)",
+    ]
+    assert [t for line in init for t in human_lines(parse(line))] == []
+    kept = ["- Installing spawnit.local/spawnit/spawnit v0.1.0...", "Terraform has been successfully initialized!"]
+    assert [t for line in kept for t in human_lines(parse(line))] == kept
