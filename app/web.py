@@ -15,16 +15,16 @@ from typing import Any
 from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.graphql import OperationType
-from strawberry.types.unset import UNSET, UnsetType
+from strawberry.types.unset import UnsetType
 
 from app.auth.gate import identify
 from app.container import SpawnIt
@@ -81,7 +81,7 @@ class LimitedWebSocket(ASGIWebSocketAdapter):
             pass
 
 
-class GraphQLView(GraphQL):
+class GraphQLView(GraphQL[Context, None]):
     websocket_adapter_class = LimitedWebSocket
     graphql_ws_handler_class = GraphQLWSHandler
 
@@ -104,7 +104,7 @@ class GraphQLView(GraphQL):
         except TooDeep as exc:
             raise _Refused(f"request body: {exc}") from None
 
-    async def execute_single(  # type: ignore[override]
+    async def execute_single(
         self,
         request: Request,
         request_adapter: Any,
@@ -137,7 +137,7 @@ class GraphQLView(GraphQL):
         except MissingQueryError as e:
             raise HTTPException(400, "No GraphQL query found in the request") from e
 
-    async def get_context(self, request: Any, response: Any = None) -> Context:
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None = None) -> Context:
         spawnit: SpawnIt = request.app.state.spawnit
         context = Context(app=spawnit, request=request)
         header = request.headers.get("authorization")
@@ -160,7 +160,7 @@ class GraphQLView(GraphQL):
         if context.identity.expires_at != float("inf"):
             # held by the socket's context, so the task lives as long as the socket does
             context.expiry = asyncio.create_task(_close_at_expiry(context.request, context.identity.expires_at))
-        return UNSET
+        return None  # acknowledged without a payload
 
 
 async def _close_at_expiry(websocket: Any, expires_at: float) -> None:
