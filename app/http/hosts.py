@@ -6,7 +6,8 @@ could otherwise point a name of its own at 127.0.0.1 and drive the API. So a req
 must name SpawnIt by a loopback name and the port it listens on, or by a host the
 operator listed (`SPAWNIT_ALLOWED_HOSTS`); a websocket's `Origin`, when there is one,
 must be the origin of the host it names or one of `SPAWNIT_CORS_ORIGINS`. With auth on
-the host check applies when `SPAWNIT_ALLOWED_HOSTS` is set.
+the host check applies when `SPAWNIT_ALLOWED_HOSTS` is set (loopback names still pass:
+a local health check keeps working, and no rebound page can send them).
 """
 
 from __future__ import annotations
@@ -63,7 +64,9 @@ def split_host(value: str) -> tuple[str, int | None]:
 class HostPolicy:
     """Which Host headers and websocket origins are SpawnIt's own."""
 
-    def __init__(self, allowed_hosts: Iterable[str], cors_origins: Iterable[str], loopback: bool) -> None:
+    def __init__(self, allowed_hosts: Iterable[str], cors_origins: Iterable[str], always: bool) -> None:
+        """`always`: check hosts even when none is listed (auth off). Loopback names on
+        the port served are always SpawnIt's: a rebound page cannot send them."""
         self.any_host = False
         self.hosts: set[tuple[str, int | None]] = set()
         for entry in allowed_hosts:
@@ -72,12 +75,11 @@ class HostPolicy:
                 self.any_host = True
             elif entry:
                 self.hosts.add(split_host(entry))
-        self.loopback = loopback  # loopback names on the port served are always allowed
-        self.check_hosts = loopback or bool(self.hosts) and not self.any_host
+        self.check_hosts = (always or bool(self.hosts)) and not self.any_host
         self.origins = {normalize_origin(o) for o in cors_origins if o.strip()}
 
     def host_allowed(self, host: str | None, scheme: str, server_port: int | None) -> bool:
-        if not self.check_hosts or self.any_host:
+        if not self.check_hosts:
             return True
         if not host:
             return False
@@ -86,7 +88,7 @@ class HostPolicy:
             return False
         if port is None:
             port = 443 if scheme in ("https", "wss") else 80
-        if self.loopback and name in LOOPBACK_NAMES and port == server_port:
+        if name in LOOPBACK_NAMES and port == server_port:
             return True
         return (name, port) in self.hosts or (name, None) in self.hosts
 
@@ -145,7 +147,7 @@ class HostGuard:
 def edge_middleware(settings: Settings) -> list[Middleware]:
     """The HTTP edge, outermost first: Host/Origin guard, CORS for the listed origins,
     the body size cap."""
-    policy = HostPolicy(settings.allowed_hosts, settings.cors_origins, loopback=not settings.auth_enabled)
+    policy = HostPolicy(settings.allowed_hosts, settings.cors_origins, always=not settings.auth_enabled)
     stack = [Middleware(HostGuard, policy=policy)]
     if settings.cors_origins:
         stack.append(

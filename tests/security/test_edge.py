@@ -198,3 +198,22 @@ async def test_json_nested_deep_on_a_websocket_closes_it(spawnit: Running) -> No
         with pytest.raises(ConnectionClosed) as closed:
             await ws.recv()
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1007
+
+
+# -- auth on ------------------------------------------------------------------------
+
+
+async def test_with_auth_on_hosts_are_checked_when_listed(start: Start, issuer) -> None:  # type: ignore[no-untyped-def]
+    from tests.issuer import AUDIENCE, bearer
+
+    token = bearer(issuer.token("alice"))
+    unlisted = await start(oidc_issuer=issuer.url, oidc_audience=AUDIENCE)
+    behind_proxy = await post(unlisted, ME, Host="spawnit.example.com", **token)
+    assert behind_proxy.status_code == 200 and behind_proxy.json()["data"]["me"]["tenantId"]
+
+    listed = await start(oidc_issuer=issuer.url, oidc_audience=AUDIENCE, allowed_hosts=("spawnit.example.com",))
+    assert (await post(listed, ME, Host="spawnit.example.com", **token)).json()["data"]["me"]["tenantId"]
+    refused = await post(listed, ME, Host="evil.example", **token)
+    assert refused.status_code == 421 and refused.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    loopback = await post(listed, ME, Host=f"127.0.0.1:{port_of(listed)}", **token)
+    assert loopback.status_code == 200  # loopback names stay SpawnIt's: a local health check works

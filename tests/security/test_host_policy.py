@@ -8,18 +8,19 @@ from app.settings import Settings
 
 
 def test_with_auth_on_hosts_are_checked_only_when_listed() -> None:
-    open_policy = HostPolicy((), (), loopback=False)
+    open_policy = HostPolicy((), (), always=False)
     assert open_policy.host_allowed("spawnit.example.com", "https", 8000)
-    listed = HostPolicy(("spawnit.example.com",), (), loopback=False)
+    listed = HostPolicy(("spawnit.example.com",), (), always=False)
     assert listed.host_allowed("spawnit.example.com", "https", 8000)
     assert listed.host_allowed("SpawnIt.Example.com:8443", "https", 8000)
     assert not listed.host_allowed("evil.example", "https", 8000)
-    assert not listed.host_allowed("localhost:8000", "http", 8000)  # loopback names are auth-off's
-    assert HostPolicy(("*",), (), loopback=True).host_allowed("anything:1", "http", 8000)
+    assert listed.host_allowed("localhost:8000", "http", 8000)  # a local health check
+    assert not listed.host_allowed("localhost:8001", "http", 8000)
+    assert HostPolicy(("*",), (), always=True).host_allowed("anything:1", "http", 8000)
 
 
 def test_auth_off_allows_loopback_on_the_served_port_only() -> None:
-    policy = HostPolicy((), (), loopback=True)
+    policy = HostPolicy((), (), always=True)
     assert policy.host_allowed("127.0.0.1:8000", "http", 8000)
     assert policy.host_allowed("localhost", "http", 80)
     assert not policy.host_allowed("localhost", "http", 8000)
