@@ -22,7 +22,7 @@ async def test_docker_on_path_without_a_daemon_is_not_offered(start: Start, monk
     )
     assert errors.codes == ["BAD_USER_INPUT"]
     assert "no Docker daemon answers" in errors.errors[0]["message"]
-    assert errors.errors[0]["extensions"]["field"] == "target"
+    assert errors.errors[0]["extensions"]["field"] == "input.target"
     assert (await running.api.run("{ services(first: 5) { edges { node { id } } } }"))["services"]["edges"] == []
 
 
