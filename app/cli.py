@@ -36,7 +36,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "schema":
-        from schema import build_schema
+        from schema.root import build_schema
 
         sdl = build_schema().as_str() + "\n"
         if args.output:

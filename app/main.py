@@ -38,7 +38,7 @@ from app.settings import Settings
 from app.storage.factory import open_store
 from app.vault.box import SecretBox
 from app.web import GraphQLView
-from schema import build_schema
+from schema.root import build_schema
 
 log = logging.getLogger("spawnit")
 

@@ -32,7 +32,7 @@ from app.errors import SpawnItError
 from app.http.hosts import normalize_origin
 from app.http.legacy_ws import GraphQLWSHandler
 from app.http.limits import BAD_DATA, MAX_JSON_DEPTH, TOO_BIG, BodyLimit, TooDeep, load_json
-from resolvers.context import Context
+from schema.context import Context
 
 __all__ = ["BodyLimit", "GraphQLView"]
 

@@ -1,23 +1,24 @@
+"""The caller and the catalog."""
+
 from __future__ import annotations
 
 import strawberry
 from strawberry.types import Info
 
-from resolvers import mapping
-from resolvers.context import of
-from schema import types
+from schema.catalog import CatalogEntry, Me
+from schema.context import of
 
 
-def catalog(info: Info) -> list[types.CatalogEntry]:
+def catalog(info: Info) -> list[CatalogEntry]:
     app = of(info).app
-    return [mapping.entry(e, app.services.host) for e in app.catalog]
+    return [CatalogEntry.of(e, app.services.host) for e in app.catalog]
 
 
-def catalog_entry(info: Info, id: strawberry.ID) -> types.CatalogEntry:
+def catalog_entry(info: Info, id: strawberry.ID) -> CatalogEntry:
     app = of(info).app
-    return mapping.entry(app.catalog.get(str(id)), app.services.host)
+    return CatalogEntry.of(app.catalog.get(str(id)), app.services.host)
 
 
-def me(info: Info) -> types.Me:
+def me(info: Info) -> Me:
     tenant = of(info).tenant
-    return types.Me(tenant_id=strawberry.ID(tenant.id), subject=tenant.subject, admin=tenant.admin)
+    return Me(tenant_id=strawberry.ID(tenant.id), subject=tenant.subject, admin=tenant.admin)

@@ -7,60 +7,42 @@ import strawberry
 from strawberry.types import Info
 
 from app.jobs.stream import job_stream, log_batches, log_stream
-from app.pagination import paginate
-from resolvers import mapping
 from resolvers.arguments import arg_id
-from resolvers.context import of
 from resolvers.selection import shown
 from schema import types
+from schema.context import of
 
 
 async def job(info: Info, id: strawberry.ID) -> types.Job:
     ctx = of(info)
-    return mapping.job(await ctx.app.services.job(ctx.tenant.id, arg_id(id, "id")))
-
-
-async def logs(info: Info, job_id: str, from_line: int, limit: int | None) -> list[types.LogLine]:
-    ctx = of(info)
-    lines = await ctx.app.services.logs(ctx.tenant.id, job_id, from_line, limit)
-    return [mapping.line(l) for l in lines]
-
-
-async def service_jobs(info: Info, service_id: str, first: int, after: str | None) -> types.JobConnection:
-    ctx = of(info)
-    jobs = await ctx.app.services.jobs(ctx.tenant.id, service_id)
-    page = paginate(jobs, lambda j: f"{j.seq:012d}|{j.created_at.isoformat()}|{j.id}", first, after)
-    return types.JobConnection(
-        edges=[types.JobEdge(node=mapping.job(j), cursor=c) for j, c in page.items],
-        page_info=mapping.page_info(page),
-    )
+    return types.Job.of(await ctx.app.services.job(ctx.tenant.id, arg_id(id, "id")))
 
 
 async def plan_service(info: Info, id: strawberry.ID) -> types.Job:
     ctx = of(info)
-    return mapping.job(await ctx.app.services.plan(ctx.tenant.id, arg_id(id, "id")))
+    return types.Job.of(await ctx.app.services.plan(ctx.tenant.id, arg_id(id, "id")))
 
 
 async def apply_service(info: Info, id: strawberry.ID, plan_job_id: strawberry.ID | None = None) -> types.Job:
     ctx = of(info)
     service_id = arg_id(id, "id")
     plan = arg_id(plan_job_id, "planJobId") if plan_job_id is not None else None
-    return mapping.job(await ctx.app.services.apply(ctx.tenant.id, service_id, plan))
+    return types.Job.of(await ctx.app.services.apply(ctx.tenant.id, service_id, plan))
 
 
 async def destroy_service(info: Info, id: strawberry.ID) -> types.Job:
     ctx = of(info)
-    return mapping.job(await ctx.app.services.destroy(ctx.tenant.id, arg_id(id, "id")))
+    return types.Job.of(await ctx.app.services.destroy(ctx.tenant.id, arg_id(id, "id")))
 
 
 async def check_drift(info: Info, id: strawberry.ID) -> types.Job:
     ctx = of(info)
-    return mapping.job(await ctx.app.services.check_drift(ctx.tenant.id, arg_id(id, "id")))
+    return types.Job.of(await ctx.app.services.check_drift(ctx.tenant.id, arg_id(id, "id")))
 
 
 async def cancel_job(info: Info, id: strawberry.ID, force: bool = False) -> types.Job:
     ctx = of(info)
-    return mapping.job(await ctx.app.services.cancel(ctx.tenant.id, arg_id(id, "id"), force))
+    return types.Job.of(await ctx.app.services.cancel(ctx.tenant.id, arg_id(id, "id"), force))
 
 
 async def job_logs(info: Info, job_id: strawberry.ID, from_line: int = 0) -> AsyncGenerator[types.LogLine, None]:
@@ -76,7 +58,7 @@ async def job_logs(info: Info, job_id: strawberry.ID, from_line: int = 0) -> Asy
 
     async with aclosing(log_stream(ctx.app.bus, job.id, get_job, get_lines, from_line)) as lines:
         async for line in lines:
-            yield mapping.line(line)
+            yield types.LogLine.of(line)
 
 
 async def job_log_batches(
@@ -95,7 +77,7 @@ async def job_log_batches(
     stream = log_batches(ctx.app.bus, job.id, get_job, get_lines, from_line, min(max_lines, 5000))
     async with aclosing(stream) as batches:
         async for batch in batches:
-            yield [mapping.line(line) for line in batch]
+            yield [types.LogLine.of(line) for line in batch]
 
 
 async def job_updates(info: Info, job_id: strawberry.ID) -> AsyncGenerator[types.Job, None]:
@@ -109,7 +91,7 @@ async def job_updates(info: Info, job_id: strawberry.ID) -> AsyncGenerator[types
     last: object = None
     async with aclosing(job_stream(ctx.app.bus, job.id, get_job)) as updates:
         async for update in updates:
-            out = mapping.job(update)
+            out = types.Job.of(update)
             seen = shown(info, out)
             if seen != last:  # never the same message twice in a row, whatever is selected
                 last = seen

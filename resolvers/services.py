@@ -8,13 +8,10 @@ from strawberry.types import Info
 
 from app.catalog.validate import InvalidValues
 from app.errors import BadInput, NotFound
-from app.pagination import paginate
-from app.services.manager import ServiceView
 from app.services.stream import event_stream
-from resolvers import mapping
 from resolvers.arguments import arg_id, under_input
-from resolvers.context import Context, of
-from schema import inputs, types
+from schema import inputs, types, verdicts
+from schema.context import Context, of
 
 
 def _form(ctx: Context, entry_id: str) -> list[str]:
@@ -25,33 +22,19 @@ def _form(ctx: Context, entry_id: str) -> list[str]:
         return []
 
 
-def _out(ctx: Context, view: ServiceView) -> types.Service:
-    return mapping.service(view, ctx.app.catalog, ctx.app.services.host, ctx.app.drift.next_check_at(view.info))
-
-
 async def services(info: Info, first: int = 20, after: str | None = None) -> types.ServiceConnection:
     ctx = of(info)
-    views = await ctx.app.services.of_tenant(ctx.tenant.id)
-    page = paginate(views, lambda v: f"{v.info.created_at.isoformat()}|{v.info.id}", first, after)
-    return types.ServiceConnection(
-        edges=[types.ServiceEdge(node=_out(ctx, v), cursor=c) for v, c in page.items],
-        page_info=mapping.page_info(page),
-    )
+    return types.ServiceConnection.of(await ctx.app.services.of_tenant(ctx.tenant.id), ctx, first, after)
 
 
 async def all_services(info: Info, first: int = 20, after: str | None = None) -> types.ServiceConnection:
     ctx = of(info)
-    views = await ctx.app.services.list_all(ctx.tenant)
-    page = paginate(views, lambda v: f"{v.info.created_at.isoformat()}|{v.info.id}", first, after)
-    return types.ServiceConnection(
-        edges=[types.ServiceEdge(node=_out(ctx, v), cursor=c) for v, c in page.items],
-        page_info=mapping.page_info(page),
-    )
+    return types.ServiceConnection.of(await ctx.app.services.list_all(ctx.tenant), ctx, first, after)
 
 
 async def service(info: Info, id: strawberry.ID) -> types.Service:
     ctx = of(info)
-    return _out(ctx, await ctx.app.services.get(ctx.tenant.id, arg_id(id, "id")))
+    return types.Service.of(await ctx.app.services.get(ctx.tenant.id, arg_id(id, "id")), ctx)
 
 
 async def create_service(info: Info, input: inputs.CreateServiceInput) -> types.Service:
@@ -65,7 +48,7 @@ async def create_service(info: Info, input: inputs.CreateServiceInput) -> types.
         )
     except BadInput as exc:
         raise under_input(exc, _form(ctx, str(input.catalog_entry_id))) from None
-    return _out(ctx, view)
+    return types.Service.of(view, ctx)
 
 
 async def update_service(info: Info, id: strawberry.ID, input: inputs.UpdateServiceInput) -> types.Service:
@@ -81,24 +64,24 @@ async def update_service(info: Info, id: strawberry.ID, input: inputs.UpdateServ
         form = [f for f, _ in exc.problems] if isinstance(exc, InvalidValues) else []
         raise under_input(exc, form) from None
     ctx.app.drift.reschedule(view.info)
-    return _out(ctx, view)
+    return types.Service.of(view, ctx)
 
 
 async def delete_service(info: Info, id: strawberry.ID) -> types.Service:
     ctx = of(info)
-    return _out(ctx, await ctx.app.services.delete(ctx.tenant.id, arg_id(id, "id")))
+    return types.Service.of(await ctx.app.services.delete(ctx.tenant.id, arg_id(id, "id")), ctx)
 
 
 async def service_events(
     info: Info, service_id: strawberry.ID | None = None
-) -> AsyncGenerator[types.ServiceEvent, None]:
+) -> AsyncGenerator[verdicts.ServiceEvent, None]:
     ctx = of(info)
     only = None
     if service_id is not None:
         only = (await ctx.app.services.get(ctx.tenant.id, arg_id(service_id, "serviceId"))).info.id
     async with aclosing(event_stream(ctx.app.bus, ctx.tenant.id, only)) as events:
         async for event in events:
-            yield mapping.event(event)
+            yield verdicts.ServiceEvent.of(event)
 
 
 async def reveal_secret(info: Info, id: strawberry.ID, field: str) -> str:

@@ -1,22 +1,35 @@
-"""The root types: every public operation and the resolver behind it."""
+"""The root assembly: every public operation and the resolver behind it, and the schema."""
 
 from __future__ import annotations
 
-import strawberry
+from typing import Any
 
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.types import ExecutionContext
+
+from app.settings import Settings
 from resolvers import catalog as catalog_r
 from resolvers import jobs as jobs_r
 from resolvers import services as services_r
 from schema import types
+from schema.catalog import CatalogEntry, Me
+from schema.errors import DomainErrors
 
 
 @strawberry.type
 class Query:
-    me: types.Me = strawberry.field(resolver=catalog_r.me, description="The caller.")
-    catalog: list[types.CatalogEntry] = strawberry.field(
+    me: Me = strawberry.field(resolver=catalog_r.me, description="The caller.")
+    catalog: list[CatalogEntry] = strawberry.field(
         resolver=catalog_r.catalog, description="Every deployable kind of service."
     )
-    catalog_entry: types.CatalogEntry = strawberry.field(resolver=catalog_r.catalog_entry)
+    catalog_entry: CatalogEntry = strawberry.field(resolver=catalog_r.catalog_entry)
     services: types.ServiceConnection = strawberry.field(
         resolver=services_r.services, description="The caller's services, oldest first."
     )
@@ -79,3 +92,23 @@ class Subscription:
         description="One event per change of a drift verdict, of health, or of a job's state, for the "
         "caller's services (or the one `serviceId`): never one per check that changed nothing.",
     )
+
+
+class SpawnItSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        # classified (and internal ones logged) by DomainErrors: no tracebacks for a caller's error
+        return None
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema, with the request limits of `settings` (defaults without)."""
+    settings = settings or Settings()
+    extensions: list[Any] = [
+        DomainErrors,
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
+    return SpawnItSchema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)

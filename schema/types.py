@@ -1,62 +1,28 @@
-"""The API's object types. Nested fields that need a lookup call into `resolvers`."""
+"""The API's services, jobs and log lines, each built from its domain object by `of`.
+
+A nested field that needs a lookup (a job's service, a job's log, a service's jobs) calls
+the domain through the context: the types never call into `resolvers`. Sensitive values
+leave masked.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from schema.enums import (
-    DriftStatus,
-    FieldType,
-    HealthStatus,
-    JobKind,
-    JobPhase,
-    JobState,
-    ServiceEventKind,
-    ServiceStatus,
-)
-
-
-@strawberry.type
-class Me:
-    tenant_id: strawberry.ID
-    subject: str
-    admin: bool
-
-
-@strawberry.type
-class CatalogField:
-    name: str
-    type: FieldType
-    required: bool
-    default: JSON | None
-    options: list[str] | None
-    min: float | None
-    max: float | None
-    pattern: str | None
-    description: str
-    sensitive: bool
-
-
-@strawberry.type
-class TargetAvailability:
-    target: str
-    available: bool
-    reason: str | None
-
-
-@strawberry.type
-class CatalogEntry:
-    id: strawberry.ID
-    name: str
-    description: str
-    targets: list[str]
-    available_targets: list[str]
-    target_availability: list[TargetAvailability]
-    fields: list[CatalogField]
+from app.catalog.validate import MASK, mask
+from app.jobs.logs import LogLine as DomainLine
+from app.jobs.model import Job as DomainJob
+from app.pagination import Page, paginate
+from app.services.manager import ServiceView
+from schema.catalog import CatalogEntry
+from schema.context import Context, of
+from schema.enums import JobKind, JobPhase, JobState, ServiceStatus
+from schema.verdicts import DriftInfo, HealthInfo, HistoryEntry, ResourceChange
 
 
 @strawberry.type
@@ -65,6 +31,15 @@ class PageInfo:
     has_previous_page: bool
     end_cursor: str | None
     start_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page[Any]) -> PageInfo:
+        return cls(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            end_cursor=page.items[-1][1] if page.items else None,
+            start_cursor=page.items[0][1] if page.items else None,
+        )
 
 
 @strawberry.type
@@ -81,56 +56,14 @@ class ChangeSummary:
 
 
 @strawberry.type
-class ResourceChange:
-    address: str
-    action: str
-
-
-@strawberry.type
-class DriftInfo:
-    status: DriftStatus
-    checked_at: datetime | None
-    next_check_at: datetime | None
-    since: datetime | None
-    resources: list[ResourceChange]
-    error: str | None
-
-
-@strawberry.type
-class HealthInfo:
-    status: HealthStatus
-    checked_at: datetime | None
-    latency_ms: float | None
-    detail: str | None
-
-
-@strawberry.type(
-    description="One entry of a service's history: a change of drift verdict (DRIFT), "
-    "of health (HEALTH), or a secret revealed (SECRET_REVEALED, `new` names the field)."
-)
-class HistoryEntry:
-    kind: str
-    old: str | None
-    new: str
-    at: datetime
-
-
-@strawberry.type
-class ServiceEvent:
-    service_id: strawberry.ID
-    kind: ServiceEventKind
-    old: str | None
-    new: str
-    at: datetime
-    job_id: strawberry.ID | None
-    resources: list[ResourceChange]
-
-
-@strawberry.type
 class LogLine:
     number: int
     text: str
     at: datetime
+
+    @classmethod
+    def of(cls, line: DomainLine) -> LogLine:
+        return cls(number=line.number, text=line.text, at=line.at)
 
 
 @strawberry.type
@@ -153,17 +86,39 @@ class Job:
     finished_at: datetime | None
     service_id: strawberry.Private[str]
 
+    @classmethod
+    def of(cls, j: DomainJob) -> Job:
+        s = j.summary
+        return cls(
+            id=strawberry.ID(j.id),
+            kind=j.kind,
+            state=j.state,
+            phase=j.phase,
+            progress=Progress(done=j.done, total=j.total),
+            summary=ChangeSummary(add=s.add, change=s.change, destroy=s.destroy) if s else None,
+            changes=ResourceChange.all(j.changes),
+            has_changes=j.has_changes,
+            exit_code=j.exit_code,
+            error=j.error,
+            cancel_requested=j.cancel_requested,
+            forced=j.forced,
+            plan_job_id=strawberry.ID(j.plan_job_id) if j.plan_job_id else None,
+            created_at=j.created_at,
+            started_at=j.started_at,
+            finished_at=j.finished_at,
+            service_id=j.service,
+        )
+
     @strawberry.field
     async def service(self, info: Info) -> Service:
-        from resolvers import services
-
-        return await services.service(info, strawberry.ID(self.service_id))
+        ctx = of(info)
+        return Service.of(await ctx.app.services.get(ctx.tenant.id, self.service_id), ctx)
 
     @strawberry.field
     async def logs(self, info: Info, from_line: int = 0, limit: int | None = 1000) -> list[LogLine]:
-        from resolvers import jobs
-
-        return await jobs.logs(info, str(self.id), from_line, limit)
+        ctx = of(info)
+        lines = await ctx.app.services.logs(ctx.tenant.id, str(self.id), from_line, limit)
+        return [LogLine.of(line) for line in lines]
 
 
 @strawberry.type
@@ -203,11 +158,38 @@ class Service:
         description="The last changes of verdict, health and secrets revealed."
     )
 
+    @classmethod
+    def of(cls, view: ServiceView, ctx: Context) -> Service:
+        info, app = view.info, ctx.app
+        entry = app.catalog.get(info.catalog_entry)
+        outputs = {name: MASK if o.get("sensitive") else o.get("value") for name, o in info.outputs.items()}
+        return cls(
+            id=strawberry.ID(info.id),
+            tenant_id=strawberry.ID(info.tenant),
+            name=info.name,
+            catalog_entry=CatalogEntry.of(entry, app.services.host),
+            target=info.target,
+            variables=cast(JSON, mask(entry, info.variables)),
+            status=view.status,
+            applied=info.applied,
+            pending_changes=info.pending_changes,
+            outputs=cast(JSON, outputs),
+            created_at=info.created_at,
+            updated_at=info.updated_at,
+            drift=DriftInfo.of(info.drift, app.drift.next_check_at(info)),
+            health=HealthInfo.of(info.health),
+            drift_check_interval=info.drift_interval,
+            history=[HistoryEntry.of(c) for c in info.history],
+        )
+
     @strawberry.field
     async def jobs(self, info: Info, first: int = 20, after: str | None = None) -> JobConnection:
-        from resolvers import jobs
-
-        return await jobs.service_jobs(info, str(self.id), first, after)
+        ctx = of(info)
+        jobs = await ctx.app.services.jobs(ctx.tenant.id, str(self.id))
+        page = paginate(jobs, lambda j: f"{j.seq:012d}|{j.created_at.isoformat()}|{j.id}", first, after)
+        return JobConnection(
+            edges=[JobEdge(node=Job.of(j), cursor=c) for j, c in page.items], page_info=PageInfo.of(page)
+        )
 
 
 @strawberry.type
@@ -220,3 +202,10 @@ class ServiceEdge:
 class ServiceConnection:
     edges: list[ServiceEdge]
     page_info: PageInfo
+
+    @classmethod
+    def of(cls, views: list[ServiceView], ctx: Context, first: int, after: str | None) -> ServiceConnection:
+        page = paginate(views, lambda v: f"{v.info.created_at.isoformat()}|{v.info.id}", first, after)
+        return cls(
+            edges=[ServiceEdge(node=Service.of(v, ctx), cursor=c) for v, c in page.items], page_info=PageInfo.of(page)
+        )

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from schema import build_schema
+from schema.root import build_schema
 
 SDL = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"
 

@@ -1,4 +1,5 @@
-"""The GraphQL context: the composed application and the caller."""
+"""The GraphQL context: the composed application and the caller (every resolver and
+nested field reads it through `of(info)`)."""
 
 from __future__ import annotations
 
