@@ -14,6 +14,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from app.catalog.model import Entry
 from app.catalog.validate import MASK, mask
 from app.jobs.logs import LogLine as DomainLine
 from app.jobs.model import Job as DomainJob
@@ -161,7 +162,8 @@ class Service:
     @classmethod
     def of(cls, view: ServiceView, ctx: Context) -> Service:
         info, app = view.info, ctx.app
-        entry = app.catalog.get(info.catalog_entry)
+        # a BROKEN service's record may not say its entry (nor may one the catalog dropped)
+        entry = app.catalog.entries.get(info.catalog_entry) or _unknown_entry(info.catalog_entry)
         outputs = {name: MASK if o.get("sensitive") else o.get("value") for name, o in info.outputs.items()}
         return cls(
             id=strawberry.ID(info.id),
@@ -169,7 +171,9 @@ class Service:
             name=info.name,
             catalog_entry=CatalogEntry.of(entry, app.services.host),
             target=info.target,
-            variables=cast(JSON, mask(entry, info.variables)),
+            variables=cast(
+                JSON, {k: MASK if k in info.sensitive else v for k, v in mask(entry, info.variables).items()}
+            ),
             status=view.status,
             applied=info.applied,
             pending_changes=info.pending_changes,
@@ -190,6 +194,10 @@ class Service:
         return JobConnection(
             edges=[JobEdge(node=Job.of(j), cursor=c) for j, c in page.items], page_info=PageInfo.of(page)
         )
+
+
+def _unknown_entry(entry_id: str) -> Entry:
+    return Entry(entry_id or "unknown", entry_id or "unknown", "not in this SpawnIt's catalog", (), {})
 
 
 @strawberry.type

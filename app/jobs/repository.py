@@ -1,12 +1,21 @@
-"""Job records and logs in storage, and the index from a job id to its service."""
+"""Job records and logs in storage, and the index from a job id to its service.
+
+A record or log that cannot be read is skipped and reported by key (see
+`app.storage.records`): a job with a state this version does not know is not listed and
+not recovered; a log line that is not valid reads as a placeholder line."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
+from app.ids import check_id
 from app.jobs.logs import LogLine, decode, encode
 from app.jobs.model import Job
 from app.storage import Store, keys
+from app.storage.records import Unreadable, parse_record, reason, report
+
+UNREADABLE_LINE = "[this log line could not be read]"
 
 
 class JobRepository:
@@ -22,6 +31,9 @@ class JobRepository:
             parts = key.split("/")
             if len(parts) == 5 and parts[3] == "jobs" and parts[4].endswith(".json"):
                 tenant, service, job = parts[1], parts[2], parts[4][: -len(".json")]
+                if not all(_is_uuid(x) for x in (tenant, service, job)):
+                    report(key, "not a key SpawnIt writes (its ids are not UUIDs)")
+                    continue
                 self._where[job] = (tenant, service)
                 found.append((tenant, service, job))
         return found
@@ -34,26 +46,73 @@ class JobRepository:
             del self._where[job_id]
 
     async def save(self, job: Job) -> None:
+        key = keys.job_record(job.tenant, job.service, job.id)  # checks the ids first
         self._where[job.id] = (job.tenant, job.service)
         data = json.dumps(job.to_record(), sort_keys=True).encode()
-        await self._store.put(keys.job_record(job.tenant, job.service, job.id), data)
+        await self._store.put(key, data)
 
     async def load(self, tenant: str, service: str, job_id: str) -> Job | None:
-        raw = await self._store.get(keys.job_record(tenant, service, job_id))
-        return Job.from_record(json.loads(raw)) if raw is not None else None
+        """The job, or None when there is none or its record cannot be read."""
+        key = keys.job_record(tenant, service, job_id)
+        raw = await self._store.get(key)
+        return self._parse(key, raw) if raw is not None else None
 
     async def list_for_service(self, tenant: str, service: str) -> list[Job]:
         jobs = []
         for key in await self._store.list(keys.jobs_prefix(tenant, service)):
             if key.endswith(".json"):
                 raw = await self._store.get(key)
-                if raw is not None:
-                    jobs.append(Job.from_record(json.loads(raw)))
+                job = self._parse(key, raw) if raw is not None else None
+                if job is not None:
+                    jobs.append(job)
         return sorted(jobs, key=lambda j: (j.seq, j.created_at))
+
+    @staticmethod
+    def _parse(key: str, raw: bytes) -> Job | None:
+        try:
+            job = parse_record(key, raw, Job.from_record)
+        except Unreadable:
+            return None
+        parts = key.split("/")
+        if (job.tenant, job.service, job.id) != (parts[1], parts[2], parts[4][: -len(".json")]):
+            report(key, "its ids do not match its key")
+            return None
+        return job
 
     async def save_log(self, job: Job, lines: list[LogLine]) -> None:
         await self._store.put(keys.job_log(job.tenant, job.service, job.id), encode(lines))
 
     async def load_log(self, tenant: str, service: str, job_id: str) -> list[LogLine]:
-        raw = await self._store.get(keys.job_log(tenant, service, job_id))
-        return decode(raw) if raw is not None else []
+        key = keys.job_log(tenant, service, job_id)
+        raw = await self._store.get(key)
+        if raw is None:
+            return []
+        try:
+            return decode(raw)
+        except Exception as exc:  # a damaged log: keep every line that still reads
+            report(key, reason(exc))
+            return _salvage(raw)
+
+
+def _salvage(raw: bytes) -> list[LogLine]:
+    """Every line of a damaged log, numbered again from 0: the ones that cannot be read
+    become a placeholder, so line numbers (and `fromLine`) stay meaningful."""
+    out: list[LogLine] = []
+    at = datetime(1970, 1, 1, tzinfo=UTC)
+    for text in raw.decode("utf-8", errors="replace").splitlines():
+        if not text.strip():
+            continue
+        try:
+            line = decode(text.encode())[0]
+            at = line.at
+            out.append(LogLine(len(out), line.text, at))
+        except Exception:
+            out.append(LogLine(len(out), UNREADABLE_LINE, at))
+    return out
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        return check_id(value) == value
+    except Exception:
+        return False

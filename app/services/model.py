@@ -24,6 +24,7 @@ class ServiceStatus(str, enum.Enum):
     FAILED = "FAILED"
     DRIFTED = "DRIFTED"
     CHANGED = "CHANGED"  # deployed, but its variables changed since: apply to bring them in
+    BROKEN = "BROKEN"  # its stored record cannot be read: an operator must repair it
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class ServiceInfo:
     sensitive: tuple[str, ...] = ()  # the variables stored encrypted and never shown
     variables_rev: int = 0  # bumped at each change of the variables
     applied_rev: int | None = None  # the variables_rev the last successful apply ran with
+    broken: str | None = None  # why the stored record could not be read (never stored)
 
     @property
     def pending_changes(self) -> bool:
@@ -116,6 +118,7 @@ class ServiceInfo:
         data["history"] = [c.to_record() for c in self.history]
         data["check_jobs"] = list(self.check_jobs)
         data["sensitive"] = list(self.sensitive)
+        del data["broken"]
         return data
 
     @classmethod
@@ -128,11 +131,14 @@ class ServiceInfo:
         data["history"] = tuple(Change.from_record(c) for c in data.get("history") or ())
         data["check_jobs"] = tuple(data.get("check_jobs") or ())
         data["sensitive"] = tuple(data.get("sensitive") or ())
+        data.pop("broken", None)  # a state of this process, never read from storage
         known = cls.__dataclass_fields__.keys()
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
 def status(info: ServiceInfo, active: Iterable[Job]) -> ServiceStatus:
+    if info.broken is not None:
+        return ServiceStatus.BROKEN
     kinds = {job.kind for job in active if not job.state.final}
     if JobKind.DESTROY in kinds:
         return ServiceStatus.DESTROYING

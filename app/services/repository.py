@@ -1,16 +1,25 @@
 """Services in storage. `info.json` is written last, so a half-created service never
-shows; reads of a tenant's services are served from a cache this process keeps."""
+shows; reads of a tenant's services are served from a cache this process keeps.
+
+An `info.json` that cannot be read (truncated, a value this version does not know, a
+secret that does not open with this key) does not stop anything else: the service is
+shown to its tenant as BROKEN (what could be salvaged of its name, entry and dates, no
+variables), reported in the log by key, and refused for every change until an operator
+repairs or removes the record (nothing overwrites it meanwhile)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
+from datetime import UTC, datetime
 from typing import Any
 
-from app.errors import BadInput, NotFound
+from app.errors import BadInput, Conflict, NotFound
 from app.ids import check_id
 from app.services.model import ServiceInfo
 from app.storage import Store, keys
+from app.storage.records import Unreadable, parse_record, report
 from app.vault.box import SecretBox
 
 
@@ -36,12 +45,24 @@ class ServiceRepository:
         found: dict[str, ServiceInfo] = {}
         for key in await self._store.list(keys.tenant_prefix(tenant)):
             parts = key.split("/")
-            if len(parts) == 4 and parts[3] == "info.json":
+            if len(parts) == 4 and parts[3] == "info.json" and _is_uuid(parts[2]):
                 raw = await self._store.get(key)
                 if raw is not None:
-                    info = self._from_record(json.loads(raw))
+                    info = self._read(key, tenant, parts[2], raw)
                     found[info.id] = info
         return found
+
+    def _read(self, key: str, tenant: str, service_id: str, raw: bytes) -> ServiceInfo:
+        """The stored service, or a BROKEN stand-in for a record that cannot be read."""
+        try:
+            info = parse_record(key, raw, self._from_record)
+            if info.id != service_id or info.tenant != tenant:
+                why = "its id or tenant does not match its key"
+                report(key, why)
+                raise Unreadable(why)
+            return info
+        except Unreadable as exc:
+            return _stand_in(tenant, service_id, raw, exc.reason)
 
     async def get(self, tenant: str, service_id: str) -> ServiceInfo:
         info = (await self._tenant(tenant)).get(service_id)
@@ -58,6 +79,10 @@ class ServiceRepository:
         `remember`: show it at once, even before (or without) storage taking it: a
         verdict already announced must read back as announced, and not be announced
         again when storage is down."""
+        if info.broken is not None or self._is_broken(info):
+            if remember:  # bookkeeping of a job that ended (recovery): keep the evidence
+                return
+            raise _refused(info)
         if remember:
             (await self._tenant(info.tenant))[info.id] = info
         if tfvars is not None:
@@ -76,13 +101,24 @@ class ServiceRepository:
         }
         return data
 
+    def _is_broken(self, info: ServiceInfo) -> bool:
+        known = self._cache.get(info.tenant, {}).get(info.id)
+        return known is not None and known.broken is not None
+
     def _from_record(self, data: dict[str, Any]) -> ServiceInfo:
         info = ServiceInfo.from_record(data)
+        if not isinstance(info.variables, dict):
+            raise TypeError("variables")
         opened = {
-            name: self._box.open(value) if SecretBox.is_sealed(value) else value
-            for name, value in info.variables.items()
+            name: self._open(value) if SecretBox.is_sealed(value) else value for name, value in info.variables.items()
         }
         return ServiceInfo.from_record({**data, "variables": opened})
+
+    def _open(self, value: str) -> str:
+        try:
+            return self._box.open(value)
+        except ValueError:
+            raise Unreadable("a sealed value does not open with this key (SPAWNIT_SECRET_KEY changed?)") from None
 
     async def load_all(self) -> None:
         """Read every tenant's services (at start-up: the drift watcher sees them all)."""
@@ -104,11 +140,59 @@ class ServiceRepository:
         return await self._store.get(keys.state(info.tenant, info.id))
 
     async def delete(self, info: ServiceInfo) -> None:
+        if info.broken is not None or self._is_broken(info):
+            raise _refused(info)
         # info.json first: from then on the service does not exist for anyone
         await self._store.delete(keys.info(info.tenant, info.id))
         (await self._tenant(info.tenant)).pop(info.id, None)
         for key in await self._store.list(keys.service_prefix(info.tenant, info.id)):
             await self._store.delete(key)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SALVAGED = ("name", "catalog_entry", "target", "created_at", "updated_at")
+
+
+def _stand_in(tenant: str, service_id: str, raw: bytes, why: str) -> ServiceInfo:
+    """A BROKEN service in place of an unreadable record: the plain string fields that
+    can still be found in it (name, entry, target, dates), never its variables."""
+    text = raw.decode("utf-8", errors="replace")
+    found: dict[str, str] = {}
+    for name in _SALVAGED:
+        match = re.search(rf'"{name}"\s*:\s*("(?:[^"\\]|\\.)*")', text)
+        if match:
+            try:
+                found[name] = str(json.loads(match.group(1)))[:200]
+            except ValueError:
+                pass
+    created = _when(found.get("created_at"))
+    return ServiceInfo(
+        id=service_id,
+        tenant=tenant,
+        name=found.get("name") or "(unreadable record)",
+        catalog_entry=found.get("catalog_entry", ""),
+        target=found.get("target", ""),
+        variables={},
+        created_at=created,
+        updated_at=_when(found.get("updated_at"), created),
+        broken=why,
+    )
+
+
+def _when(value: str | None, default: datetime = _EPOCH) -> datetime:
+    try:
+        at = datetime.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _refused(info: ServiceInfo) -> Conflict:
+    return Conflict(
+        f"service {info.id} cannot be changed: its stored record "
+        f"({keys.info(info.tenant, info.id)}) cannot be read ({info.broken or 'unreadable'}). "
+        "An operator must repair or remove that object; nothing else is affected"
+    )
 
 
 def _is_uuid(value: str) -> bool:
