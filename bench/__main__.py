@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.report import Report, Section, machine
 
-SCENARIOS = ["overhead", "warm_cold", "log_stream", "parallel", "api", "memory", "drift_sweep"]
+SCENARIOS = ["overhead", "warm_cold", "log_stream", "parallel", "api", "memory", "drift_sweep", "masker"]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
