@@ -36,6 +36,7 @@ from app.services.manager import ServiceManager
 from app.services.repository import ServiceRepository
 from app.settings import Settings
 from app.storage.factory import open_store
+from app.storage.readiness import readyz
 from app.vault.box import SecretBox
 from app.web import GraphQLView
 from schema.root import build_schema
@@ -133,6 +134,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/graphql", GraphiQLGate(graphql) if settings.graphiql else graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", health),
+            Route("/readyz", readyz),
         ],
         middleware=edge_middleware(settings),
         lifespan=lifespan,

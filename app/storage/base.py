@@ -22,5 +22,9 @@ class Store(Protocol):
     async def list(self, prefix: str) -> list[str]:
         """Every key starting with `prefix`, sorted."""
 
+    async def check(self) -> str | None:
+        """None when the store can be used now, else why not, for people (`/readyz`).
+        May repair what SpawnIt made itself (a bucket or folder that is gone)."""
+
     async def close(self) -> None:
         """Release connections."""

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import logging
 import os
 import uuid
 from pathlib import Path
 
 _TMP = ".tmp-"
+log = logging.getLogger("spawnit.storage")
 
 
 def _check_key(key: str) -> list[str]:
@@ -63,6 +65,23 @@ class FolderStore:
 
     async def close(self) -> None:
         pass
+
+    async def check(self) -> str | None:
+        """None when the folder is usable, else why not (for `/readyz`). A folder that
+        is gone is created again (SpawnIt created it at start; this check still says so)."""
+        return await asyncio.to_thread(self._check)
+
+    def _check(self) -> str | None:
+        if not self.root.is_dir():
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                return f"storage folder {self.root} is gone and cannot be created ({exc.strerror}): create it"
+            log.error("storage folder %s was gone: created it again, EMPTY (what it held is lost)", self.root)
+            return f"storage folder {self.root} did not exist: SpawnIt created it again (empty)"
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            return f"storage folder {self.root} is not writable by SpawnIt's user: give it write access"
+        return None
 
     # --- blocking helpers, run in a worker thread ---
 

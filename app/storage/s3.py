@@ -6,13 +6,23 @@ settings, botocore's default credential chain is used (environment, profile, ins
 role). Errors that mean "storage cannot be used" become `Unavailable`: no connection, a
 timeout, no credentials, refused credentials, a missing bucket, a 5xx. Their messages
 are ours, built from the operation, bucket, endpoint (user info removed) and an error
-class or code. They never hold a credential, and nothing here logs one.
+class or code, and say what to do. They never hold a credential, and nothing here logs
+one.
+
+A bucket that disappears while SpawnIt runs is created again, empty, by the next call or
+readiness check, if SpawnIt created it at start (it holds nothing SpawnIt did not put
+there); loudly, since everything it held is lost. A bucket the operator made (perhaps
+with policies, encryption, replication) is not: every call answers `Unavailable` saying
+to restore it, and `/readyz` answers 503 until it is back.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from typing import Any, NoReturn
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from aiobotocore.session import get_session
@@ -31,7 +41,12 @@ from botocore.exceptions import (
 from app.errors import Unavailable
 from app.settings import S3Settings
 
+log = logging.getLogger("spawnit.storage")
+T = TypeVar("T")
+
 _MISSING = {"NoSuchKey", "404", "NotFound"}
+_NO_BUCKET = {"404", "NoSuchBucket", "NotFound"}
+_RETRY = ": check that the store answers there and that SpawnIt's credentials are valid, then retry"
 _OUTAGE = (BotoConnectionError, HTTPClientError, NoCredentialsError, PartialCredentialsError)
 
 
@@ -43,6 +58,8 @@ class S3Store:
         self._client = client
         self._stack = stack
         self._where = f"bucket {settings.bucket!r} at {_safe_endpoint(settings.endpoint)}"
+        self.created_bucket = False  # by `ensure_bucket`: then it is created again if it disappears
+        self._recreating = asyncio.Lock()
 
     @classmethod
     async def open(cls, settings: S3Settings, *, max_attempts: int = 3, connect_timeout: float = 5.0) -> S3Store:
@@ -69,50 +86,104 @@ class S3Store:
         await self._stack.aclose()
 
     async def get(self, key: str) -> bytes | None:
-        try:
-            response = await self._client.get_object(Bucket=self.bucket, Key=key)
+        async def call() -> bytes | None:
+            try:
+                response = await self._client.get_object(Bucket=self.bucket, Key=key)
+            except ClientError as exc:
+                if _code(exc) in _MISSING:
+                    return None
+                raise
             async with response["Body"] as body:
                 data: bytes = await body.read()
                 return data
-        except ClientError as exc:
-            if _code(exc) in _MISSING:
-                return None
-            self._fail("get", exc)
-        except BotoCoreError as exc:
-            self._fail("get", exc)
+
+        return await self._call("get", call)
 
     async def put(self, key: str, data: bytes) -> None:
-        try:
-            await self._client.put_object(Bucket=self.bucket, Key=key, Body=bytes(data))
-        except (ClientError, BotoCoreError) as exc:
-            self._fail("put", exc)
+        await self._call("put", lambda: self._client.put_object(Bucket=self.bucket, Key=key, Body=bytes(data)))
 
     async def delete(self, key: str) -> None:
-        try:
-            await self._client.delete_object(Bucket=self.bucket, Key=key)
-        except (ClientError, BotoCoreError) as exc:
-            self._fail("delete", exc)
+        await self._call("delete", lambda: self._client.delete_object(Bucket=self.bucket, Key=key))
 
     async def list(self, prefix: str) -> list[str]:
-        keys: list[str] = []
-        try:
+        async def call() -> list[str]:
+            keys: list[str] = []
             paginator = self._client.get_paginator("list_objects_v2")
             async for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
                 keys.extend(item["Key"] for item in page.get("Contents", ()))
-        except (ClientError, BotoCoreError) as exc:
-            self._fail("list", exc)
-        return sorted(keys)
+            return sorted(keys)
+
+        return await self._call("list", call)
 
     async def ensure_bucket(self) -> None:
-        """Create the bucket if it does not exist; calling it again is harmless."""
+        """Create the bucket if it does not exist; calling it again is harmless. A bucket
+        created here is created again if it disappears while SpawnIt runs."""
         try:
             await self._client.head_bucket(Bucket=self.bucket)
             return
         except ClientError as exc:
-            if _code(exc) not in {"404", "NoSuchBucket", "NotFound"}:
+            if _code(exc) not in _NO_BUCKET:
                 self._fail("head_bucket", exc)
         except BotoCoreError as exc:
             self._fail("head_bucket", exc)
+        await self._create_bucket()
+        self.created_bucket = True
+
+    async def check(self) -> str | None:
+        """None when the bucket answers, else why not (for `/readyz`). A bucket SpawnIt
+        created that is gone is created again (this check still reports it gone)."""
+        try:
+            await self._client.head_bucket(Bucket=self.bucket)
+            return None
+        except ClientError as exc:
+            if _code(exc) in _NO_BUCKET:
+                if await self._recreate("head_bucket"):
+                    return f"bucket {self.bucket!r} did not exist: SpawnIt created it again (empty)"
+                return self._missing_bucket()
+            return str(self._error("head_bucket", exc))
+        except BotoCoreError as exc:
+            return str(self._error("head_bucket", exc))
+
+    async def _call(self, op: str, call: Callable[[], Awaitable[T]]) -> T:
+        """`call()`; a bucket that is gone is created again (if SpawnIt created it) and
+        the call made once more; failures become `Unavailable` as `_error` says."""
+        try:
+            return await call()
+        except ClientError as exc:
+            if _code(exc) != "NoSuchBucket" or not await self._recreate(op):
+                self._fail(op, exc)
+        except BotoCoreError as exc:
+            self._fail(op, exc)
+        try:
+            return await call()
+        except (ClientError, BotoCoreError) as exc:
+            self._fail(op, exc)
+
+    async def _recreate(self, op: str) -> bool:
+        """Create the bucket again if SpawnIt created it at start; True when it exists."""
+        if not self.created_bucket:
+            return False
+        async with self._recreating:  # one creation, however many writes found it gone
+            try:
+                await self._client.head_bucket(Bucket=self.bucket)
+                return True  # another call created it meanwhile
+            except (ClientError, BotoCoreError):
+                pass
+            try:
+                await self._create_bucket()
+            except Unavailable as exc:
+                log.error("%s found %s gone and could not create it again: %s", op, self._where, exc)
+                return False
+        log.error(
+            "%s found %s gone: SpawnIt created it again, EMPTY. The records, logs and engine states it held "
+            "are lost (restore them from a backup if there is one); services this process knew are written "
+            "again when they next change",
+            op,
+            self._where,
+        )
+        return True
+
+    async def _create_bucket(self) -> None:
         extra = {}
         if self.settings.region != "us-east-1":
             extra["CreateBucketConfiguration"] = {"LocationConstraint": self.settings.region}
@@ -124,16 +195,35 @@ class S3Store:
         except BotoCoreError as exc:
             self._fail("create_bucket", exc)
 
+    def _missing_bucket(self) -> str:
+        if self.created_bucket:
+            return (
+                f"storage unavailable: {self._where} does not exist and could not be created again: "
+                "check that SpawnIt's credentials may create it (or create it), then retry"
+            )
+        return (
+            f"storage unavailable: {self._where} does not exist. SpawnIt did not create it, so it does "
+            "not create it again (it may need its policies): restore it (for the deployment, run "
+            "infra/configs again), then retry; /readyz answers 200 once it is back"
+        )
+
     def _fail(self, op: str, exc: Exception) -> NoReturn:
+        error = self._error(op, exc)
+        if error is exc:
+            raise exc
+        raise error from exc
+
+    def _error(self, op: str, exc: Exception) -> Exception:
         if isinstance(exc, ClientError):
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
             code = _code(exc)
-            if status >= 500 or status in (401, 403) or code in {"NoSuchBucket", "SlowDown"}:
-                raise Unavailable(f"storage unreachable: {op} on {self._where} failed: {code}") from exc
-            raise exc
-        if isinstance(exc, _OUTAGE):
-            raise Unavailable(f"storage unreachable: {op} on {self._where}: {type(exc).__name__}") from exc
-        raise exc
+            if code == "NoSuchBucket":
+                return Unavailable(self._missing_bucket())
+            if status >= 500 or status in (401, 403) or code == "SlowDown":
+                return Unavailable(f"storage unreachable: {op} on {self._where} failed: {code}{_RETRY}")
+        elif isinstance(exc, _OUTAGE):
+            return Unavailable(f"storage unreachable: {op} on {self._where}: {type(exc).__name__}{_RETRY}")
+        return exc
 
 
 def _code(exc: ClientError) -> str:
