@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from app.ids import check_id
 from app.jobs.logs import LogLine, decode, encode
 from app.jobs.model import Job
 from app.storage import Store, keys
@@ -31,7 +30,7 @@ class JobRepository:
             parts = key.split("/")
             if len(parts) == 5 and parts[3] == "jobs" and parts[4].endswith(".json"):
                 tenant, service, job = parts[1], parts[2], parts[4][: -len(".json")]
-                if not all(_is_uuid(x) for x in (tenant, service, job)):
+                if not all(keys.is_id(x) for x in (tenant, service, job)):
                     report(key, "not a key SpawnIt writes (its ids are not UUIDs)")
                     continue
                 self._where[job] = (tenant, service)
@@ -39,7 +38,7 @@ class JobRepository:
         return found
 
     def locate(self, job_id: str) -> tuple[str, str] | None:
-        return self._where.get(job_id)
+        return self._where.get(job_id) if keys.is_id(job_id) else None
 
     def forget_service(self, service: str) -> None:
         for job_id in [j for j, (_, s) in self._where.items() if s == service]:
@@ -109,10 +108,3 @@ def _salvage(raw: bytes) -> list[LogLine]:
         except Exception:
             out.append(LogLine(len(out), UNREADABLE_LINE, at))
     return out
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        return check_id(value) == value
-    except Exception:
-        return False

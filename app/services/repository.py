@@ -15,8 +15,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from app.errors import BadInput, Conflict, NotFound
-from app.ids import check_id
+from app.errors import Conflict, NotFound
 from app.services.model import ServiceInfo
 from app.storage import Store, keys
 from app.storage.records import Unreadable, parse_record, report
@@ -31,6 +30,7 @@ class ServiceRepository:
         self._cache: dict[str, dict[str, ServiceInfo]] = {}
 
     async def _tenant(self, tenant: str) -> dict[str, ServiceInfo]:
+        keys.checked(tenant, "tenant")  # before the cache keeps anything
         cached = self._cache.get(tenant)
         if cached is not None:
             return cached
@@ -45,7 +45,7 @@ class ServiceRepository:
         found: dict[str, ServiceInfo] = {}
         for key in await self._store.list(keys.tenant_prefix(tenant)):
             parts = key.split("/")
-            if len(parts) == 4 and parts[3] == "info.json" and _is_uuid(parts[2]):
+            if len(parts) == 4 and parts[3] == "info.json" and keys.is_id(parts[2]):
                 raw = await self._store.get(key)
                 if raw is not None:
                     info = self._read(key, tenant, parts[2], raw)
@@ -65,7 +65,7 @@ class ServiceRepository:
             return _stand_in(tenant, service_id, raw, exc.reason)
 
     async def get(self, tenant: str, service_id: str) -> ServiceInfo:
-        info = (await self._tenant(tenant)).get(service_id)
+        info = (await self._tenant(tenant)).get(keys.checked(service_id))
         if info is None:
             raise NotFound(f"no service with id {service_id}", field="id")
         return info
@@ -79,6 +79,7 @@ class ServiceRepository:
         `remember`: show it at once, even before (or without) storage taking it: a
         verdict already announced must read back as announced, and not be announced
         again when storage is down."""
+        keys.checked(info.id)
         if info.broken is not None or self._is_broken(info):
             if remember:  # bookkeeping of a job that ended (recovery): keep the evidence
                 return
@@ -124,7 +125,7 @@ class ServiceRepository:
         """Read every tenant's services (at start-up: the drift watcher sees them all)."""
         tenants = {key.split("/")[1] for key in await self._store.list(keys.CLIENTS) if key.count("/") >= 2}
         for tenant in sorted(tenants):
-            if not _is_uuid(tenant):
+            if not keys.is_id(tenant):
                 continue
             await self._tenant(tenant)
 
@@ -193,11 +194,3 @@ def _refused(info: ServiceInfo) -> Conflict:
         f"({keys.info(info.tenant, info.id)}) cannot be read ({info.broken or 'unreadable'}). "
         "An operator must repair or remove that object; nothing else is affected"
     )
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        check_id(value)
-    except BadInput:
-        return False
-    return True

@@ -8,6 +8,9 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
+from app.errors import BadInput
 from app.ids import new_id
 from app.services.model import ServiceInfo
 from app.services.repository import ServiceRepository
@@ -73,3 +76,17 @@ async def test_sensitive_values_are_sealed_in_storage_and_open_when_read(tmp_pat
     assert "hunter2" not in raw and json.loads(raw)["variables"]["password"].startswith("enc:v1:")
     again = await ServiceRepository(store, SecretBox(Secret("k"))).get(TENANT, secret.id)
     assert again.variables["password"] == "hunter2-hunter2"
+
+
+async def test_ids_are_checked_before_the_cache_keeps_anything(tmp_path: Path) -> None:
+    repo = ServiceRepository(FolderStore(tmp_path), SecretBox(Secret("k")))
+    garbage = "g" * 250_000
+    for tenant, service in ((garbage, new_id()), (TENANT.upper(), new_id()), (TENANT, garbage)):
+        with pytest.raises(BadInput):
+            await repo.get(tenant, service)
+        with pytest.raises(BadInput):
+            await repo.save(info(tenant=tenant, id=service))
+        with pytest.raises(BadInput):
+            await repo.list(tenant if tenant != TENANT else garbage)
+    assert set(repo._cache) <= {TENANT} and not repo._cache.get(TENANT)
+    assert await FolderStore(tmp_path).list("") == []
