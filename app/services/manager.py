@@ -152,6 +152,7 @@ class ServiceManager:
     ) -> ServiceView:
         async with self._locks[service_id]:
             info = await self._repo.get(tenant, check_id(service_id))
+            self._repo.check_writable(info)  # a BROKEN one has no entry or variables to update
             entry = self.catalog.get(info.catalog_entry)
             changes: dict[str, Any] = {}
             if name is not None:

@@ -80,10 +80,9 @@ class ServiceRepository:
         verdict already announced must read back as announced, and not be announced
         again when storage is down."""
         keys.checked(info.id)
-        if info.broken is not None or self._is_broken(info):
-            if remember:  # bookkeeping of a job that ended (recovery): keep the evidence
-                return
-            raise _refused(info)
+        if remember and self._is_broken(info):
+            return  # bookkeeping of a job that ended (recovery): keep the evidence
+        self.check_writable(info)
         if remember:
             (await self._tenant(info.tenant))[info.id] = info
         if tfvars is not None:
@@ -102,7 +101,14 @@ class ServiceRepository:
         }
         return data
 
+    def check_writable(self, info: ServiceInfo) -> None:
+        """Conflict for a BROKEN service: nothing may change it (nor overwrite its record)."""
+        if self._is_broken(info):
+            raise _refused(info)
+
     def _is_broken(self, info: ServiceInfo) -> bool:
+        if info.broken is not None:
+            return True
         known = self._cache.get(info.tenant, {}).get(info.id)
         return known is not None and known.broken is not None
 
@@ -141,8 +147,7 @@ class ServiceRepository:
         return await self._store.get(keys.state(info.tenant, info.id))
 
     async def delete(self, info: ServiceInfo) -> None:
-        if info.broken is not None or self._is_broken(info):
-            raise _refused(info)
+        self.check_writable(info)
         # info.json first: from then on the service does not exist for anyone
         await self._store.delete(keys.info(info.tenant, info.id))
         (await self._tenant(info.tenant)).pop(info.id, None)

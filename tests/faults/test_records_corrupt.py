@@ -105,8 +105,14 @@ async def test_a_truncated_info_json_shows_one_broken_service_and_nothing_else_b
         errors = await alice.errors(PLAN, id=broken["id"])
         assert errors.codes == ["CONFLICT"]
         assert "cannot be read" in errors.errors[0]["message"] and "operator" in errors.errors[0]["message"]
-        errors = await alice.errors("mutation($id: ID!) { deleteService(id: $id) { id } }", id=broken["id"])
-        assert errors.codes == ["CONFLICT"]
+        for mutation in (
+            "deleteService(id: $id) { id }",
+            'updateService(id: $id, input: {name: "renamed"}) { id }',
+            "applyService(id: $id) { id }",
+            "destroyService(id: $id) { id }",
+        ):
+            errors = await alice.errors(f"mutation($id: ID!) {{ {mutation} }}", id=broken["id"])
+            assert errors.codes == ["CONFLICT"], (mutation, errors.errors)
 
         # the others work end to end: a plan runs on alice's other service and on bob's
         for api, service in ((alice, fine), (bob, bobs)):
