@@ -87,6 +87,6 @@ async def test_ids_are_checked_before_the_cache_keeps_anything(tmp_path: Path) -
         with pytest.raises(BadInput):
             await repo.save(info(tenant=tenant, id=service))
         with pytest.raises(BadInput):
-            await repo.list(tenant if tenant != TENANT else garbage)
+            await repo.of_tenant(tenant if tenant != TENANT else garbage)
     assert set(repo._cache) <= {TENANT} and not repo._cache.get(TENANT)
     assert await FolderStore(tmp_path).list("") == []
