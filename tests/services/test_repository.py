@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.errors import BadInput
+from app.errors import BadInput, Conflict
 from app.ids import new_id
 from app.services.model import ServiceInfo
 from app.services.repository import ServiceRepository
@@ -90,3 +90,30 @@ async def test_ids_are_checked_before_the_cache_keeps_anything(tmp_path: Path) -
             await repo.of_tenant(tenant if tenant != TENANT else garbage)
     assert set(repo._cache) <= {TENANT} and not repo._cache.get(TENANT)
     assert await FolderStore(tmp_path).list("") == []
+
+
+async def test_a_record_that_cannot_be_read_is_a_broken_stand_in_never_overwritten(tmp_path: Path) -> None:
+    store = FolderStore(tmp_path)
+    sealed = ServiceRepository(store, SecretBox(Secret("old key")))
+    kept, other_key, moved = info(), info(sensitive=("password",), variables={"password": "p"}), info()
+    for one in (kept, other_key, moved):
+        await sealed.save(one)
+    # a record copied under another service's key does not pass for that service
+    stray = new_id()
+    await store.put(keys.info(TENANT, stray), (await store.get(keys.info(TENANT, moved.id))) or b"")
+
+    repo = ServiceRepository(store, SecretBox(Secret("new key")))  # SPAWNIT_SECRET_KEY changed
+    found = {s.id: s for s in await repo.of_tenant(TENANT)}
+    assert found[kept.id].broken is None
+    assert found[other_key.id].broken is not None and "SPAWNIT_SECRET_KEY" in found[other_key.id].broken
+    assert found[other_key.id].variables == {} and found[other_key.id].name == "n"
+    assert found[stray].broken is not None and found[moved.id].broken is None
+
+    before = await store.get(keys.info(TENANT, other_key.id))
+    with pytest.raises(Conflict) as caught:
+        await repo.save(found[other_key.id].touched(T0, name="x"))
+    assert "operator" in caught.value.message
+    with pytest.raises(Conflict):
+        await repo.delete(found[other_key.id])
+    await repo.save(found[other_key.id], remember=True)  # a job's bookkeeping: dropped
+    assert await store.get(keys.info(TENANT, other_key.id)) == before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
@@ -106,3 +107,36 @@ async def test_list_paginates_past_1000_keys(s3_store: S3Store) -> None:
         await asyncio.gather(*(s3_store.put(key, b"x") for key in keys[start : start + 100]))
     await s3_store.put("clients/u/other.json", b"x")
     assert await s3_store.list("clients/t/") == keys
+
+
+async def test_a_bucket_it_created_is_created_again_once_for_many_writes(
+    s3_settings: S3Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = await S3Store.open(s3_settings)
+    try:
+        await store.ensure_bucket()
+        assert store.created_bucket
+        await store.put("a", b"1")
+        await store.delete("a")
+        await store._client.delete_bucket(Bucket=s3_settings.bucket)
+        caplog.set_level(logging.ERROR)
+        await asyncio.gather(*(store.put(f"k/{i}", b"x") for i in range(20)))
+        assert await store.list("k/") == sorted(f"k/{i}" for i in range(20))
+        assert len([r for r in caplog.records if "created it again" in r.getMessage()]) == 1
+        assert await store.check() is None
+    finally:
+        await store.close()
+
+
+async def test_a_bucket_it_did_not_create_is_not_created_again(s3_settings: S3Settings) -> None:
+    store = await S3Store.open(s3_settings)  # the bucket is the operator's: ensure_bucket never ran
+    try:
+        for call in (lambda: store.put("a", b"1"), lambda: store.get("a"), lambda: store.list("")):
+            with pytest.raises(Unavailable) as caught:
+                await call()
+            assert "does not exist" in str(caught.value) and "restore it" in str(caught.value)
+        reason = await store.check()
+        assert reason is not None and "does not exist" in reason
+        assert await store.check() == reason  # still gone: nothing created it
+    finally:
+        await store.close()
