@@ -19,10 +19,15 @@ import builtins
 import logging
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
+
+from app.errors import Unavailable
 
 _TMP = ".tmp-"
 log = logging.getLogger("spawnit.storage")
+T = TypeVar("T")
 
 
 def _check_key(key: str) -> list[str]:
@@ -48,23 +53,34 @@ class FolderStore:
         return self.root.joinpath(*_check_key(key))
 
     async def get(self, key: str) -> bytes | None:
-        return await asyncio.to_thread(self._get, self.path_of(key))
+        return await self._run("get", self._get, self.path_of(key))
 
     async def put(self, key: str, data: bytes) -> None:
-        await asyncio.to_thread(self._put, self.path_of(key), bytes(data))
+        await self._run("put", self._put, self.path_of(key), bytes(data))
 
     async def delete(self, key: str) -> None:
-        await asyncio.to_thread(self._delete, self.path_of(key))
+        await self._run("delete", self._delete, self.path_of(key))
 
     async def list(self, prefix: str) -> list[str]:
         # walk only the deepest folder the prefix fully names, then filter by string
         # prefix, like S3 does: "clients/a" matches "clients/ab/..", "clients/a/" doesn't
         folder, _, _ = prefix.rpartition("/")
         start = self.path_of(folder) if folder else self.root
-        return await asyncio.to_thread(self._list, start, prefix)
+        return await self._run("list", self._list, start, prefix)
 
     async def close(self) -> None:
         pass
+
+    async def _run(self, op: str, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` in a worker thread; a disk that refuses (no space, no permission,
+        read-only) is `Unavailable`, saying what to check."""
+        try:
+            return await asyncio.to_thread(fn, *args)
+        except OSError as exc:
+            raise Unavailable(
+                f"storage unavailable: {op} in the storage folder {self.root} failed ({exc.strerror or exc}): "
+                "check its disk space and that SpawnIt's user may write there, then retry"
+            ) from exc
 
     async def check(self) -> str | None:
         """None when the folder is usable, else why not (for `/readyz`). A folder that

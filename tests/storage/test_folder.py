@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from app.errors import Unavailable
 from app.storage.folder import FolderStore
 
 BAD_KEYS = ["", "/etc/passwd", "../x", "clients/../../x", "clients//x", "clients/x/", "a\\b", "./x", "a/.tmp-1-x"]
@@ -72,8 +73,9 @@ async def test_failed_write_keeps_old_object(folder_store: FolderStore, monkeypa
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(Unavailable) as caught:  # answered UNAVAILABLE, saying what to check
         await folder_store.put(key, b"new")
+    assert "disk space" in caught.value.message
     monkeypatch.undo()
     assert await folder_store.get(key) == b"old"
     assert os.listdir(folder_store.path_of(key).parent) == ["info.json"]
