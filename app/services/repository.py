@@ -114,8 +114,6 @@ class ServiceRepository:
 
     def _from_record(self, data: dict[str, Any]) -> ServiceInfo:
         info = ServiceInfo.from_record(data)
-        if not isinstance(info.variables, dict):
-            raise TypeError("variables")
         opened = {
             name: self._open(value) if SecretBox.is_sealed(value) else value for name, value in info.variables.items()
         }
