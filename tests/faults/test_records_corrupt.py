@@ -13,11 +13,13 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from app.auth.tenant import tenant_for
+from app.jobs.model import Job, JobKind
 from app.settings import S3Settings, Settings
 from app.storage import keys
 from app.storage.base import Store
@@ -91,6 +93,10 @@ async def test_a_truncated_info_json_shows_one_broken_service_and_nothing_else_b
         assert raw is not None and b'"name": "will-break"' in raw
         cut = raw[: raw.index(b'"target"') + 5]  # truncated mid-record, its name still in it
         await store.put(key, cut)
+        # and a job a dead process left running on it: recovery must get past it too
+        left = Job(str(uuid.uuid4()), alice_tenant, broken["id"], JobKind.APPLY, 1, datetime.now(UTC))
+        left = left.started(datetime.now(UTC))
+        await store.put(keys.job_record(alice_tenant, broken["id"], left.id), json.dumps(left.to_record()).encode())
 
     caplog.set_level(logging.WARNING)
     async with serving(settings) as second:  # on main: "Application startup failed"
@@ -100,6 +106,8 @@ async def test_a_truncated_info_json_shows_one_broken_service_and_nothing_else_b
         assert mine[broken["id"]]["name"] == "will-break"  # salvaged from what is left
         assert mine[fine["id"]]["status"] == "DRAFT"
         assert set(await listed(bob)) == {bobs["id"]}
+        jobs = (await alice.run(JOBS, id=broken["id"]))["service"]["jobs"]["edges"]
+        assert [e["node"]["state"] for e in jobs] == ["INTERRUPTED"]
 
         # the broken one is refused with a clear message, and its record is left alone
         errors = await alice.errors(PLAN, id=broken["id"])
