@@ -95,11 +95,15 @@ class LiveJob:
             self._killer = loop.call_later(self._runner.grace, self._force)
 
     def _force(self) -> None:
-        if self.command is not None and not self.ended.isadvance():
-            self.log(f"the engine did not stop within {self._runner.grace:g}s of SIGINT: killed")
-            if not self.job.state.final:
-                self.advance(self.job.cancel_asked(force=True))
-            self.command.kill()
+        """Past the grace period: the engine ignored SIGINT (frozen, or stuck in a
+        provider), so it and everything it started get SIGKILL, and the record says so."""
+        self._killer = None
+        if self.ended.is_set() or self.job.state.final:
+            return
+        self.log(f"the engine did not stop within {self._runner.grace:g}s of SIGINT: killed")
+        self.advance(self.job.cancel_asked(force=True))
+        if self.command is not None:
+            self.command.kill()  # else the next command is killed as it attaches (forced)
 
     def disarm(self) -> None:
         if self._killer is not None:

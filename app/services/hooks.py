@@ -7,7 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import pwd
+import socket
 from collections import defaultdict
+from datetime import datetime, timedelta
 
 from app.bus import Bus, tenant_topic
 from app.catalog.model import Catalog
@@ -76,10 +80,8 @@ class ServiceJobHooks:
 
     async def job_ended(self, job: Job) -> None:
         ran_with = self._ran_with.pop(job.id, None)
-        if job.state is JobState.INTERRUPTED and job.started_at is not None and self._settings.store == "s3":
-            # the engine that held the state lock is gone: its lock file must go too
-            await self._store.delete(keys.state_lock(job.tenant, job.service))
-            log.warning("removed the state lock left by interrupted job %s", job.id)
+        if _may_have_left_a_lock(job) and self._settings.store == "s3":
+            await self._release_state_lock(job)
         try:
             info = await self._repo.get(job.tenant, job.service)
         except NotFound:
@@ -101,6 +103,21 @@ class ServiceJobHooks:
         for check in dropped:
             await self._store.delete(keys.job_record(job.tenant, job.service, check))
             await self._store.delete(keys.job_log(job.tenant, job.service, check))
+
+    async def _release_state_lock(self, job: Job) -> None:
+        """The engine of `job` was killed (or its process died) while it may have held
+        the state lock: the lock file it left goes, so the next job does not wait out
+        `-lock-timeout`. Only a lock this job's engine took: made by this user on this
+        host after the job started (one job at a time per service, so it is ours)."""
+        key = keys.state_lock(job.tenant, job.service)
+        raw = await self._store.get(key)
+        if raw is None:
+            return
+        if not _lock_of(raw, job):
+            log.warning("state lock of service %s is not job %s's: left in place", job.service, job.id)
+            return
+        await self._store.delete(key)
+        log.warning("removed the state lock left by %s job %s", job.state.value.lower(), job.id)
 
     async def _health_after(self, info: ServiceInfo, job: Job) -> Health | None:
         if job.state is not JobState.SUCCEEDED and job.kind is not JobKind.DRIFT_CHECK:
@@ -147,3 +164,23 @@ class ServiceJobHooks:
             )
         for event in events:
             self._bus.publish(tenant_topic(new.tenant), event)
+
+
+def _may_have_left_a_lock(job: Job) -> bool:
+    """A job whose engine took the state lock and did not stop cleanly: killed, or its
+    SpawnIt process died. Drift checks plan with `-lock=false`."""
+    if job.kind is JobKind.DRIFT_CHECK or job.started_at is None:
+        return False
+    return job.state is JobState.INTERRUPTED or job.forced
+
+
+def _lock_of(raw: bytes, job: Job) -> bool:
+    """Whether a lock file's info says the engine of `job` wrote it."""
+    try:
+        info = json.loads(raw)
+        created = datetime.fromisoformat(str(info["Created"]))
+    except (ValueError, KeyError, TypeError):
+        return False
+    if job.started_at is None or created < job.started_at - timedelta(seconds=5):
+        return False
+    return str(info.get("Who", "")) == f"{pwd.getpwuid(os.getuid()).pw_name}@{socket.gethostname()}"

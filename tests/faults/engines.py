@@ -1,0 +1,64 @@
+"""Finding and freezing the engine processes a SpawnIt server started (from /proc)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from pathlib import Path
+
+ENGINE_WORDS = (b"app.engine.embedded", b"terraform", b"tofu")
+
+
+def _stat(pid: int) -> list[bytes] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return None
+    return raw.rsplit(b")", 1)[1].split()
+
+
+def alive(pid: int) -> bool:
+    """A process that exists and is not a zombie."""
+    fields = _stat(pid)
+    return fields is not None and fields[0] != b"Z"
+
+
+def engines_of(parent: int) -> list[int]:
+    """Engine processes whose parent is `parent` (the SpawnIt server)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = _stat(int(entry.name))
+        if fields is None or fields[0] == b"Z" or int(fields[1]) != parent:
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        # the engine itself, not the providers it starts (their parent is the engine)
+        if any(word in part for part in argv[:3] for word in ENGINE_WORDS):
+            found.append(int(entry.name))
+    return found
+
+
+async def one_engine_of(parent: int) -> int:
+    """The one engine `parent` runs, once it runs one (the caller knows a job is in it)."""
+    while True:
+        found = engines_of(parent)
+        if len(found) == 1:
+            return found[0]
+        assert len(found) < 2, f"more than one engine runs: {found}"
+        await asyncio.sleep(0.05)
+
+
+def freeze(pid: int) -> None:
+    """SIGSTOP: the engine ignores SIGINT (and everything but SIGKILL) from now on."""
+    os.kill(pid, signal.SIGSTOP)
+
+
+def thaw(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGCONT)
