@@ -48,6 +48,7 @@ class JobRunner:
         self._live: dict[str, LiveJob] = {}
         self._flush_every = log_flush_seconds
         self._closing = False
+        self._endings: set[asyncio.Task[None]] = set()  # ends of jobs canceled while queued
 
     def job_state_changed(self, job: Job, old: JobState | None) -> None:
         """One service event per change of a user's job state (drift checks speak
@@ -109,12 +110,20 @@ class JobRunner:
             live.log("canceled while queued")
             if live.task is not None:
                 live.task.cancel()
-            await self._end(live)
+            # its bookkeeping runs on its own: the caller may hold a lock that ending a
+            # job takes (a user's submission preempting a queued check holds the
+            # service's), and waiting for it here would wait for ourselves
+            self._end_later(live)
             return live.job
         live.advance(live.job.cancel_asked(force))
         live.log("cancel requested: " + ("killing the engine" if force else "interrupting the engine (SIGINT)"))
         live.stop_engine()
         return live.job
+
+    def _end_later(self, live: LiveJob) -> None:
+        task = asyncio.create_task(self._end(live), name=f"end-{live.job.id}")
+        self._endings.add(task)
+        task.add_done_callback(self._endings.discard)
 
     async def wait(self, job_id: str) -> None:
         live = self._live.get(job_id)
@@ -153,6 +162,7 @@ class JobRunner:
         for live in list(self._live.values()):
             if live.job.state is JobState.QUEUED and live.task is not None:
                 live.task.cancel()
+        tasks += list(self._endings)
         if tasks:
             await asyncio.wait(tasks, timeout=self.grace + 5)
 
