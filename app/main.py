@@ -53,8 +53,9 @@ async def build(settings: Settings) -> SpawnIt:
         mirror = settings.engine_dir / "providers"
         install_provider(mirror)
         cli_config = settings.engine_dir / "terraform.rc"
-        cli_config.write_text(cli_config_text(mirror, settings.engine_dir / "plugin-cache"))
-        (settings.engine_dir / "plugin-cache").mkdir(exist_ok=True)
+        # no plugin cache: every first init of a work directory rewrote the shared cache
+        # entry while other services' jobs resolved their provider through it
+        cli_config.write_text(cli_config_text(mirror))
         engine = ProcessEngine(select_engine(settings.engine), cli_config)
         modules = {p.parent.parent.name for p in settings.modules_dir.glob("*/instance/*.tf")}
         catalog = await load_catalog(store, settings.catalog_dir, modules)

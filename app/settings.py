@@ -129,7 +129,7 @@ class Settings:
 
     @property
     def engine_dir(self) -> Path:
-        """CLI config, provider mirror and plugin cache of the engine."""
+        """CLI config and provider mirror of the engine."""
         return self.data_dir / "engine"
 
     def replace(self, **changes: object) -> Settings:

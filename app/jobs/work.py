@@ -3,7 +3,6 @@ destroy with `-json`, every event folded into the job and its text into the log.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -45,8 +44,6 @@ class Work:
     def __init__(self, engine: Engine, lock_timeout_seconds: int) -> None:
         self._engine = engine
         self._lock_timeout = f"-lock-timeout={lock_timeout_seconds}s"
-        # inits share the plugin cache, which is not safe for concurrent writers: one at a time
-        self._init_lock = asyncio.Lock()
 
     async def perform(self, run: Run, ws: Workspace) -> Outcome:
         job = run.job
@@ -105,8 +102,8 @@ class Work:
         run.phase(Phase.INIT)
         wd.forget_init(ws.workdir)
         args = ["init", "-input=false", "-no-color", "-reconfigure", self._lock_timeout, *ws.backend.init_args()]
-        async with self._init_lock:
-            rc, view = await self._engine_run(run, ws, args, show=["init", "-reconfigure"])
+        # inits run in parallel: each writes its own work directory only (no plugin cache)
+        rc, view = await self._engine_run(run, ws, args, show=["init", "-reconfigure"])
         if rc == 0:
             wd.mark_initialized(ws.workdir, wd.init_hash(ws.workdir, ws.backend, self._engine.name, fingerprint))
             return None

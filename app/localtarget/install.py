@@ -67,7 +67,11 @@ def _hcl_string(value: str) -> str:
 
 
 def cli_config_text(mirror_dir: Path, plugin_cache_dir: Path | None = None) -> str:
-    """The text of a Terraform CLI config file that installs spawnit.local/* from `mirror_dir`."""
+    """The text of a Terraform CLI config file that installs spawnit.local/* from `mirror_dir`.
+
+    SpawnIt itself passes no `plugin_cache_dir`: the only provider comes from the mirror
+    (each work directory links it from there), and a cache shared by work directories is
+    rewritten by every first init while other jobs read through it."""
     pattern = _hcl_string(f"{PROVIDER_HOST}/*/*")
     lines = []
     if plugin_cache_dir is not None:
