@@ -72,6 +72,7 @@ async def build(settings: Settings) -> SpawnIt:
             grace_seconds=settings.cancel_grace_seconds,
             log_flush_seconds=settings.log_flush_seconds,
             max_parallel_checks=settings.drift_max_parallel,
+            job_timeout_seconds=settings.job_timeout_seconds,
         )
         host = TargetReadiness(
             AwsTargetCredentials(

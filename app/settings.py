@@ -67,6 +67,7 @@ class Settings:
     engine: EngineKind = "auto"
     max_parallel_jobs: int = 4
     cancel_grace_seconds: float = 10.0
+    job_timeout_seconds: float = 3600.0  # a running job is canceled (then killed) past this
     lock_timeout_seconds: int = 30
     log_flush_seconds: float = 0.25
     catalog_dir: Path = Path(__file__).resolve().parent.parent / "catalog"
@@ -176,6 +177,8 @@ class Settings:
             raise BadInput("SPAWNIT_MAX_PARALLEL_JOBS must be at least 1", field="max_parallel_jobs")
         if not math.isfinite(self.cancel_grace_seconds) or self.cancel_grace_seconds <= 0:
             raise BadInput("SPAWNIT_CANCEL_GRACE_SECONDS must be positive", field="cancel_grace_seconds")
+        if not math.isfinite(self.job_timeout_seconds) or self.job_timeout_seconds <= 0:
+            raise BadInput("SPAWNIT_JOB_TIMEOUT_SECONDS must be positive", field="job_timeout_seconds")
         if self.drift_interval_seconds < 0 or self.drift_jitter_seconds < 0:
             raise BadInput("SPAWNIT_DRIFT_INTERVAL_SECONDS and _JITTER_SECONDS must be 0 or more", field="drift")
         if self.drift_max_parallel < 1:
@@ -276,6 +279,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("ENGINE", "engine", _choice("auto", "tofu", "terraform", "embedded"), "which engine runs the jobs"),
     Option("MAX_PARALLEL_JOBS", "max_parallel_jobs", _int_, "jobs running at once across services"),
     Option("CANCEL_GRACE_SECONDS", "cancel_grace_seconds", _float_, "SIGINT -> SIGKILL delay of a cancel"),
+    Option(
+        "JOB_TIMEOUT_SECONDS", "job_timeout_seconds", _float_, "a job running longer is canceled, then killed"
+    ),
     Option("LOCK_TIMEOUT_SECONDS", "lock_timeout_seconds", _int_, "the engine's -lock-timeout"),
     Option("CATALOG_DIR", "catalog_dir", _path, "seed catalog copied into an empty store"),
     Option("MODULES_DIR", "modules_dir", _path, "one module per target"),

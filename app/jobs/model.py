@@ -68,6 +68,7 @@ class Job:
     finished_at: datetime | None = None
     cancel_requested: bool = False
     forced: bool = False  # the engine had to be killed
+    reason: str | None = None  # why SpawnIt itself canceled the job (it ran too long)
     pid: int | None = None
     outputs: dict[str, Any] | None = field(default=None, compare=False)
     rev: int = 0  # bumped at every change: watchers drop anything older than what they saw
@@ -86,6 +87,7 @@ class Job:
             self.error,
             self.cancel_requested,
             self.forced,
+            self.reason,
             self.started_at,
             self.finished_at,
         )
@@ -119,6 +121,10 @@ class Job:
             raise Conflict(f"job {self.id} has already ended ({self.state.value})")
         return replace(self, cancel_requested=True, forced=self.forced or force)
 
+    def timed_out(self, reason: str) -> Job:
+        """Canceled by SpawnIt: it ran longer than a job may."""
+        return replace(self.cancel_asked(force=False), reason=reason)
+
     def finished(
         self,
         at: datetime,
@@ -140,7 +146,7 @@ class Job:
             self,
             state=state,
             exit_code=exit_code,
-            error=error if state is not JobState.SUCCEEDED else None,
+            error=None if state is JobState.SUCCEEDED else (self.reason or error),
             finished_at=at,
             outputs=outputs,
             has_changes=has_changes,
@@ -203,6 +209,7 @@ class Job:
             finished_at=when(data.get("finished_at")),
             cancel_requested=bool(data.get("cancel_requested", False)),
             forced=bool(data.get("forced", False)),
+            reason=data.get("reason"),
             pid=data.get("pid"),
             outputs=data.get("outputs"),
             rev=int(data.get("rev", 0)),

@@ -35,10 +35,12 @@ class JobRunner:
         grace_seconds: float,
         log_flush_seconds: float = 1.0,
         max_parallel_checks: int = 2,
+        job_timeout_seconds: float = 3600.0,
     ) -> None:
         self.repo = repo
         self.bus = bus
         self.grace = grace_seconds
+        self._timeout = job_timeout_seconds
         self._work = work
         self._hooks = hooks
         # users' jobs and drift checks draw on separate pools: checks never delay a user
@@ -188,6 +190,7 @@ class JobRunner:
     async def _execute(self, live: LiveJob) -> None:
         live.advance(live.job.started(now()))
         flusher = asyncio.create_task(self._flush_loop(live))
+        deadline = asyncio.get_running_loop().call_later(self._timeout, self._time_out, live)
         outcome: Outcome
         try:
             await self.repo.save(live.job)
@@ -202,6 +205,7 @@ class JobRunner:
             live.log("Error: SpawnIt failed internally while running this job")
             outcome = Outcome(False, None, "internal error")
         finally:
+            deadline.cancel()
             flusher.cancel()
             live.disarm()
         killed = live.job.forced and live.job.cancel_requested
@@ -239,6 +243,16 @@ class JobRunner:
             live.ended.set()
             # keep the record in memory briefly: late readers find it in storage anyway
             asyncio.get_running_loop().call_later(30, self._live.pop, live.job.id, None)
+
+    def _time_out(self, live: LiveJob) -> None:
+        """No job runs forever: past the timeout it is canceled (SIGINT, then SIGKILL
+        past the grace period), and its record and log say why."""
+        if live.job.state.final:
+            return
+        reason = f"timed out: the job ran longer than {self._timeout:g}s (SPAWNIT_JOB_TIMEOUT_SECONDS)"
+        live.log(f"{reason}: canceling it")
+        live.advance(live.job.timed_out(reason))
+        live.stop_engine()
 
     async def _flush_loop(self, live: LiveJob) -> None:
         while True:

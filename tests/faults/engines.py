@@ -62,3 +62,20 @@ def freeze(pid: int) -> None:
 def thaw(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGCONT)
+
+
+def stopped(pid: int) -> bool:
+    fields = _stat(pid)
+    return fields is not None and fields[0] in (b"T", b"t")
+
+
+async def freeze_the_next_engine(parent: int) -> int:
+    """Freeze the first engine of `parent` caught alive (one may end between being seen
+    and being stopped: then the next one is taken)."""
+    while True:
+        for pid in engines_of(parent):
+            with contextlib.suppress(ProcessLookupError):
+                freeze(pid)
+            if stopped(pid):
+                return pid
+        await asyncio.sleep(0.01)
