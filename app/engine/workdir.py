@@ -37,7 +37,9 @@ def _write_if_changed(path: Path, data: bytes) -> None:
 def lay_out(workdir: Path, module_dir: Path, backend: Backend, tfvars: dict[str, Any]) -> None:
     """Make `workdir` the module + backend + variables; stale `.tf` files go."""
     workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / PLANS).mkdir(exist_ok=True)
+    plans = workdir / PLANS
+    plans.mkdir(mode=0o700, exist_ok=True)
+    plans.chmod(0o700)  # saved plans hold sensitive values in plain text: SpawnIt's alone
     wanted = {p.name: p.read_bytes() for p in sorted(module_dir.glob("*.tf"))}
     wanted[BACKEND_FILE] = backend.block().encode()
     for stale in workdir.glob("*.tf"):
@@ -75,3 +77,23 @@ def forget_init(workdir: Path) -> None:
 
 def plan_file(workdir: Path, job_id: str) -> Path:
     return workdir / PLANS / f"{job_id}.tfplan"
+
+
+def new_plan_file(workdir: Path, job_id: str) -> Path:
+    """The path the engine writes `job_id`'s plan to, made beforehand, empty and 0600
+    (the engine truncates it in place, keeping the mode)."""
+    path = plan_file(workdir, job_id)
+    path.unlink(missing_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return path
+
+
+def drop_plans(workdir: Path, keep: Path | None = None) -> list[str]:
+    """Delete the saved plans of `workdir` but `keep`: a later operation on the service
+    supersedes them (they can no longer be applied). The names of those deleted."""
+    dropped = []
+    for path in (workdir / PLANS).glob("*.tfplan"):
+        if keep is None or path != keep:
+            path.unlink(missing_ok=True)
+            dropped.append(path.name)
+    return dropped

@@ -53,6 +53,8 @@ class Work:
             if not plan_path.exists():
                 raise Conflict(f"the plan of job {job.plan_job_id} is no longer available: plan again")
         wd.lay_out(ws.workdir, ws.module_dir, ws.backend, ws.tfvars)
+        if job.kind is not JobKind.DRIFT_CHECK:
+            wd.drop_plans(ws.workdir, keep=plan_path)  # superseded by this operation
         init_error = await self._init(run, ws)
         if init_error is not None:
             return Outcome(False, None, init_error)
@@ -60,9 +62,15 @@ class Work:
             return Outcome(False, None, "canceled before the engine started")
         common = ["-json", "-input=false", "-no-color", self._lock_timeout]
         if job.kind is JobKind.PLAN:
-            out = wd.plan_file(ws.workdir, job.id)
+            out = wd.new_plan_file(ws.workdir, job.id)
             run.phase(Phase.PLAN)
-            rc, view = await self._engine_run(run, ws, ["plan", *common, "-detailed-exitcode", f"-out={out}"])
+            try:
+                rc, view = await self._engine_run(run, ws, ["plan", *common, "-detailed-exitcode", f"-out={out}"])
+            finally:
+                if out.exists():
+                    out.chmod(0o600)
+            if rc not in (0, 2):
+                out.unlink(missing_ok=True)  # no plan to apply
             return Outcome(rc in (0, 2), rc, _error(rc, view, ok=(0, 2)), has_changes=rc == 2)
         if job.kind is JobKind.APPLY:
             run.phase(Phase.APPLY)
