@@ -279,9 +279,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("ENGINE", "engine", _choice("auto", "tofu", "terraform", "embedded"), "which engine runs the jobs"),
     Option("MAX_PARALLEL_JOBS", "max_parallel_jobs", _int_, "jobs running at once across services"),
     Option("CANCEL_GRACE_SECONDS", "cancel_grace_seconds", _float_, "SIGINT -> SIGKILL delay of a cancel"),
-    Option(
-        "JOB_TIMEOUT_SECONDS", "job_timeout_seconds", _float_, "a job running longer is canceled, then killed"
-    ),
+    Option("JOB_TIMEOUT_SECONDS", "job_timeout_seconds", _float_, "a job running longer is canceled, then killed"),
     Option("LOCK_TIMEOUT_SECONDS", "lock_timeout_seconds", _int_, "the engine's -lock-timeout"),
     Option("CATALOG_DIR", "catalog_dir", _path, "seed catalog copied into an empty store"),
     Option("MODULES_DIR", "modules_dir", _path, "one module per target"),

@@ -44,6 +44,16 @@ class JobRepository:
         for job_id in [j for j, (_, s) in self._where.items() if s == service]:
             del self._where[job_id]
 
+    async def delete(self, tenant: str, service: str, job_id: str) -> None:
+        """A job's record and log, gone from storage and from the index."""
+        await self._store.delete(keys.job_record(tenant, service, job_id))
+        await self._store.delete(keys.job_log(tenant, service, job_id))
+        self._where.pop(job_id, None)
+
+    def __len__(self) -> int:
+        """Jobs in the index."""
+        return len(self._where)
+
     async def save(self, job: Job) -> None:
         key = keys.job_record(job.tenant, job.service, job.id)  # checks the ids first
         self._where[job.id] = (job.tenant, job.service)

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
 
 from app.bus import Bus, job_topic, tenant_topic
 from app.errors import SpawnItError
 from app.events import EventKind, ServiceEvent
+from app.jobs.limits import Reservations, Slot
 from app.jobs.live import JobEvent, LiveJob
+from app.jobs.locks import KeyedLocks
 from app.jobs.logs import LogBook
 from app.jobs.model import Job, JobKind, JobState, now
 from app.jobs.reaper import reap
@@ -46,8 +47,9 @@ class JobRunner:
         # users' jobs and drift checks draw on separate pools: checks never delay a user
         self._slots = asyncio.Semaphore(max_parallel)
         self._check_slots = asyncio.Semaphore(max_parallel_checks)
-        self._service_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._service_locks = KeyedLocks()
         self._live: dict[str, LiveJob] = {}
+        self._reservations = Reservations()
         self._flush_every = log_flush_seconds
         self._closing = False
         self._endings: set[asyncio.Task[None]] = set()  # ends of jobs canceled while queued
@@ -73,10 +75,21 @@ class JobRunner:
             if lj.job.tenant == tenant and not lj.job.state.final and lj.job.kind is not JobKind.DRIFT_CHECK
         )
 
+    def active_jobs(self, tenant: str) -> int:
+        """A tenant's queued or running jobs, drift checks included."""
+        return sum(1 for lj in self._live.values() if lj.job.tenant == tenant and not lj.job.state.final)
+
+    def reserve(self, tenant: str, limit: int, *, check: bool = False) -> Slot:
+        """A place for one more job of `tenant` under `limit` (a user's job counts the
+        tenant's jobs; a check asked for by the user counts their checks too), held
+        until `submit` makes the job live. Raises LimitExceeded."""
+        live = self.active_jobs(tenant) if check else self.active_users_jobs(tenant)
+        return self._reservations.take(tenant, live, limit, check=check)
+
     def active_for(self, service: str) -> list[Job]:
         return [lj.job for lj in self._live.values() if lj.job.service == service and not lj.job.state.final]
 
-    async def submit(self, job: Job) -> Job:
+    async def submit(self, job: Job, slot: Slot | None = None) -> Job:
         live = LiveJob(self, job)
         if job.kind is JobKind.DRIFT_CHECK:
             try:
@@ -86,6 +99,8 @@ class JobRunner:
         else:
             await self.repo.save(job)  # a user's job is refused when it cannot be recorded
         self._live[job.id] = live
+        if slot is not None:
+            slot.release()  # counted as live from now on, in the same step
         self.bus.publish(job_topic(job.id), JobEvent(job))
         self.job_state_changed(job, None)
         if job.kind is not JobKind.DRIFT_CHECK:
@@ -148,7 +163,7 @@ class JobRunner:
             book.add("job interrupted: the SpawnIt process running it stopped", now())
             await self.repo.save_log(job, book.lines)
             await self.repo.save(job)
-            await self._hooks.job_ended(job)
+            await self._forget(job, await self._hooks.job_ended(job))
             recovered.append(job)
             log.warning("job %s was left %s by a stopped process: INTERRUPTED", job.id, "running")
         return recovered
@@ -173,7 +188,7 @@ class JobRunner:
     async def _run(self, live: LiveJob) -> None:
         try:
             slots = self._check_slots if live.job.kind is JobKind.DRIFT_CHECK else self._slots
-            async with self._service_locks[live.job.service]:
+            async with self._service_locks.hold(live.job.service):
                 async with slots:
                     if live.job.state.final:
                         return
@@ -182,10 +197,6 @@ class JobRunner:
             if not live.job.state.final:  # stopped while queued by close()
                 live.advance(live.job.interrupted(now()), publish=False)
                 await self._end(live)
-        finally:
-            lock = self._service_locks.get(live.job.service)
-            if lock is not None and not lock.locked() and not getattr(lock, "_waiters", None):
-                self._service_locks.pop(live.job.service, None)
 
     async def _execute(self, live: LiveJob) -> None:
         live.advance(live.job.started(now()))
@@ -233,7 +244,7 @@ class JobRunner:
             except Exception as exc:  # storage down: the service still learns how the job ended
                 log.error("could not store the end of job %s: %s", live.job.id, exc)
             try:
-                await self._hooks.job_ended(live.job)
+                await self._forget(live.job, await self._hooks.job_ended(live.job))
             except SpawnItError as exc:
                 log.error("could not record what job %s means for its service: %s", live.job.id, exc.message)
             except Exception:
@@ -253,6 +264,11 @@ class JobRunner:
         live.log(f"{reason}: canceling it")
         live.advance(live.job.timed_out(reason))
         live.stop_engine()
+
+    async def _forget(self, job: Job, dropped: tuple[str, ...]) -> None:
+        """The jobs of `job`'s service it no longer keeps: out of storage and the index."""
+        for job_id in dropped:
+            await self.repo.delete(job.tenant, job.service, job_id)
 
     async def _flush_loop(self, live: LiveJob) -> None:
         while True:

@@ -26,5 +26,6 @@ class JobHooks(Protocol):
     async def workspace(self, job: Job) -> Workspace:
         """Sync the service from storage into its work directory."""
 
-    async def job_ended(self, job: Job) -> None:
-        """Record what the ended (or interrupted) job means for its service."""
+    async def job_ended(self, job: Job) -> tuple[str, ...]:
+        """Record what the ended (or interrupted) job means for its service; return the
+        ids of the service's jobs it no longer keeps (old drift checks)."""

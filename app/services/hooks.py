@@ -4,13 +4,11 @@ health, and one service event per change)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
 import pwd
 import socket
-from collections import defaultdict
 from datetime import datetime, timedelta
 
 from app.bus import Bus, tenant_topic
@@ -21,6 +19,8 @@ from app.drift.probe import probe
 from app.engine.backend import backend_for
 from app.errors import NotFound
 from app.events import EventKind, ServiceEvent
+from app.ids import check_id
+from app.jobs.locks import KeyedLocks
 from app.jobs.model import Job, JobKind, JobState, now
 from app.jobs.workspace import Workspace
 from app.services.model import ServiceInfo
@@ -31,11 +31,12 @@ from app.storage import Store, keys
 log = logging.getLogger("spawnit.services")
 
 
-class ServiceLocks(defaultdict[str, asyncio.Lock]):
-    """Short locks around a service's read-modify-write of `info.json`."""
+class ServiceLocks(KeyedLocks):
+    """Short locks around a service's read-modify-write of `info.json`, by checked
+    service id, kept only while held or awaited."""
 
     def __init__(self) -> None:
-        super().__init__(asyncio.Lock)
+        super().__init__(check_id)
 
 
 class ServiceJobHooks:
@@ -78,21 +79,21 @@ class ServiceJobHooks:
             secrets=tuple(v for v in secrets.values() if v),
         )
 
-    async def job_ended(self, job: Job) -> None:
+    async def job_ended(self, job: Job) -> tuple[str, ...]:
         ran_with = self._ran_with.pop(job.id, None)
         if _may_have_left_a_lock(job) and self._settings.store == "s3":
             await self._release_state_lock(job)
         try:
             info = await self._repo.get(job.tenant, job.service)
         except NotFound:
-            return  # the service was deleted meanwhile
+            return ()  # the service was deleted meanwhile
         at = now()
         health = await self._health_after(info, job)
-        async with self._locks[job.service]:
+        async with self._locks.hold(job.service):
             try:
                 old = await self._repo.get(job.tenant, job.service)
             except NotFound:
-                return
+                return ()
             new = old.after_job(job, at, ran_with)
             new = new.with_verdicts(at, verdict(new.drift, job, at), health)
             dropped: tuple[str, ...] = ()
@@ -100,9 +101,7 @@ class ServiceJobHooks:
                 new, dropped = new.keeping_check(job.id)
             self._announce(old, new, at, job)
             await self._repo.save(new, remember=True)
-        for check in dropped:
-            await self._store.delete(keys.job_record(job.tenant, job.service, check))
-            await self._store.delete(keys.job_log(job.tenant, job.service, check))
+        return dropped  # the job runner deletes their records and forgets them
 
     async def _release_state_lock(self, job: Job) -> None:
         """The engine of `job` was killed (or its process died) while it may have held

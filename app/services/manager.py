@@ -15,8 +15,9 @@ from app.catalog.model import Catalog, Host
 from app.catalog.render import render
 from app.catalog.validate import validate_create, validate_update
 from app.drift.model import Change
-from app.errors import BadInput, Conflict, Forbidden, LimitExceeded, NotFound
+from app.errors import BadInput, Conflict, Forbidden, NotFound
 from app.ids import check_id, new_id
+from app.jobs.limits import Slot
 from app.jobs.logs import LogLine
 from app.jobs.model import Job, JobKind, JobState, now
 from app.jobs.runner import JobRunner
@@ -150,8 +151,9 @@ class ServiceManager:
         variables: dict[str, Any] | None,
         drift_interval: int | None = None,
     ) -> ServiceView:
-        async with self._locks[service_id]:
-            info = await self._repo.get(tenant, check_id(service_id))
+        service_id = check_id(service_id)  # before anything keeps it
+        async with self._locks.hold(service_id):
+            info = await self._repo.get(tenant, service_id)
             self._repo.check_writable(info)  # a BROKEN one has no entry or variables to update
             entry = self.catalog.get(info.catalog_entry)
             changes: dict[str, Any] = {}
@@ -171,8 +173,9 @@ class ServiceManager:
             return self._view(info)
 
     async def delete(self, tenant: str, service_id: str) -> ServiceView:
-        async with self._locks[service_id]:
-            info = await self._repo.get(tenant, check_id(service_id))
+        service_id = check_id(service_id)  # before anything keeps it
+        async with self._locks.hold(service_id):
+            info = await self._repo.get(tenant, service_id)
             if self._runner.active_for(info.id):
                 raise Conflict("a job is queued or running on this service: wait for it or cancel it")
             held = state_resources(await self._repo.state(info))
@@ -198,8 +201,9 @@ class ServiceManager:
     async def reveal_secret(self, tenant: str, service_id: str, field: str) -> str:
         """A sensitive value, shown once to its owner: recorded in the service's history
         and in the server log (the value itself in neither)."""
-        async with self._locks[service_id]:
-            info = await self._repo.get(tenant, check_id(service_id))
+        service_id = check_id(service_id)  # before anything keeps it
+        async with self._locks.hold(service_id):
+            info = await self._repo.get(tenant, service_id)
             if field not in info.sensitive:
                 raise BadInput(f"field: '{str(field)[:64]}' is not a secret of this service", field="field")
             at = now()
@@ -210,13 +214,20 @@ class ServiceManager:
         return str(info.variables.get(field, ""))
 
     async def check_drift(self, tenant: str, service_id: str) -> Job:
-        """A drift check now (it yields to any job a user asks for meanwhile)."""
-        info = await self._repo.get(tenant, check_id(service_id))
-        if not (info.applied or info.last_operation == JobKind.DESTROY.value):
-            raise Conflict("nothing to check: the service was never applied")
-        return await self.submit_check(info)
+        """A drift check now (it yields to any job a user asks for meanwhile): one queued
+        or running check per service at most, and counted in the tenant's limit."""
+        service_id = check_id(service_id)
+        async with self._locks.hold(service_id):
+            info = await self._repo.get(tenant, service_id)
+            if not (info.applied or info.last_operation == JobKind.DESTROY.value):
+                raise Conflict("nothing to check: the service was never applied")
+            for job in self._runner.active_for(info.id):
+                if job.kind is JobKind.DRIFT_CHECK:
+                    raise Conflict(f"a drift check of this service is already {job.state.value.lower()}: job {job.id}")
+            with self._runner.reserve(tenant, self._max_jobs, check=True) as slot:
+                return await self.submit_check(info, slot)
 
-    async def submit_check(self, info: ServiceInfo) -> Job:
+    async def submit_check(self, info: ServiceInfo, slot: Slot | None = None) -> Job:
         # a check changes nothing: it takes no place in the service's history of
         # operations (so a saved plan stays applicable) and writes no info.json
         job = Job(
@@ -227,32 +238,30 @@ class ServiceManager:
             seq=info.job_seq,
             created_at=now(),
         )
-        return await self._runner.submit(job)
+        return await self._runner.submit(job, slot)
 
     async def cancel(self, tenant: str, job_id: str, force: bool) -> Job:
         job = await self.job(tenant, job_id)
         return await self._runner.cancel(job, force)
 
     async def _submit(self, tenant: str, service_id: str, kind: JobKind, plan_job_id: str | None = None) -> Job:
-        async with self._locks[service_id]:
-            info = await self._repo.get(tenant, check_id(service_id))
-            if self._runner.active_users_jobs(tenant) >= self._max_jobs:
-                raise LimitExceeded(
-                    f"{self._max_jobs} jobs are already queued or running for you: wait for some to end"
+        service_id = check_id(service_id)  # before anything keeps it
+        async with self._locks.hold(service_id):
+            info = await self._repo.get(tenant, service_id)
+            with self._runner.reserve(tenant, self._max_jobs) as slot:  # checked and held at once
+                if plan_job_id is not None:
+                    await self._check_plan(tenant, info, plan_job_id)
+                job = Job(
+                    id=new_id(),
+                    tenant=tenant,
+                    service=info.id,
+                    kind=kind,
+                    seq=info.job_seq + 1,
+                    created_at=now(),
+                    plan_job_id=plan_job_id,
                 )
-            if plan_job_id is not None:
-                await self._check_plan(tenant, info, plan_job_id)
-            job = Job(
-                id=new_id(),
-                tenant=tenant,
-                service=info.id,
-                kind=kind,
-                seq=info.job_seq + 1,
-                created_at=now(),
-                plan_job_id=plan_job_id,
-            )
-            await self._repo.save(info.touched(now(), job_seq=job.seq, user_seq=job.seq))
-            return await self._runner.submit(job)
+                await self._repo.save(info.touched(now(), job_seq=job.seq, user_seq=job.seq))
+                return await self._runner.submit(job, slot)
 
     async def _check_plan(self, tenant: str, info: ServiceInfo, plan_job_id: str) -> None:
         try:
