@@ -177,8 +177,11 @@ class JobRunner:
                 live.stop_engine()
         tasks = [lj.task for lj in self._live.values() if lj.task is not None and not lj.task.done()]
         for live in list(self._live.values()):
-            if live.job.state is JobState.QUEUED and live.task is not None:
-                live.task.cancel()
+            if live.job.state is JobState.QUEUED:  # recorded INTERRUPTED here, even if its task never ran
+                live.advance(live.job.interrupted(now()), publish=False)
+                if live.task is not None:
+                    live.task.cancel()
+                self._end_later(live)
         tasks += list(self._endings)
         if tasks:
             await asyncio.wait(tasks, timeout=self.grace + 5)

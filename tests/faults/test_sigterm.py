@@ -41,6 +41,8 @@ async def test_sigterm_with_a_frozen_engine_kills_it_and_records_the_job_interru
         service, apply = await applying_slowly(api)
         engine = await one_engine_of(proc.pid)
         freeze(engine)
+        queued = await api.mutate_job("planService", service["id"])
+        assert queued["state"] == "QUEUED"
         proc.send_signal(signal.SIGTERM)
         # the bound only turns a hang into a failure: it ends about GRACE seconds later
         try:
@@ -49,10 +51,12 @@ async def test_sigterm_with_a_frozen_engine_kills_it_and_records_the_job_interru
             raise AssertionError("spawnit serve did not end after SIGTERM") from None
         assert not alive(engine), "the frozen engine outlived the server"
         assert not group_members(engine), "processes the engine started outlived the server"
-        record = data_dir / "store" / "clients" / tenant / service["id"] / "jobs" / f"{apply['id']}.json"
-        job = json.loads(record.read_text())
+        jobs = data_dir / "store" / "clients" / tenant / service["id"] / "jobs"
+        job = json.loads((jobs / f"{apply['id']}.json").read_text())
         assert job["state"] == "INTERRUPTED", job
         assert job["forced"] is True and job["finished_at"], job
+        waiting = json.loads((jobs / f"{queued['id']}.json").read_text())
+        assert waiting["state"] == "INTERRUPTED" and waiting["started_at"] is None, waiting
         assert "Traceback" not in log.read_text(errors="replace")
     finally:
         if proc.poll() is None:
