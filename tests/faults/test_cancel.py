@@ -5,6 +5,7 @@ engine held is released, so the next job on the service runs at once."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from app.settings import S3Settings
@@ -24,9 +25,11 @@ async def cancel_frozen_apply(spawnit: Running) -> tuple[dict, dict, int]:
     service, apply = await applying_slowly(api)
     engine = await one_engine_of(os.getpid())
     freeze(engine)
+    asked = time.monotonic()
     canceled = await api.run("mutation($id: ID!) { cancelJob(id: $id) { state forced } }", id=apply["id"])
     assert canceled["cancelJob"] == {"state": "RUNNING", "forced": False}
     final = await api.wait_job(apply["id"], timeout=GRACE + 60)
+    print(f"CANCELED {time.monotonic() - asked:.1f}s after cancelJob (grace {GRACE:g}s)")  # a figure, not a check
     return service, final, engine
 
 

@@ -8,6 +8,7 @@ import contextlib
 import json
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 from tests.api.catalogs import with_slow_entry
@@ -44,11 +45,13 @@ async def test_sigterm_with_a_frozen_engine_kills_it_and_records_the_job_interru
         queued = await api.mutate_job("planService", service["id"])
         assert queued["state"] == "QUEUED"
         proc.send_signal(signal.SIGTERM)
+        sent = time.monotonic()
         # the bound only turns a hang into a failure: it ends about GRACE seconds later
         try:
             proc.wait(GRACE + 30)
         except subprocess.TimeoutExpired:
             raise AssertionError("spawnit serve did not end after SIGTERM") from None
+        print(f"spawnit serve ended {time.monotonic() - sent:.1f}s after SIGTERM (grace {GRACE}s)")  # a figure
         assert not alive(engine), "the frozen engine outlived the server"
         assert not group_members(engine), "processes the engine started outlived the server"
         jobs = data_dir / "store" / "clients" / tenant / service["id"] / "jobs"
