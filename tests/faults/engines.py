@@ -54,9 +54,23 @@ async def one_engine_of(parent: int) -> int:
         await asyncio.sleep(0.05)
 
 
+FROZEN: set[int] = set()  # killed after each test if still there (see conftest.py)
+
+
 def freeze(pid: int) -> None:
     """SIGSTOP: the engine ignores SIGINT (and everything but SIGKILL) from now on."""
+    FROZEN.add(pid)
     os.kill(pid, signal.SIGSTOP)
+
+
+def kill_frozen() -> list[int]:
+    """SIGKILL every engine a test froze that is still there (a failed test's); their pids."""
+    left = [pid for pid in FROZEN if alive(pid)]
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    FROZEN.clear()
+    return left
 
 
 def thaw(pid: int) -> None:
