@@ -9,20 +9,17 @@ served, destroyed. Nothing of the test's own settings reaches the server.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import shlex
-import signal
 import socket
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.api.client import Api
-from tests.conftest import free_port
+from tests.support import environment_without_settings, free_port, server_process
 
 ROOT = Path(__file__).resolve().parents[2]
 README_PORT = 8000  # the README's URL: http://127.0.0.1:8000/graphql
@@ -49,48 +46,20 @@ def _port_free(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
-@contextlib.contextmanager
-def served_as_the_readme_says(clone: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def served_as_the_readme_says(clone: Path, log: Path, url: str) -> contextlib.AbstractContextManager[object]:
+    """The README's serve command as written, from the clone's root, with no SPAWNIT_* or
+    AWS_* variable of ours; waits until it answers (the first use installs the project)."""
     serve, _ = readme_commands()
     assert _port_free(README_PORT), f"port {README_PORT} is taken: the README's URL could not be served"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPAWNIT_", "AWS_"))}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            shlex.split(serve), cwd=clone, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        yield proc
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
-def wait_until_serving(proc: subprocess.Popen[bytes], log: Path, url: str, timeout: float = 600) -> None:
-    """Poll /healthz until it answers (first use installs the project: minutes, not seconds)."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"scripts/serve exited ({proc.returncode}):\n{log.read_text()[-4000:]}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        time.sleep(0.5)  # readiness poll of a process we cannot be notified by
-    raise AssertionError(f"SpawnIt did not answer within {timeout} s:\n{log.read_text()[-4000:]}")
+    env = {k: v for k, v in environment_without_settings().items() if not k.startswith("AWS_")}
+    return server_process(shlex.split(serve), url, log, env=env, cwd=clone, timeout=600)
 
 
 @pytest.mark.timeout(900)  # the first serve installs the project and builds GraphiQL
 async def test_the_readme_serve_command_deploys_the_static_site(clone: Path, tmp_path: Path) -> None:
     log = tmp_path / "serve.log"
     url = f"http://127.0.0.1:{README_PORT}"
-    with served_as_the_readme_says(clone, log) as proc:
-        wait_until_serving(proc, log, url)
+    with served_as_the_readme_says(clone, log, url):
         said = log.read_text()
         assert "AUTHENTICATION IS OFF" in said, "auth off must be said loudly at start-up"
         api = Api(url)
@@ -124,7 +93,6 @@ async def test_the_readme_serve_command_deploys_the_static_site(clone: Path, tmp
         assert (await api.wait_job(destroyed["id"]))["state"] == "SUCCEEDED"
         with pytest.raises(httpx.ConnectError):
             httpx.get(endpoint, timeout=5)
-    assert proc.returncode is not None
 
 
 async def _logs(api: Api, job_id: str):  # type: ignore[no-untyped-def]

@@ -4,49 +4,21 @@ be planned again. SpawnIt runs as a real `spawnit serve` process here."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
-
-import pytest
 
 from tests.api.catalogs import with_slow_entry
 from tests.api.client import Api
 from tests.conftest import free_port
+from tests.faults.serve import serve as serve_spawnit
 from tests.server import stop_leftovers
 
 LOGS = "subscription($id: ID!) { jobLogs(jobId: $id, fromLine: 0) { number text } }"
 
 
-def serve(data_dir: Path, catalog_dir: Path, port: int, log: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "SPAWNIT_DATA_DIR": str(data_dir),
-        "SPAWNIT_CATALOG_DIR": str(catalog_dir),
-        "SPAWNIT_ENGINE": "embedded",
-        "SPAWNIT_CANCEL_GRACE_SECONDS": "5",
-    }
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--log-level", "warning"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).close()
-            return proc
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("spawnit serve did not start:\n" + log.read_text(errors="replace"))
-            time.sleep(0.1)
+def serve(data_dir: Path, catalog_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    return serve_spawnit(data_dir, port, log, catalog_dir=str(catalog_dir), cancel_grace_seconds="5")
 
 
 async def test_killed_mid_apply_the_job_is_interrupted_and_the_service_plans_again(tmp_path: Path) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.support import spawnit_serve, start_server_process
 
 
 def serve(data_dir: Path, port: int, log: Path, **env: str) -> subprocess.Popen[bytes]:
@@ -20,20 +19,7 @@ def serve(data_dir: Path, port: int, log: Path, **env: str) -> subprocess.Popen[
         "SPAWNIT_ENGINE": "embedded",
         **{f"SPAWNIT_{name.upper()}": value for name, value in env.items()},
     }
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--log-level", "warning"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=environ,
-        )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).close()
-            return proc
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("spawnit serve did not start:\n" + log.read_text(errors="replace"))
-            time.sleep(0.1)
+    try:
+        return start_server_process(spawnit_serve(port), f"http://127.0.0.1:{port}", log, env=environ, timeout=60)
+    except RuntimeError as exc:
+        pytest.fail(f"spawnit serve did not start: {exc}")

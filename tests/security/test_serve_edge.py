@@ -4,13 +4,7 @@ websocket frame closed with 1009 by the server's own message limit."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +13,7 @@ import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.conftest import free_port
+from tests.support import environment_without_settings, free_port, server_process, spawnit_serve
 
 ME = {"query": "{ me { tenantId } }"}
 
@@ -28,12 +22,8 @@ ME = {"query": "{ me { tenantId } }"}
 def served(tmp_path: Path) -> Iterator[str]:
     """`spawnit serve` with the edge's flags, on a free loopback port: its base URL."""
     port = free_port()
-    spawnit = Path(sys.executable).parent / "spawnit"
-    argv = [
-        str(spawnit),
-        "serve",
-        "--port",
-        str(port),
+    argv = spawnit_serve(
+        port,
         "--data-dir",
         str(tmp_path / "data"),
         "--engine",
@@ -42,33 +32,10 @@ def served(tmp_path: Path) -> Iterator[str]:
         "spawnit.internal",
         "--cors-origins",
         "http://app.example:5173",
-        "--log-level",
-        "warning",
-    ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SPAWNIT_")}
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"spawnit serve exited ({proc.returncode}):\n{log.read_text()[-4000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, log.read_text()[-4000:]
-            time.sleep(0.1)
+    with server_process(argv, url, tmp_path / "serve.log", env=environment_without_settings()):
         yield url
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 async def test_spawnit_serve_guards_its_edge(served: str) -> None:
