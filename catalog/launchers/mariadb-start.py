@@ -5,9 +5,15 @@ This script makes the system tables there on first start (`mariadb-install-db`),
 the passwords of `root` and of the application user and creates the application's
 database (SQL given to the server in bootstrap mode on its standard input, so no
 password ever reaches a file or a command line), then replaces itself with `mariadbd`
-in the foreground, listening on 127.0.0.1 only. The passwords come from the
-environment (MARIADB_ROOT_PASSWORD, MARIADB_PASSWORD) and are removed from the
-environment the server inherits.
+in the foreground, listening on 127.0.0.1 only. The password comes from the
+environment (MARIADB_PASSWORD) and is removed from the environment the server inherits.
+
+The tenant gets its database and nothing of the server: the application user holds
+every privilege on that database only (no FILE, SUPER, PROCESS, GRANT OPTION, nothing on
+`mysql.*`). `root`, whose FILE privilege reads and writes the host's files, exists as
+`root@localhost` only, that is over the server's Unix socket, with a random password
+made here and kept nowhere: on this target nobody logs in as root (MARIADB_ROOT_PASSWORD,
+which the docker and aws targets give root, is ignored here).
 
 Started by root (a SpawnIt run as root), the script first enters a new user namespace
 in which it is an ordinary user (the `mysql` account, else `nobody`) mapped to root
@@ -19,13 +25,14 @@ import ctypes
 import hashlib
 import os
 import pwd
+import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
 
 DATA = "data"
-SECRETS = ("MARIADB_ROOT_PASSWORD", "MARIADB_PASSWORD")
+SECRETS = ("MARIADB_ROOT_PASSWORD", "MARIADB_PASSWORD")  # neither reaches the server
 
 
 def log(message):
@@ -95,7 +102,7 @@ def sql_ident(name):
     return "`" + name.replace("`", "``") + "`"
 
 
-def init_data(server, install, user, database, root_password, password):
+def init_data(server, install, user, database, password):
     log("creating the system tables")
     made = subprocess.run(
         [
@@ -113,23 +120,19 @@ def init_data(server, install, user, database, root_password, password):
     if made.returncode != 0:
         shutil.rmtree(DATA, ignore_errors=True)  # a half-made folder would block the next start
         sys.exit(f"start.py: mariadb-install-db failed:\n{made.stderr.strip()}")
+    root_password = secrets.token_urlsafe(32)  # known to nobody: root never logs in
     statements = [
         "FLUSH PRIVILEGES;",
-        # only root@localhost is kept, and it gets a password: no account without one remains
+        # only root@localhost (the socket) is kept, and it gets a password: no account without one remains
         "DELETE FROM mysql.global_priv WHERE User = '' OR (User = 'root' AND Host <> 'localhost');",
         "DELETE FROM mysql.proxies_priv WHERE Host <> 'localhost';",
         "FLUSH PRIVILEGES;",
         f"ALTER USER 'root'@'localhost' IDENTIFIED BY {sql_string(root_password)};",
-        # root over TCP from this host too (with skip-name-resolve, 'localhost' is the socket only)
-        f"CREATE USER 'root'@'127.0.0.1' IDENTIFIED BY {sql_string(root_password)};",
-        "GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;",
         f"CREATE DATABASE IF NOT EXISTS {sql_ident(database)};",
+        # 'root'@'%' (a user named root) is another account than root@localhost: ordinary too
+        f"CREATE USER {sql_string(user)}@'%' IDENTIFIED BY {sql_string(password)};",
+        f"GRANT ALL PRIVILEGES ON {sql_ident(database)}.* TO {sql_string(user)}@'%';",
     ]
-    if user != "root":
-        statements += [
-            f"CREATE USER {sql_string(user)}@'%' IDENTIFIED BY {sql_string(password)};",
-            f"GRANT ALL PRIVILEGES ON {sql_ident(database)}.* TO {sql_string(user)}@'%';",
-        ]
     done = subprocess.run(
         [
             server,
@@ -159,15 +162,14 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args()
 
-    root_password = os.environ.get("MARIADB_ROOT_PASSWORD", "")
     password = os.environ.get("MARIADB_PASSWORD", "")
-    if not root_password or not password:
-        sys.exit("start.py: MARIADB_ROOT_PASSWORD and MARIADB_PASSWORD must not be empty")
+    if not password:
+        sys.exit("start.py: MARIADB_PASSWORD must not be empty")
     server, install = programs()
     leave_root()
     if not os.path.isdir(os.path.join(DATA, "mysql")):
         shutil.rmtree(DATA, ignore_errors=True)
-        init_data(server, install, args.user, args.database, root_password, password)
+        init_data(server, install, args.user, args.database, password)
     env = {k: v for k, v in os.environ.items() if k not in SECRETS}
     argv = [
         "mariadbd",

@@ -1,11 +1,17 @@
 """SpawnIt's launcher of PostgreSQL on the `local` target (shipped as the service's start.py).
 
 The local target runs one command, without a shell, in the service's working folder.
-This script prepares a database cluster there on first start (`initdb`, the superuser's
-password required on every TCP connection, the requested database), then replaces
-itself with the `postgres` server in the foreground, listening on 127.0.0.1 only and on
-no Unix socket. The password comes from the environment (POSTGRES_PASSWORD), never from
-the command line or a file, and is removed from the environment the server inherits.
+This script prepares a database cluster there on first start, then replaces itself with
+the `postgres` server in the foreground, listening on 127.0.0.1 only and on no Unix
+socket. The password comes from the environment (POSTGRES_PASSWORD), never from the
+command line or a file, and is removed from the environment the server inherits.
+
+The tenant's login is never the superuser: a PostgreSQL superuser runs programs on the
+host (`COPY ... FROM PROGRAM`) and reads and writes its files. The cluster's bootstrap
+superuser is a separate role, `spawnit-superuser`, with a random password that is made
+here, used by nobody and kept nowhere, and refused on every connection by `pg_hba.conf`.
+The tenant's user is an ordinary role (NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION
+NOBYPASSRLS, member of no role) that owns its database.
 
 PostgreSQL refuses to run as root. Started by root (a SpawnIt run as root), the script
 first enters a new user namespace in which it is an ordinary user (the `postgres`
@@ -19,12 +25,19 @@ import glob
 import os
 import pwd
 import re
+import secrets
 import shutil
 import subprocess
 import sys
 
 DATA = "data"
 PROGRAMS = ("initdb", "postgres")
+SUPERUSER = "spawnit-superuser"  # the tenant's user name cannot take this spelling (no "-")
+HBA = f"""# written by SpawnIt's start.py: the superuser never logs in, everyone else with a password
+host all "{SUPERUSER}" all reject
+host all all 127.0.0.1/32 scram-sha-256
+host all all ::1/128 scram-sha-256
+"""
 
 
 def log(message):
@@ -89,6 +102,10 @@ def single_user(bindir, sql):
         sys.exit(f"start.py: setting up the database failed:\n{done.stderr.strip()}")
 
 
+def sql_string(value):
+    return "'" + value.replace("'", "''") + "'"
+
+
 def init_cluster(bindir, user, password, database):
     log("creating the database cluster")
     done = subprocess.run(
@@ -97,7 +114,7 @@ def init_cluster(bindir, user, password, database):
             "-D",
             DATA,
             "-U",
-            user,
+            SUPERUSER,
             "-E",
             "UTF8",
             "--locale=C",
@@ -105,7 +122,7 @@ def init_cluster(bindir, user, password, database):
             "--auth-local=scram-sha-256",
             "--pwfile=/dev/stdin",
         ],
-        input=password + "\n",
+        input=secrets.token_urlsafe(32) + "\n",  # known to nobody: the superuser never logs in
         text=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -113,8 +130,19 @@ def init_cluster(bindir, user, password, database):
     if done.returncode != 0:
         shutil.rmtree(DATA, ignore_errors=True)  # a half-made cluster would block the next start
         sys.exit(f"start.py: initdb failed:\n{done.stderr.strip()}")
-    if database != "postgres":
-        single_user(bindir, f"CREATE DATABASE {quote_ident(database)} OWNER {quote_ident(user)};\n")
+    with open(os.path.join(DATA, "pg_hba.conf"), "w") as f:
+        f.write(HBA)
+    role, db = quote_ident(user), quote_ident(database)
+    statements = [
+        f"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS "
+        f"PASSWORD {sql_string(password)};",
+        f"ALTER DATABASE {db} OWNER TO {role};" if database == "postgres" else f"CREATE DATABASE {db} OWNER {role};",
+    ]
+    try:
+        single_user(bindir, "\n\n".join(statements) + "\n\n")  # -j: ";" + blank line ends one
+    except SystemExit:
+        shutil.rmtree(DATA, ignore_errors=True)
+        raise
 
 
 def main():
