@@ -119,7 +119,7 @@ async def test_redis_client_cannot_reconfigure_the_server(api: Api, tmp_path) ->
         assert client.call("AUTH", password) == "+OK"
         assert client.call("SET", "k", "v") == "+OK"
         assert client.call("GET", "k") == b"v"
-        refused = []
+        accepted = []
         for words in (
             ("CONFIG", "SET", "dir", str(tmp_path)),
             ("CONFIG", "GET", "dir"),
@@ -133,10 +133,9 @@ async def test_redis_client_cannot_reconfigure_the_server(api: Api, tmp_path) ->
             ("SHUTDOWN", "NOSAVE"),
         ):
             answer = client.call(*words)
-            assert isinstance(answer, str) and answer.startswith("-"), (words, answer)
-            assert "NOPERM" in answer or "unknown command" in answer, (words, answer)
-            refused.append(words[0])
-        assert len(refused) == 10
+            if not (isinstance(answer, str) and any(w in answer for w in ("NOPERM", "not allowed", "unknown command"))):
+                accepted.append((" ".join(words[:2]), answer))  # done, or refused only by chance
+        assert accepted == []
         assert client.call("GET", "k") == b"v"  # still up, same data
     finally:
         client.close()
@@ -158,6 +157,8 @@ class Resp:
 
     def _reply(self) -> object:
         line = self.file.readline().rstrip(b"\r\n")
+        if not line:
+            return "(the server closed the connection)"
         kind, rest = line[:1], line[1:]
         if kind in (b"+", b"-"):
             return line.decode()
