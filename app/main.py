@@ -31,6 +31,8 @@ from app.jobs.repository import JobRepository
 from app.jobs.runner import JobRunner
 from app.jobs.work import Work
 from app.localtarget.install import cli_config_text, install_provider
+from app.localtarget.policy import LocalTargetPolicy, local_target_refusal
+from app.localtarget.sandbox import sandbox_problem
 from app.services.hooks import ServiceJobHooks, ServiceLocks
 from app.services.manager import ServiceManager
 from app.services.repository import ServiceRepository
@@ -58,6 +60,7 @@ async def build(settings: Settings) -> SpawnIt:
         cli_config.write_text(cli_config_text(mirror))
         engine = ProcessEngine(select_engine(settings.engine), cli_config)
         modules = {p.parent.parent.name for p in settings.modules_dir.glob("*/instance/*.tf")}
+        local_refusal = local_target_refusal(settings.local_target, settings.auth_enabled, sandbox_problem())
         catalog = await load_catalog(store, settings.catalog_dir, modules)
         bus = InMemoryBus()
         locks = ServiceLocks()
@@ -74,15 +77,24 @@ async def build(settings: Settings) -> SpawnIt:
             max_parallel_checks=settings.drift_max_parallel,
             job_timeout_seconds=settings.job_timeout_seconds,
         )
-        host = TargetReadiness(
+        readiness = TargetReadiness(
             AwsTargetCredentials(
                 has_keys=bool(settings.aws_target_access_key_id and settings.aws_target_secret_access_key),
                 profile=settings.aws_target_profile,
             ),
             ttl=settings.target_check_seconds,
         )
-        await host.refresh()
-        manager = ServiceManager(catalog, services_repo, runner, locks, settings.max_jobs_per_tenant, host=host)
+        await readiness.refresh()
+        host = LocalTargetPolicy(readiness, local_refusal)
+        manager = ServiceManager(
+            catalog,
+            services_repo,
+            runner,
+            locks,
+            settings.max_jobs_per_tenant,
+            host=host,
+            local_refusal=local_refusal,
+        )
         await services_repo.load_all()
         watcher = DriftWatcher(settings, services_repo, runner, manager.submit_check)
         recovered = await runner.recover()

@@ -99,6 +99,7 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()  # Host names (name or name:port, "*" any) besides loopback
     cors_origins: tuple[str, ...] = ()  # origins whose pages may call the API (CORS, websockets)
     max_ws_message_bytes: int | None = None  # None: max_body_bytes
+    local_target: str = "operator"  # who may deploy on `local`: off | operator (auth off only) | tenants
 
     def __post_init__(self) -> None:
         # Every path is made absolute once, here, against the directory SpawnIt started in:
@@ -171,6 +172,8 @@ class Settings:
         return cls().with_values(raw)
 
     def check(self) -> None:
+        if self.local_target not in ("off", "operator", "tenants"):
+            raise BadInput("SPAWNIT_LOCAL_TARGET must be one of off, operator, tenants", field="local_target")
         if self.max_ws_message_bytes is not None and self.max_ws_message_bytes < 1:
             raise BadInput("SPAWNIT_MAX_WS_MESSAGE_BYTES must be at least 1", field="max_ws_message_bytes")
         if self.max_parallel_jobs < 1:
@@ -300,4 +303,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("ALLOWED_HOSTS", "allowed_hosts", split_list, "Host names served besides loopback, comma-separated"),
     Option("CORS_ORIGINS", "cors_origins", split_list, "origins whose pages may call the API, comma-separated"),
     Option("MAX_WS_MESSAGE_BYTES", "max_ws_message_bytes", _int_, "largest websocket message (default: body limit)"),
+    Option(
+        "LOCAL_TARGET",
+        "local_target",
+        _choice("off", "operator", "tenants"),
+        "who may deploy on local: off, operator (auth off only), tenants (needs bubblewrap)",
+    ),
 )

@@ -51,8 +51,10 @@ class ServiceManager:
         max_jobs_per_tenant: int = 20,
         *,
         host: Host,
+        local_refusal: str | None = None,
     ) -> None:
         self._max_jobs = max_jobs_per_tenant
+        self._local_refusal = local_refusal  # app/localtarget/policy.py: the operator's choice
         self.catalog = catalog
         self._repo = repo
         self._runner = runner
@@ -126,6 +128,8 @@ class ServiceManager:
             entry = self.catalog.get(entry_id)
         except NotFound:
             raise BadInput(f"catalogEntryId: no catalog entry {entry_id!r}", field="catalogEntryId") from None
+        if target == "local" and self._local_refusal is not None:
+            raise Forbidden(f"target: 'local' is {self._local_refusal}", field="target")
         name = _check_name(name)
         values = validate_create(entry, target, variables, self.host)
         at = now()

@@ -86,7 +86,9 @@ SNAPSHOT = """query($id: ID!) { service(id: $id) {
 
 
 async def test_another_tenants_ids_are_not_found_everywhere(start: Start, issuer: Issuer) -> None:
-    spawnit: Running = await start(oidc_issuer=issuer.url, oidc_audience=AUDIENCE, jwks_refresh_floor_seconds=0)
+    spawnit: Running = await start(
+        oidc_issuer=issuer.url, oidc_audience=AUDIENCE, jwks_refresh_floor_seconds=0, local_target="tenants"
+    )
     a = spawnit.api.as_(issuer.token("alice"))
     b = spawnit.api.as_(issuer.token("bob"))
     service = await a.create_site("alice's", 20020)

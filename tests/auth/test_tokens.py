@@ -20,7 +20,11 @@ ME = "{ me { tenantId subject } }"
 @pytest.fixture
 async def secured(start: Start, issuer: Issuer) -> Running:
     return await start(
-        oidc_issuer=issuer.url, oidc_audience=AUDIENCE, jwks_refresh_floor_seconds=0, token_leeway_seconds=5
+        oidc_issuer=issuer.url,
+        oidc_audience=AUDIENCE,
+        jwks_refresh_floor_seconds=0,
+        token_leeway_seconds=5,
+        local_target="tenants",
     )
 
 
@@ -105,7 +109,9 @@ async def test_rotation_new_key_accepted_after_refresh_removed_key_refused(secur
 
 
 async def test_unknown_kids_do_not_hammer_the_issuer(start: Start, issuer: Issuer) -> None:
-    spawnit = await start(oidc_issuer=issuer.url, oidc_audience=AUDIENCE, jwks_refresh_floor_seconds=60)
+    spawnit = await start(
+        oidc_issuer=issuer.url, oidc_audience=AUDIENCE, jwks_refresh_floor_seconds=60, local_target="tenants"
+    )
     assert "errors" not in await http_me(spawnit, issuer.token())
     fetches = issuer.jwks_fetches
     for _ in range(5):
