@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -48,8 +49,12 @@ log = logging.getLogger("spawnit")
 
 async def build(settings: Settings) -> SpawnIt:
     """Every domain service, wired, with jobs left behind by a dead process recovered."""
+    # Everything SpawnIt (and the engine it starts) writes is readable by SpawnIt alone: keys,
+    # sealed records, state, saved plans, work directories. Set once, for the whole process.
+    os.umask(0o077)
     for folder in (settings.data_dir, settings.workdirs, settings.run_dir, settings.engine_dir):
         folder.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o700)  # a data folder made by an older SpawnIt may be 0755
     store = await open_store(settings)
     try:
         mirror = settings.engine_dir / "providers"

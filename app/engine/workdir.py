@@ -69,6 +69,9 @@ def needs_init(workdir: Path, current: str) -> bool:
 
 def mark_initialized(workdir: Path, current: str) -> None:
     (workdir / HASH_FILE).write_text(current)
+    lock = workdir / LOCK_FILE
+    if lock.exists():
+        lock.chmod(0o600)  # the engine writes it 0644 whatever the umask: SpawnIt's files are its own
 
 
 def forget_init(workdir: Path) -> None:

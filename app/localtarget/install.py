@@ -55,10 +55,10 @@ def install_provider(mirror_dir: Path, python: str = sys.executable) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(text)
-        tmp.chmod(0o755)
+        tmp.chmod(0o700)  # the engine runs as SpawnIt: nobody else needs it
         os.replace(tmp, path)  # atomic: an engine reading the mirror never sees half a file
-    if path.stat().st_mode & 0o777 != 0o755:
-        path.chmod(0o755)
+    if path.stat().st_mode & 0o777 != 0o700:
+        path.chmod(0o700)
     return path
 
 

@@ -299,7 +299,7 @@ def test_install_provider_is_idempotent_and_executable(tmp_path):
     path = install_provider(tmp_path / "mirror", python="/usr/bin/python3")
     assert path == tmp_path / "mirror/spawnit.local/spawnit/spawnit/0.1.0/linux_amd64/terraform-provider-spawnit_v0.1.0"
     assert path.read_text() == '#!/bin/sh\nexec /usr/bin/python3 -m app.localtarget.provider "$@"\n'
-    assert path.stat().st_mode & 0o777 == 0o755
+    assert path.stat().st_mode & 0o777 == 0o700  # executable by SpawnIt (the engine runs as it), by nobody else
     before = path.stat().st_mtime_ns
     assert install_provider(tmp_path / "mirror", python="/usr/bin/python3") == path
     assert path.stat().st_mtime_ns == before
