@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from app.drift.model import HealthStatus
+from app.localtarget.process import port_owner_problem
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,33 @@ class ProbeResult:
     detail: str | None = None
 
 
-async def probe(endpoint: object, timeout: float) -> ProbeResult:
+async def probe(endpoint: object, timeout: float, owner: object = None) -> ProbeResult:
+    """Probe `endpoint`; with `owner` (the local target's `pid` output) a healthy answer
+    counts only if the socket listening on the port is that process's (or one of its own):
+    another program on the port, say another service's, is not this service."""
+    result = await _probe(endpoint, timeout)
+    if result.status is not HealthStatus.HEALTHY or not isinstance(owner, int | float) or owner <= 1:
+        return result
+    port = _port(endpoint)
+    if port is None:
+        return result
+    problem = await asyncio.to_thread(port_owner_problem, port, int(owner))
+    if problem is not None:
+        return ProbeResult(HealthStatus.UNHEALTHY, result.latency_ms, problem)
+    return result
+
+
+def _port(endpoint: object) -> int | None:
+    if not isinstance(endpoint, str):
+        return None
+    if "://" in endpoint:
+        parts = urlsplit(endpoint)
+        return parts.port or (443 if parts.scheme == "https" else 80)
+    _, _, port = endpoint.rpartition(":")
+    return int(port) if port.isdigit() else None
+
+
+async def _probe(endpoint: object, timeout: float) -> ProbeResult:
     if not isinstance(endpoint, str) or not endpoint:
         return ProbeResult(HealthStatus.UNKNOWN, None, "the service has no endpoint output")
     if "://" in endpoint:

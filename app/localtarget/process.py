@@ -74,7 +74,8 @@ def start(argv: Sequence[str], cwd: Path, env: Mapping[str, str], log_path: Path
 def wait_listening(
     proc: subprocess.Popen[bytes], host: str, port: int, timeout: float, stop: threading.Event | None = None
 ) -> str | None:
-    """Wait until host:port accepts a TCP connection. None when it does, else why not.
+    """Wait until host:port accepts a TCP connection *and* the socket listening there is
+    `proc`'s (or one of its descendants'). None when it does, else why not.
 
     `stop` set (the engine asked the provider to stop) ends the wait at once."""
     deadline = time.monotonic() + timeout
@@ -83,11 +84,17 @@ def wait_listening(
             return "the engine asked the provider to stop (the run was interrupted)"
         code = proc.poll()
         if code is not None:
-            return f"the process exited with code {code} before listening on {host}:{port}"
+            held = port_owner_problem(port, proc.pid)
+            why = f" ({held})" if held and "nothing listens" not in held else ""
+            return f"the process exited with code {code} before listening on {host}:{port}{why}"
         if accepts_connections(host, port):
-            return None
+            owner = port_owner_problem(port, proc.pid)
+            if owner is None:
+                return None
+        else:
+            owner = None
         if time.monotonic() >= deadline:
-            return f"nothing listened on {host}:{port} within {timeout:g} s"
+            return owner or f"nothing listened on {host}:{port} within {timeout:g} s"
         time.sleep(POLL_SECONDS)
 
 
@@ -153,3 +160,84 @@ def read_marker(path: Path) -> tuple[int, int] | None:
         return int(data["pid"]), int(data["start_ticks"])
     except (FileNotFoundError, ValueError, KeyError, TypeError):
         return None
+
+
+# -- who listens on a port (from /proc/net/tcp{,6} and the processes' fd tables) --------
+
+_LISTEN = "0A"  # TCP state of a listening socket in /proc/net/tcp
+
+
+def listening_inodes(port: int) -> set[int]:
+    """Socket inodes of every TCP socket listening on `port`, any address, IPv4 or IPv6."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 9 and fields[3] == _LISTEN and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                found.add(int(fields[9]))
+    return found
+
+
+def socket_holders(inodes: set[int]) -> set[int] | None:
+    """Pids holding any of these sockets; None when some process's fds could not be read
+    (another user's, without privileges): then nobody can say who listens."""
+    if not inodes:
+        return set()
+    wanted = {f"socket:[{i}]" for i in inodes}
+    holders, blind = set(), False
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            for fd in (proc / "fd").iterdir():
+                try:
+                    if os.readlink(fd) in wanted:
+                        holders.add(int(proc.name))
+                        break
+                except OSError:
+                    continue
+        except PermissionError:
+            blind = True
+        except OSError:
+            continue
+    return None if blind and not holders else holders
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2 :].split()
+
+
+def belongs_to(pid: int, leader: int) -> bool:
+    """`pid` is `leader`, in its session, or a descendant of it (across a PID namespace too)."""
+    seen = 0
+    while pid > 1 and seen < 64:
+        if pid == leader:
+            return True
+        fields = _stat_fields(pid)
+        if fields is None:
+            return False
+        if int(fields[3]) == leader:  # field 6: session id
+            return True
+        pid, seen = int(fields[1]), seen + 1  # field 4: parent
+    return False
+
+
+def port_owner_problem(port: int, leader: int) -> str | None:
+    """None when the process that listens on `port` is `leader` or one of its own, else
+    what listens instead. Unknown (no permission to look) counts as fine."""
+    inodes = listening_inodes(port)
+    if not inodes:
+        return f"nothing listens on port {port}"
+    holders = socket_holders(inodes)
+    if holders is None or any(belongs_to(pid, leader) for pid in holders):
+        return None
+    others = ", ".join(str(p) for p in sorted(holders)) or "a process SpawnIt cannot see"
+    return f"port {port} is held by another process (pid {others}), not by this service's"

@@ -209,8 +209,15 @@ class Process(Resource):
         stray = process.read_marker(workdir / MARKER_NAME)
         if stray is not None:
             process.stop(*stray)
-        if process.accepts_connections(host, port):
-            diags.add_error("Port in use", f"Something already listens on {host}:{port}.", path=["port"])
+        if process.accepts_connections(host, port) or process.listening_inodes(port):
+            holders = process.socket_holders(process.listening_inodes(port)) or set()
+            who = f" (pid {', '.join(map(str, sorted(holders)))})" if holders else ""
+            diags.add_error(
+                "Port in use",
+                f"Port {port} is already taken on this host: something{who} listens on it. "
+                "Stop it or give the service another port.",
+                path=["port"],
+            )
             return None
 
         try:

@@ -10,6 +10,7 @@ import os
 import pwd
 import socket
 from datetime import datetime, timedelta
+from typing import Any
 
 from app.bus import Bus, tenant_topic
 from app.catalog.model import Catalog
@@ -124,8 +125,7 @@ class ServiceJobHooks:
         if job.kind is JobKind.DESTROY:
             return Health(HealthStatus.UNKNOWN, now(), None, "destroyed")
         if job.kind is JobKind.APPLY:
-            outputs = job.outputs or {}
-            return await self._probe_endpoint((outputs.get("endpoint") or {}).get("value"))
+            return await self._probe_endpoint(job.outputs or {})
         if job.kind is JobKind.DRIFT_CHECK and job.state in (JobState.SUCCEEDED, JobState.FAILED):
             return await self._probe(info)
         return None
@@ -133,10 +133,11 @@ class ServiceJobHooks:
     async def _probe(self, info: ServiceInfo) -> Health | None:
         if not info.applied:
             return None
-        return await self._probe_endpoint((info.outputs.get("endpoint") or {}).get("value"))
+        return await self._probe_endpoint(info.outputs)
 
-    async def _probe_endpoint(self, endpoint: object) -> Health:
-        result = await probe(endpoint, self._settings.health_timeout_seconds)
+    async def _probe_endpoint(self, outputs: dict[str, dict[str, Any]]) -> Health:
+        endpoint, pid = ((outputs.get(name) or {}).get("value") for name in ("endpoint", "pid"))
+        result = await probe(endpoint, self._settings.health_timeout_seconds, owner=pid)
         return Health(result.status, now(), result.latency_ms, result.detail)
 
     def _announce(self, old: ServiceInfo, new: ServiceInfo, at, job: Job | None) -> None:  # type: ignore[no-untyped-def]

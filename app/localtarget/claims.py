@@ -1,0 +1,55 @@
+"""Ports of this host, claimed by `local` services: one service per port, whoever owns it.
+
+A local service listens on its ports on SpawnIt's own host, so two services (of one
+tenant or two) on one port cannot both run: the second's process dies on
+"address in use" while the first one answers in its place. The claim is checked where a
+service gets or changes its ports (create, update, apply), under one lock, against every
+service this process knows: the second claim is refused, naming the port. A service
+holds its ports from its creation until it is destroyed or deleted.
+
+The provider checks again on the host itself (bind check before start, and the socket
+listening must be its own process's), which also covers other SpawnIt replicas and
+programs that are not SpawnIt's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from app.errors import Conflict
+
+TARGET = "local"
+Render = Callable[[Any], Mapping[str, Any]]
+
+
+def ports_of(tfvars: Mapping[str, Any]) -> set[int]:
+    ports = tfvars.get("ports") or []
+    return {int(p) for p in ports if isinstance(p, int | float) and not isinstance(p, bool)}
+
+
+def holds_ports(info: Any) -> bool:
+    """A local service holds its ports until a destroy of it succeeded."""
+    destroyed = info.last_operation == "DESTROY" and not info.last_operation_failed
+    return bool(info.target == TARGET and not destroyed)
+
+
+def check_ports(service_id: str, tfvars: Mapping[str, Any], others: Iterable[Any], render: Render) -> None:
+    """Raise CONFLICT when another service holding ports holds one of `tfvars`' ports."""
+    wanted = ports_of(tfvars)
+    if not wanted:
+        return
+    for other in others:
+        if other.id == service_id or not holds_ports(other):
+            continue
+        try:
+            taken = wanted & ports_of(render(other))
+        except Exception:  # an entry gone from the catalog: its ports are unknown, not ours to judge
+            continue
+        if taken:
+            port = min(taken)
+            raise Conflict(
+                f"variables.port: port {port} on this host is already claimed by another service; "
+                "pick another port (a port is freed when its service is destroyed or deleted)",
+                field="port",
+            )
