@@ -66,6 +66,11 @@ async def build(settings: Settings) -> SpawnIt:
         engine = ProcessEngine(select_engine(settings.engine), cli_config)
         modules = {p.parent.parent.name for p in settings.modules_dir.glob("*/instance/*.tf")}
         local_refusal = local_target_refusal(settings.local_target, settings.auth_enabled, sandbox_problem())
+        if local_refusal is None and sandbox_problem() is not None:
+            log.warning(
+                "LOCAL SERVICES RUN UNSANDBOXED, with SpawnIt's own rights and its data folder in reach: %s",
+                sandbox_problem(),
+            )
         catalog = await load_catalog(store, settings.catalog_dir, modules)
         bus = InMemoryBus()
         locks = ServiceLocks()

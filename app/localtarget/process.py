@@ -53,22 +53,30 @@ def accepts_connections(host: str, port: int, timeout: float = 0.2) -> bool:
         return False
 
 
-def start(argv: Sequence[str], cwd: Path, env: Mapping[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+def start(
+    argv: Sequence[str], cwd: Path, env: Mapping[str, str], log_path: Path, pass_fds: Sequence[int] = ()
+) -> subprocess.Popen[bytes]:
     """Start `argv` (no shell) in its own session, with no stdin and its output appended to `log_path`.
 
     Nothing of the caller's stdio is inherited: a plugin's pipes stay free for the plugin.
+    `pass_fds` are handed to the child (and closed here once it started).
     """
-    with open(log_path, "ab") as log:
-        return subprocess.Popen(
-            list(argv),
-            cwd=cwd,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            close_fds=True,
-        )
+    try:
+        with open(log_path, "ab") as log:
+            return subprocess.Popen(
+                list(argv),
+                cwd=cwd,
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                close_fds=True,
+                pass_fds=tuple(pass_fds),
+            )
+    finally:
+        for fd in pass_fds:
+            os.close(fd)
 
 
 def wait_listening(
@@ -105,6 +113,32 @@ def _signal_group(pgid: int, sig: int) -> None:
         pass
 
 
+def family(leader: int) -> list[tuple[int, int]]:
+    """(pid, start ticks) of `leader`'s descendants and session members. A sandboxed
+    service runs in a session and a PID namespace of its own under bwrap: a signal to the
+    group alone would reach bwrap, not the service."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit() and int(proc.name) != leader and belongs_to(int(proc.name), leader):
+            st = read_stat(int(proc.name))
+            if st is not None:
+                found.append((int(proc.name), st.start_ticks))
+    return found
+
+
+def _signal_all(leader: int, members: list[tuple[int, int]], sig: int) -> None:
+    """`leader`'s group and `members` (give `leader` among them: a sandboxed service leads
+    no group of its own). A member is signalled only while it is still the same process."""
+    _signal_group(leader, sig)
+    for pid, ticks in members:
+        st = read_stat(pid)
+        if st is not None and st.start_ticks == ticks:
+            try:
+                os.kill(pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
 def _wait_until_gone(pid: int, start_ticks: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while is_running(pid, start_ticks):
@@ -114,8 +148,13 @@ def _wait_until_gone(pid: int, start_ticks: int, timeout: float) -> bool:
     return True
 
 
+def _all_gone(members: list[tuple[int, int]], timeout: float) -> bool:
+    return all(_wait_until_gone(pid, ticks, timeout) for pid, ticks in members)
+
+
 def stop(pid: int, start_ticks: int, grace: float = 5.0) -> None:
-    """SIGTERM the process group of `pid`, SIGKILL it after `grace` seconds. Gone already is fine.
+    """SIGTERM the process group of `pid` and its descendants, SIGKILL them after `grace`
+    seconds. Gone already is fine.
 
     The process was started as a session (and group) leader, so its group id is its pid.
     Nothing is signalled unless `pid` is still the process we started (a zombie of it counts).
@@ -123,17 +162,20 @@ def stop(pid: int, start_ticks: int, grace: float = 5.0) -> None:
     st = read_stat(pid)
     if st is None or st.start_ticks != start_ticks:
         return
-    _signal_group(pid, signal.SIGTERM)
-    if not _wait_until_gone(pid, start_ticks, grace):
-        _signal_group(pid, signal.SIGKILL)
+    members = [(pid, start_ticks), *family(pid)]  # before any signal: once the leader is gone, its children are orphans
+    _signal_all(pid, members, signal.SIGTERM)
+    if not (_wait_until_gone(pid, start_ticks, grace) and _all_gone(members, grace)):
+        _signal_all(pid, members, signal.SIGKILL)
         _wait_until_gone(pid, start_ticks, 2.0)
     # Sweep what the leader may have left in its group (the group id cannot be reused while it has members).
-    _signal_group(pid, signal.SIGKILL)
+    _signal_all(pid, members, signal.SIGKILL)
 
 
 def kill_child(proc: subprocess.Popen[bytes]) -> None:
-    """Kill a process we started in this process (and its group), and reap it."""
-    _signal_group(proc.pid, signal.SIGKILL)
+    """Kill a process we started in this process (and its group and descendants), and reap it."""
+    st = read_stat(proc.pid)
+    leader = [(proc.pid, st.start_ticks)] if st is not None else []
+    _signal_all(proc.pid, leader + family(proc.pid), signal.SIGKILL)
     proc.wait()
 
 

@@ -31,7 +31,7 @@ from tf.iface import (
 )
 from tf.utils import Diagnostics
 
-from app.localtarget import process
+from app.localtarget import process, sandbox
 
 PROVIDER_HOST = "spawnit.local"
 PROVIDER_NAMESPACE = "spawnit"
@@ -42,6 +42,7 @@ PROVIDER_SOURCE = f"{PROVIDER_HOST}/{PROVIDER_NAMESPACE}/{PROVIDER_TYPE}"
 RUN_DIR_ENV = "SPAWNIT_LOCAL_RUN_DIR"
 LOG_NAME = "service.log"
 MARKER_NAME = "process.json"  # pid and start time of the instance's process, kept beside it
+UIDS_NAME = ".uids"  # <run>/.uids/<uid>: which instance's sandbox runs as that uid
 
 # Set when the engine sends StopProvider (or go-plugin's Shutdown): a create still waiting
 # for its service to listen gives up and kills what it started, instead of leaving it
@@ -196,11 +197,14 @@ class Process(Resource):
 
         host, port = planned["host"], int(planned["port"])
         workdir = run_dir / planned["instance"]
+        home = workdir / sandbox.HOME_NAME if sandbox.wanted() else workdir  # the service's own folder
         log_path = workdir / LOG_NAME
         env = {k: os.environ[k] for k in BASE_ENV_NAMES if k in os.environ}
         env.update(planned.get("env") or {})
+        if sandbox.wanted() and os.geteuid() == 0:  # the service runs as a uid of its own
+            env["PATH"] = sandbox.reachable_path(env.get("PATH", ""))
         program = planned["command"][0]
-        found = shutil.which(program if "/" not in program else str(workdir / program), path=env.get("PATH"))
+        found = shutil.which(program if "/" not in program else str(home / program), path=env.get("PATH"))
         if found is None:
             diags.add_error("Command not found", f"{program!r} is not an executable in PATH.", path=["command"])
             return None
@@ -221,17 +225,21 @@ class Process(Resource):
             return None
 
         try:
-            workdir.mkdir(parents=True, exist_ok=True)
+            home.mkdir(parents=True, exist_ok=True)
             for name, content in (planned.get("files") or {}).items():
-                (workdir / name).write_text(content)
-            proc = process.start([found, *planned["command"][1:]], workdir, env, log_path)
+                (home / name).write_text(content)
+            argv, fds = [found, *planned["command"][1:]], ()
+            if sandbox.wanted():
+                argv, fds = sandbox.prepare(argv, home, run_dir / UIDS_NAME, planned["instance"])
+            proc = process.start(argv, workdir, env, log_path, fds)
         except OSError as exc:
             diags.add_error("The service did not start", f"{type(exc).__name__}: {exc}")
             return None
         started_at = datetime.now(UTC).isoformat(timespec="seconds")
-        stat = process.read_stat(proc.pid)
-        if stat is not None:
-            process.write_marker(workdir / MARKER_NAME, proc.pid, stat.start_ticks)
+        pid = sandbox.service_pid(proc.pid) if sandbox.wanted() else proc.pid  # the service's, not bwrap's
+        stat = process.read_stat(pid) if pid is not None else None
+        if pid is not None and stat is not None:
+            process.write_marker(workdir / MARKER_NAME, pid, stat.start_ticks)
         problem = process.wait_listening(proc, host, port, float(planned["start_timeout"]), STOPPING)
         if problem is not None or stat is None:
             process.kill_child(proc)
@@ -241,7 +249,7 @@ class Process(Resource):
                 f"Last lines of {log_path}:\n{process.tail(log_path) or '(empty)'}",
             )
             return None
-        return {**planned, "pid": proc.pid, "started_at": started_at, "start_ticks": stat.start_ticks}
+        return {**planned, "pid": pid, "started_at": started_at, "start_ticks": stat.start_ticks}
 
     def read(self, ctx: ReadContext, current: State) -> State | None:
         pid, ticks = current.get("pid"), current.get("start_ticks")
@@ -263,6 +271,7 @@ class Process(Resource):
         instance = current.get("instance")
         if _known(instance) and UUID_RE.match(instance):
             shutil.rmtree(run_dir / instance, ignore_errors=True)
+            sandbox.release_uid(run_dir / UIDS_NAME, instance)
         return None
 
 

@@ -24,6 +24,7 @@ from app.ids import check_id
 from app.jobs.locks import KeyedLocks
 from app.jobs.model import Job, JobKind, JobState, now
 from app.jobs.workspace import Workspace
+from app.localtarget.sandbox import sandbox_problem
 from app.services.model import ServiceInfo
 from app.services.repository import ServiceRepository
 from app.settings import Settings
@@ -72,6 +73,9 @@ class ServiceJobHooks:
             backend=backend_for(settings, job.tenant, job.service),
             env={
                 "SPAWNIT_LOCAL_RUN_DIR": str(settings.run_dir.resolve()),
+                # every local service in the bubblewrap sandbox, SpawnIt's data folder hidden
+                "SPAWNIT_LOCAL_SANDBOX": "none" if sandbox_problem() else "bwrap",
+                "SPAWNIT_LOCAL_PRIVATE": str(settings.data_dir.resolve()),
                 # secrets reach the engine here, never through a file: an HCL object
                 # whose strings are literal (no interpolation)
                 "TF_VAR_secrets": json.dumps(secrets).replace("${", "$${").replace("%{", "%%{"),

@@ -107,7 +107,7 @@ async def test_health_is_the_services_own_process_answering(start: Start, issuer
     service = (await alice.run(SERVICE, id=site["id"]))["service"]
     assert service["health"]["status"] == "HEALTHY", service
     # the service dies and another program takes its port, answering HTTP 200
-    os.killpg(int(service["outputs"]["pid"]), signal.SIGKILL)
+    os.kill(int(service["outputs"]["pid"]), signal.SIGKILL)
     impostor = http.server.HTTPServer(
         ("127.0.0.1", port), http.server.SimpleHTTPRequestHandler, bind_and_activate=False
     )
