@@ -131,7 +131,7 @@ async def test_redis_local(monkeypatch):
         "",
     ]
     # the password reaches the module as a template over var.secrets, never as a value
-    assert out["files"]["redis.conf"].endswith('requirepass "${password}"\n')
+    assert 'user default on ">${password}" ~* &* +@all -@admin -@dangerous' in out["files"]["redis.conf"]
     assert "pw" not in json.dumps(out)
     assert secret_values(entry, values) == {"password": "pw"}
     assert out["env"] == {}
