@@ -236,6 +236,9 @@ class Process(Resource):
             diags.add_error("The service did not start", f"{type(exc).__name__}: {exc}")
             return None
         started_at = datetime.now(UTC).isoformat(timespec="seconds")
+        first = process.read_stat(proc.pid)
+        if first is not None:  # at once: a run killed from here on leaves a stray the next create stops
+            process.write_marker(workdir / MARKER_NAME, proc.pid, first.start_ticks)
         pid = sandbox.service_pid(proc.pid) if sandbox.wanted() else proc.pid  # the service's, not bwrap's
         stat = process.read_stat(pid) if pid is not None else None
         if pid is not None and stat is not None:

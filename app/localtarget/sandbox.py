@@ -161,7 +161,12 @@ def wrap(argv: Sequence[str], home: Path, uid: int | None, passwd_fd: int | None
     bwrap = shutil.which(BWRAP)
     if bwrap is None:
         raise OSError("bubblewrap (bwrap) is not installed")
-    args = [bwrap, "--unshare-pid", "--unshare-ipc", "--new-session"]  # outlives the provider, as it must
+    # `timeout 0` (coreutils: no time limit) is bwrap's parent and waits for it, so that
+    # --die-with-parent ties the sandbox to a process that lives exactly as long as the
+    # service: it outlives the provider, and a kill of either wrapper takes it all down.
+    waiter = shutil.which("timeout")
+    args = [waiter, "0", bwrap, "--die-with-parent"] if waiter else [bwrap]
+    args += ["--unshare-pid", "--unshare-ipc", "--new-session"]
     args += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp"]
     for folder in private_dirs():
         if folder != Path("/tmp") and Path("/tmp") not in folder.parents and folder.is_dir():
@@ -196,14 +201,14 @@ def prepare(argv: Sequence[str], home: Path, uids: Path, instance: str) -> tuple
 
 def service_pid(bwrap_pid: int, timeout: float = 10.0) -> int | None:
     """The pid (as seen from here) of the service bwrap started: its first descendant that
-    is not bwrap itself (setpriv execs the service, keeping its pid). That process is
+    is neither bwrap nor its waiter (setpriv execs the service, keeping its pid). That process is
     the one recorded, probed and signalled, as an unsandboxed service's own process is.
     None when bwrap ended first or nothing appeared in time."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for pid, _ in process.family(bwrap_pid):
             try:
-                if Path(f"/proc/{pid}/comm").read_text().strip() != BWRAP:
+                if Path(f"/proc/{pid}/comm").read_text().strip() not in (BWRAP, "timeout"):
                     return pid
             except OSError:
                 continue
