@@ -23,7 +23,7 @@ LOCAL_TARGET_MODES: tuple[LocalTargetMode, ...] = ("off", "operator", "tenants")
 TARGET = "local"
 
 
-def local_target_refusal(mode: LocalTargetMode, auth_enabled: bool, sandbox_problem: str | None) -> str | None:
+def local_target_refusal(mode: str, auth_enabled: bool, sandbox_problem: str | None) -> str | None:
     """None when the local target may be used, else why not (for people, naming the setting)."""
     if mode == "off":
         return "turned off on this SpawnIt (the operator set SPAWNIT_LOCAL_TARGET=off)"

@@ -228,7 +228,8 @@ class Process(Resource):
             home.mkdir(parents=True, exist_ok=True)
             for name, content in (planned.get("files") or {}).items():
                 (home / name).write_text(content)
-            argv, fds = [found, *planned["command"][1:]], ()
+            argv: list[str] = [found, *planned["command"][1:]]
+            fds: tuple[int, ...] = ()
             if sandbox.wanted():
                 argv, fds = sandbox.prepare(argv, home, run_dir / UIDS_NAME, planned["instance"])
             proc = process.start(argv, workdir, env, log_path, fds)
