@@ -39,7 +39,7 @@ LOGS = "query($id: ID!) { job(id: $id) { state logs(fromLine: 0, limit: null) { 
 
 @pytest.fixture(params=["folder", "s3"])
 def settings(request: pytest.FixtureRequest, tmp_path: Path, issuer: Issuer) -> Settings:
-    changes: dict[str, object] = {"oidc_issuer": issuer.url, "oidc_audience": AUDIENCE}
+    changes: dict[str, object] = {"oidc_issuer": issuer.url, "oidc_audience": AUDIENCE, "local_target": "tenants"}
     if request.param == "s3":
         changes |= {"store": "s3", "s3": request.getfixturevalue("s3_settings")}
     return server_settings(tmp_path, **changes)
