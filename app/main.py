@@ -32,8 +32,7 @@ from app.jobs.repository import JobRepository
 from app.jobs.runner import JobRunner
 from app.jobs.work import Work
 from app.localtarget.install import cli_config_text, install_provider
-from app.localtarget.policy import LocalTargetPolicy, local_target_refusal
-from app.localtarget.sandbox import sandbox_problem
+from app.localtarget.policy import LocalTargetPolicy, local_policy
 from app.services.hooks import ServiceJobHooks, ServiceLocks
 from app.services.manager import ServiceManager
 from app.services.repository import ServiceRepository
@@ -65,12 +64,7 @@ async def build(settings: Settings) -> SpawnIt:
         cli_config.write_text(cli_config_text(mirror))
         engine = ProcessEngine(select_engine(settings.engine), cli_config)
         modules = {p.parent.parent.name for p in settings.modules_dir.glob("*/instance/*.tf")}
-        local_refusal = local_target_refusal(settings.local_target, settings.auth_enabled, sandbox_problem())
-        if local_refusal is None and sandbox_problem() is not None:
-            log.warning(
-                "LOCAL SERVICES RUN UNSANDBOXED, with SpawnIt's own rights and its data folder in reach: %s",
-                sandbox_problem(),
-            )
+        local_refusal = local_policy(settings.local_target, settings.auth_enabled)
         catalog = await load_catalog(store, settings.catalog_dir, modules)
         bus = InMemoryBus()
         locks = ServiceLocks()
@@ -95,16 +89,8 @@ async def build(settings: Settings) -> SpawnIt:
             ttl=settings.target_check_seconds,
         )
         await readiness.refresh()
-        host = LocalTargetPolicy(readiness, local_refusal)
-        manager = ServiceManager(
-            catalog,
-            services_repo,
-            runner,
-            locks,
-            settings.max_jobs_per_tenant,
-            host=host,
-            local_refusal=local_refusal,
-        )
+        host = LocalTargetPolicy(readiness, local_refusal)  # local as the operator allows it
+        manager = ServiceManager(catalog, services_repo, runner, locks, settings.max_jobs_per_tenant, host=host)
         await services_repo.load_all()
         watcher = DriftWatcher(settings, services_repo, runner, manager.submit_check)
         recovered = await runner.recover()

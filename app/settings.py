@@ -172,8 +172,6 @@ class Settings:
         return cls().with_values(raw)
 
     def check(self) -> None:
-        if self.local_target not in ("off", "operator", "tenants"):
-            raise BadInput("SPAWNIT_LOCAL_TARGET must be one of off, operator, tenants", field="local_target")
         if self.max_ws_message_bytes is not None and self.max_ws_message_bytes < 1:
             raise BadInput("SPAWNIT_MAX_WS_MESSAGE_BYTES must be at least 1", field="max_ws_message_bytes")
         if self.max_parallel_jobs < 1:
@@ -303,10 +301,5 @@ OPTIONS: tuple[Option, ...] = (
     Option("ALLOWED_HOSTS", "allowed_hosts", split_list, "Host names served besides loopback, comma-separated"),
     Option("CORS_ORIGINS", "cors_origins", split_list, "origins whose pages may call the API, comma-separated"),
     Option("MAX_WS_MESSAGE_BYTES", "max_ws_message_bytes", _int_, "largest websocket message (default: body limit)"),
-    Option(
-        "LOCAL_TARGET",
-        "local_target",
-        _choice("off", "operator", "tenants"),
-        "who may deploy on local: off, operator (auth off only), tenants (needs bubblewrap)",
-    ),
+    Option("LOCAL_TARGET", "local_target", _choice("off", "operator", "tenants"), "who may deploy on local"),
 )

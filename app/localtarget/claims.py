@@ -34,22 +34,25 @@ def holds_ports(info: Any) -> bool:
     return bool(info.target == TARGET and not destroyed)
 
 
-def check_ports(service_id: str, tfvars: Mapping[str, Any], others: Iterable[Any], render: Render) -> None:
-    """Raise CONFLICT when another service holding ports holds one of `tfvars`' ports."""
+def check_ports(info: Any, tfvars: Mapping[str, Any], others: Iterable[Any], render: Render, creating: bool) -> None:
+    """Raise CONFLICT when another service holding ports holds one of `info`'s (a local
+    service's, rendered as `tfvars`). `creating`: at create or update, where a service that
+    is destroyed claims nothing; at apply it claims its ports again."""
+    if info.target != TARGET or (creating and not holds_ports(info)):
+        return
     wanted = ports_of(tfvars)
     if not wanted:
         return
     for other in others:
-        if other.id == service_id or not holds_ports(other):
+        if other.id == info.id or not holds_ports(other):
             continue
         try:
             taken = wanted & ports_of(render(other))
         except Exception:  # an entry gone from the catalog: its ports are unknown, not ours to judge
             continue
         if taken:
-            port = min(taken)
             raise Conflict(
-                f"variables.port: port {port} on this host is already claimed by another service; "
+                f"variables.port: port {min(taken)} on this host is already claimed by another service; "
                 "pick another port (a port is freed when its service is destroyed or deleted)",
                 field="port",
             )

@@ -14,9 +14,13 @@ never disagree. The message says what the operator must set.
 
 from __future__ import annotations
 
+import logging
 from typing import Literal
 
 from app.catalog.model import Host
+from app.localtarget.sandbox import sandbox_problem
+
+log = logging.getLogger("spawnit")
 
 LocalTargetMode = Literal["off", "operator", "tenants"]
 LOCAL_TARGET_MODES: tuple[LocalTargetMode, ...] = ("off", "operator", "tenants")
@@ -55,3 +59,20 @@ class LocalTargetPolicy:
 
     def installed(self, executable: str) -> bool:
         return self._host.installed(executable)
+
+
+def local_policy(mode: str, auth_enabled: bool) -> str | None:
+    """The refusal for this SpawnIt (None: local allowed), said loudly at start-up when
+    local services would run without the sandbox."""
+    refusal = local_target_refusal(mode, auth_enabled, sandbox_problem())
+    if refusal is None and sandbox_problem() is not None:
+        log.warning(
+            "LOCAL SERVICES RUN UNSANDBOXED, with SpawnIt's own rights and its data folder in reach: %s",
+            sandbox_problem(),
+        )
+    return refusal
+
+
+def local_refusal(host: object, target: str) -> str | None:
+    """The refusal `createService` answers FORBIDDEN with, when `host` carries the policy."""
+    return host.refusal if target == TARGET and isinstance(host, LocalTargetPolicy) else None

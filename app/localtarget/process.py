@@ -283,3 +283,13 @@ def port_owner_problem(port: int, leader: int) -> str | None:
         return None
     others = ", ".join(str(p) for p in sorted(holders)) or "a process SpawnIt cannot see"
     return f"port {port} is held by another process (pid {others}), not by this service's"
+
+
+def port_taken(host: str, port: int) -> str | None:
+    """None when nothing listens on `port` here, else a message naming the holder."""
+    inodes = listening_inodes(port)
+    if not inodes and not accepts_connections(host, port):
+        return None
+    holders = socket_holders(inodes) or set()
+    who = f" (pid {', '.join(map(str, sorted(holders)))})" if holders else ""
+    return f"Port {port} is already taken on this host: something{who} listens on it. Stop it or give the service another port."

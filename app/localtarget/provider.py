@@ -103,6 +103,14 @@ def _run_dir(diags: Diagnostics) -> Path | None:
     return Path(value).resolve()
 
 
+def _start(argv: list[str], workdir: Path, home: Path, env: dict[str, str], instance: str) -> Any:
+    """Start the service (in the sandbox when the engine's environment asks for it)."""
+    fds: tuple[int, ...] = ()
+    if sandbox.wanted():
+        argv, fds = sandbox.prepare(argv, home, workdir.parent / UIDS_NAME, instance)
+    return process.start(argv, workdir, env, workdir / LOG_NAME, fds)
+
+
 class Process(Resource):
     def __init__(self, provider: SpawnitProvider):
         self.provider = provider
@@ -213,26 +221,16 @@ class Process(Resource):
         stray = process.read_marker(workdir / MARKER_NAME)
         if stray is not None:
             process.stop(*stray)
-        if process.accepts_connections(host, port) or process.listening_inodes(port):
-            holders = process.socket_holders(process.listening_inodes(port)) or set()
-            who = f" (pid {', '.join(map(str, sorted(holders)))})" if holders else ""
-            diags.add_error(
-                "Port in use",
-                f"Port {port} is already taken on this host: something{who} listens on it. "
-                "Stop it or give the service another port.",
-                path=["port"],
-            )
+        taken = process.port_taken(host, port)
+        if taken is not None:
+            diags.add_error("Port in use", taken, path=["port"])
             return None
 
         try:
             home.mkdir(parents=True, exist_ok=True)
             for name, content in (planned.get("files") or {}).items():
                 (home / name).write_text(content)
-            argv: list[str] = [found, *planned["command"][1:]]
-            fds: tuple[int, ...] = ()
-            if sandbox.wanted():
-                argv, fds = sandbox.prepare(argv, home, run_dir / UIDS_NAME, planned["instance"])
-            proc = process.start(argv, workdir, env, log_path, fds)
+            proc = _start([found, *planned["command"][1:]], workdir, home, env, planned["instance"])
         except OSError as exc:
             diags.add_error("The service did not start", f"{type(exc).__name__}: {exc}")
             return None

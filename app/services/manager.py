@@ -22,7 +22,8 @@ from app.jobs.limits import Slot
 from app.jobs.logs import LogLine
 from app.jobs.model import Job, JobKind, JobState, now
 from app.jobs.runner import JobRunner
-from app.localtarget.claims import check_ports, holds_ports
+from app.localtarget.claims import check_ports
+from app.localtarget.policy import local_refusal
 from app.services.hooks import ServiceLocks
 from app.services.model import (
     HISTORY,
@@ -53,10 +54,8 @@ class ServiceManager:
         max_jobs_per_tenant: int = 20,
         *,
         host: Host,
-        local_refusal: str | None = None,
     ) -> None:
         self._max_jobs = max_jobs_per_tenant
-        self._local_refusal = local_refusal  # app/localtarget/policy.py: the operator's choice
         self._ports_lock = asyncio.Lock()  # claims of the local target's ports: check and save as one
         self.catalog = catalog
         self._repo = repo
@@ -131,8 +130,8 @@ class ServiceManager:
             entry = self.catalog.get(entry_id)
         except NotFound:
             raise BadInput(f"catalogEntryId: no catalog entry {entry_id!r}", field="catalogEntryId") from None
-        if target == "local" and self._local_refusal is not None:
-            raise Forbidden(f"target: 'local' is {self._local_refusal}", field="target")
+        if (refusal := local_refusal(self.host, target)) is not None:
+            raise Forbidden(f"target: 'local' is {refusal}", field="target")
         name = _check_name(name)
         values = validate_create(entry, target, variables, self.host)
         at = now()
@@ -290,15 +289,13 @@ class ServiceManager:
         """Save `info`; a local service's ports are claimed at once (app/localtarget/claims.py)."""
         tfvars = self._render(info)
         async with self._ports_lock:
-            if holds_ports(info):
-                check_ports(info.id, tfvars, self._repo.all(), self._render)
+            check_ports(info, tfvars, self._repo.all(), self._render, creating=True)
             await self._repo.save(info, tfvars)
 
     async def _check_ports_for_apply(self, tenant: str, service_id: str) -> None:
         info = await self._repo.get(tenant, check_id(service_id))
-        if info.target == "local":
-            async with self._ports_lock:  # a destroyed service takes its ports back, if still free
-                check_ports(info.id, self._render(info), self._repo.all(), self._render)
+        async with self._ports_lock:  # a destroyed service takes its ports back, if still free
+            check_ports(info, self._render(info), self._repo.all(), self._render, creating=False)
 
     def _render(self, info: ServiceInfo) -> dict[str, Any]:
         entry = self.catalog.get(info.catalog_entry)
