@@ -46,14 +46,18 @@ from schema.root import build_schema
 log = logging.getLogger("spawnit")
 
 
-async def build(settings: Settings) -> SpawnIt:
-    """Every domain service, wired, with jobs left behind by a dead process recovered."""
-    # Everything SpawnIt (and the engine it starts) writes is readable by SpawnIt alone: keys,
-    # sealed records, state, saved plans, work directories. Set once, for the whole process.
+def private_folders(settings: Settings) -> None:
+    """Everything SpawnIt (and the engine it starts) writes is readable by SpawnIt alone: keys,
+    sealed records, state, saved plans, work directories. The umask is set once, for the process."""
     os.umask(0o077)
     for folder in (settings.data_dir, settings.workdirs, settings.run_dir, settings.engine_dir):
         folder.mkdir(parents=True, exist_ok=True)
     settings.data_dir.chmod(0o700)  # a data folder made by an older SpawnIt may be 0755
+
+
+async def build(settings: Settings) -> SpawnIt:
+    """Every domain service, wired, with jobs left behind by a dead process recovered."""
+    private_folders(settings)
     store = await open_store(settings)
     try:
         mirror = settings.engine_dir / "providers"
@@ -64,7 +68,6 @@ async def build(settings: Settings) -> SpawnIt:
         cli_config.write_text(cli_config_text(mirror))
         engine = ProcessEngine(select_engine(settings.engine), cli_config)
         modules = {p.parent.parent.name for p in settings.modules_dir.glob("*/instance/*.tf")}
-        local_refusal = local_policy(settings.local_target, settings.auth_enabled)
         catalog = await load_catalog(store, settings.catalog_dir, modules)
         bus = InMemoryBus()
         locks = ServiceLocks()
@@ -89,7 +92,7 @@ async def build(settings: Settings) -> SpawnIt:
             ttl=settings.target_check_seconds,
         )
         await readiness.refresh()
-        host = LocalTargetPolicy(readiness, local_refusal)  # local as the operator allows it
+        host = LocalTargetPolicy(readiness, local_policy(settings.local_target, settings.auth_enabled))
         manager = ServiceManager(catalog, services_repo, runner, locks, settings.max_jobs_per_tenant, host=host)
         await services_repo.load_all()
         watcher = DriftWatcher(settings, services_repo, runner, manager.submit_check)

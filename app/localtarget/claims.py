@@ -14,13 +14,14 @@ programs that are not SpawnIt's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from app.errors import Conflict
 
 TARGET = "local"
-Render = Callable[[Any], Mapping[str, Any]]
+Render = Callable[[Any], dict[str, Any]]
 
 
 def ports_of(tfvars: Mapping[str, Any]) -> set[int]:
@@ -56,3 +57,25 @@ def check_ports(info: Any, tfvars: Mapping[str, Any], others: Iterable[Any], ren
                 "pick another port (a port is freed when its service is destroyed or deleted)",
                 field="port",
             )
+
+
+class PortClaims:
+    """Check and save as one (one lock for this process): two creates racing for a port
+    cannot both win."""
+
+    def __init__(self, services: Callable[[], Iterable[Any]], render: Render) -> None:
+        self._services = services
+        self._render = render
+        self._lock = asyncio.Lock()
+
+    async def save(self, info: Any, save: Callable[[Any, dict[str, Any]], Awaitable[None]]) -> None:
+        """`save(info, tfvars)` once `info`'s ports are known to be free (create, update)."""
+        tfvars = self._render(info)
+        async with self._lock:
+            check_ports(info, tfvars, self._services(), self._render, creating=True)
+            await save(info, tfvars)
+
+    async def check_apply(self, info: Any) -> None:
+        """Before an apply: a destroyed service takes its ports back only if still free."""
+        async with self._lock:
+            check_ports(info, self._render(info), self._services(), self._render, creating=False)

@@ -10,7 +10,6 @@ The plugin's stdout carries the go-plugin handshake line: nothing else may print
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import threading
 from datetime import UTC, datetime
@@ -32,6 +31,8 @@ from tf.iface import (
 from tf.utils import Diagnostics
 
 from app.localtarget import process, sandbox
+from app.localtarget.checks import UUID_RE, check_config
+from app.localtarget.checks import known as _known
 
 PROVIDER_HOST = "spawnit.local"
 PROVIDER_NAMESPACE = "spawnit"
@@ -50,45 +51,7 @@ UIDS_NAME = ".uids"  # <run>/.uids/<uid>: which instance's sandbox runs as that 
 STOPPING = threading.Event()
 _STOP_METHODS = ("/tfplugin6.Provider/StopProvider", "/plugin.GRPCController/Shutdown")
 
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-FILE_NAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 BASE_ENV_NAMES = ("PATH", "HOME", "LANG")
-
-
-def _known(value: Any) -> bool:
-    return value is not None and value is not types.Unknown
-
-
-def check_config(diags: Diagnostics, config: Config) -> None:
-    """Checks of the attribute values that are known (values may be unknown at validate time)."""
-    instance = config.get("instance")
-    if _known(instance) and not UUID_RE.match(instance):
-        diags.add_error(
-            "Invalid instance",
-            f"instance must be a UUID (it names the working folder), got {instance!r}.",
-            path=["instance"],
-        )
-    command = config.get("command")
-    if _known(command) and len(command) == 0:
-        diags.add_error("Invalid command", "command must hold at least the program to run.", path=["command"])
-    files = config.get("files")
-    if _known(files):
-        for name in files:
-            if not FILE_NAME_RE.match(name) or name in (".", ".."):
-                diags.add_error(
-                    "Invalid file name",
-                    f"files keys must be plain file names matching {FILE_NAME_RE.pattern} "
-                    f"(not '.' or '..'), got {name!r}.",
-                    path=["files", (name,)],
-                )
-    port = config.get("port")
-    if _known(port) and not (port == int(port) and 1 <= port <= 65535):
-        diags.add_error("Invalid port", f"port must be an integer in 1..65535, got {port}.", path=["port"])
-    timeout = config.get("start_timeout")
-    if _known(timeout) and not timeout > 0:
-        diags.add_error(
-            "Invalid start_timeout", "start_timeout must be a positive number of seconds.", path=["start_timeout"]
-        )
 
 
 def _run_dir(diags: Diagnostics) -> Path | None:
@@ -101,6 +64,31 @@ def _run_dir(diags: Diagnostics) -> Path | None:
         )
         return None
     return Path(value).resolve()
+
+
+def _computed_attributes() -> list[schema.Attribute]:
+    """start_timeout (defaulted, hence computed too) and what create computes."""
+    A = schema.Attribute
+    return [
+        A(
+            "start_timeout",
+            types.Number(),
+            optional=True,
+            computed=True,
+            default=20,
+            requires_replace=True,
+            description="Seconds to wait for the port to accept connections.",
+        ),
+        A("pid", types.Number(), computed=True, description="Process id of the service."),
+        A("started_at", types.String(), computed=True, description="When it started (UTC, ISO 8601)."),
+        A(
+            "start_ticks",
+            types.Number(),
+            computed=True,
+            description="Start time of the process in clock ticks since boot (/proc/<pid>/stat field 22): "
+            "tells our process from a later one that got the same pid.",
+        ),
+    ]
 
 
 def _start(argv: list[str], workdir: Path, home: Path, env: dict[str, str], instance: str) -> Any:
@@ -171,24 +159,7 @@ class Process(Resource):
                     requires_replace=True,
                     description="Host the port is probed on.",
                 ),
-                A(
-                    "start_timeout",
-                    types.Number(),
-                    optional=True,
-                    computed=True,
-                    default=20,
-                    requires_replace=True,
-                    description="Seconds to wait for the port to accept connections.",
-                ),
-                A("pid", types.Number(), computed=True, description="Process id of the service."),
-                A("started_at", types.String(), computed=True, description="When it started (UTC, ISO 8601)."),
-                A(
-                    "start_ticks",
-                    types.Number(),
-                    computed=True,
-                    description="Start time of the process in clock ticks since boot (/proc/<pid>/stat field 22): "
-                    "tells our process from a later one that got the same pid.",
-                ),
+                *_computed_attributes(),
             ],
         )
 

@@ -6,7 +6,6 @@ tenant's id answers exactly like an id that does not exist.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, replace
 from typing import Any
@@ -22,7 +21,7 @@ from app.jobs.limits import Slot
 from app.jobs.logs import LogLine
 from app.jobs.model import Job, JobKind, JobState, now
 from app.jobs.runner import JobRunner
-from app.localtarget.claims import check_ports
+from app.localtarget.claims import PortClaims
 from app.localtarget.policy import local_refusal
 from app.services.hooks import ServiceLocks
 from app.services.model import (
@@ -56,7 +55,7 @@ class ServiceManager:
         host: Host,
     ) -> None:
         self._max_jobs = max_jobs_per_tenant
-        self._ports_lock = asyncio.Lock()  # claims of the local target's ports: check and save as one
+        self._ports = PortClaims(repo.all, self._render)  # a local service's ports are its own
         self.catalog = catalog
         self._repo = repo
         self._runner = runner
@@ -146,7 +145,7 @@ class ServiceManager:
             updated_at=at,
             sensitive=tuple(f.name for f in entry.fields if f.sensitive),
         )
-        await self._save_claiming_ports(info)
+        await self._ports.save(info, self._repo.save)
         return self._view(info)
 
     async def update(
@@ -175,7 +174,7 @@ class ServiceManager:
             if not changes:
                 return self._view(info)
             info = info.touched(now(), **changes)
-            await self._save_claiming_ports(info)
+            await self._ports.save(info, self._repo.save)
             return self._view(info)
 
     async def delete(self, tenant: str, service_id: str) -> ServiceView:
@@ -199,7 +198,7 @@ class ServiceManager:
         return await self._submit(tenant, service_id, JobKind.DESTROY)
 
     async def apply(self, tenant: str, service_id: str, plan_job_id: str | None = None) -> Job:
-        await self._check_ports_for_apply(tenant, service_id)
+        await self._ports.check_apply(await self._repo.get(tenant, check_id(service_id)))
         if plan_job_id is None:
             return await self._submit(tenant, service_id, JobKind.APPLY)
         plan_job_id = check_id(plan_job_id, "planJobId")
@@ -284,18 +283,6 @@ class ServiceManager:
                 f"planJobId: {info.user_seq - plan.seq} job(s) were started on the service since this plan: "
                 "plan again (a saved plan is applied once, and only while nothing else ran)"
             )
-
-    async def _save_claiming_ports(self, info: ServiceInfo) -> None:
-        """Save `info`; a local service's ports are claimed at once (app/localtarget/claims.py)."""
-        tfvars = self._render(info)
-        async with self._ports_lock:
-            check_ports(info, tfvars, self._repo.all(), self._render, creating=True)
-            await self._repo.save(info, tfvars)
-
-    async def _check_ports_for_apply(self, tenant: str, service_id: str) -> None:
-        info = await self._repo.get(tenant, check_id(service_id))
-        async with self._ports_lock:  # a destroyed service takes its ports back, if still free
-            check_ports(info, self._render(info), self._repo.all(), self._render, creating=False)
 
     def _render(self, info: ServiceInfo) -> dict[str, Any]:
         entry = self.catalog.get(info.catalog_entry)
