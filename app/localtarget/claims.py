@@ -31,8 +31,8 @@ def ports_of(tfvars: Mapping[str, Any]) -> set[int]:
 
 def holds_ports(info: Any) -> bool:
     """A local service holds its ports until a destroy of it succeeded."""
-    destroyed = info.last_operation == "DESTROY" and not info.last_operation_failed
-    return bool(info.target == TARGET and not destroyed)
+    destroyed = getattr(info, "last_operation", None) == "DESTROY" and not getattr(info, "last_operation_failed", False)
+    return bool(getattr(info, "target", None) == TARGET and not destroyed)
 
 
 def check_ports(info: Any, tfvars: Mapping[str, Any], others: Iterable[Any], render: Render, creating: bool) -> None:
@@ -76,6 +76,11 @@ class PortClaims:
             await save(info, tfvars)
 
     async def check_apply(self, info: Any) -> None:
-        """Before an apply: a destroyed service takes its ports back only if still free."""
+        """Before an apply: a destroyed service takes its ports back only if still free.
+        A service that does not render (a broken record) is left to the apply's own checks."""
+        try:
+            tfvars = self._render(info)
+        except Exception:
+            return
         async with self._lock:
-            check_ports(info, self._render(info), self._services(), self._render, creating=False)
+            check_ports(info, tfvars, self._services(), self._render, creating=False)
