@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from app.errors import SpawnItError
-from app.settings import OPTIONS, Settings
+from app.options import OPTIONS
+from app.settings import Settings
 
 log = logging.getLogger("spawnit")
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from app.vault.masker import FRAGMENT, MASK, MIN_LENGTH, Masker, variants
-from bench.harness import Report, Section, table
+from bench.report import Report, Section, table
 
 LINE = (
     "module.instance.local_file.config: Creation complete after 0s "

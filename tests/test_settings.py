@@ -154,7 +154,7 @@ def test_relative_paths_are_made_absolute_against_the_start_directory(
 
 def test_every_option_is_a_flag_of_the_same_name_and_a_readme_row() -> None:
     from app.cli import _parser
-    from app.settings import OPTIONS
+    from app.options import OPTIONS
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     serve = _parser()._subparsers._group_actions[0].choices["serve"]  # type: ignore[union-attr]
