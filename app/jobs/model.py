@@ -21,6 +21,28 @@ class JobKind(str, enum.Enum):
     DESTROY = "DESTROY"
     DRIFT_CHECK = "DRIFT_CHECK"
 
+    # the drift-check policy, in one place: what a kind of job may do and owes others
+
+    @property
+    def is_users(self) -> bool:
+        """An operation a user asked for: it counts in the tenant's limit, takes a place
+        in the service's history, is announced as a JOB event, is refused when it cannot
+        be recorded, preempts checks and supersedes saved plans. A drift check is
+        SpawnIt's own and speaks through its verdict only."""
+        return self is not JobKind.DRIFT_CHECK
+
+    @property
+    def holds_state_lock(self) -> bool:
+        """The engine takes the state lock (a check plans with `-lock=false`): a killed
+        job of this kind may have left a lock file behind."""
+        return self is not JobKind.DRIFT_CHECK
+
+    @property
+    def preemptible(self) -> bool:
+        """Stopped at once (killed) when a user's job comes for its service: it holds no
+        state lock and writes nothing, so killing it is safe."""
+        return self is JobKind.DRIFT_CHECK
+
 
 class JobState(str, enum.Enum):
     QUEUED = "QUEUED"

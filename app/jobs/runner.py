@@ -14,7 +14,7 @@ from app.jobs.limits import Reservations, Slot
 from app.jobs.live import JobEvent, LiveJob
 from app.jobs.locks import KeyedLocks
 from app.jobs.logs import LogBook
-from app.jobs.model import Job, JobKind, JobState, now
+from app.jobs.model import Job, JobState, now
 from app.jobs.reaper import reap
 from app.jobs.repository import JobRepository
 from app.jobs.work import Outcome, Work
@@ -57,7 +57,7 @@ class JobRunner:
     def job_state_changed(self, job: Job, old: JobState | None) -> None:
         """One service event per change of a user's job state (drift checks speak
         through their verdicts only)."""
-        if job.kind is JobKind.DRIFT_CHECK:
+        if not job.kind.is_users:
             return
         event = ServiceEvent(
             job.tenant, job.service, EventKind.JOB, old.value if old else None, job.state.value, now(), job.id
@@ -72,7 +72,7 @@ class JobRunner:
         return sum(
             1
             for lj in self._live.values()
-            if lj.job.tenant == tenant and not lj.job.state.final and lj.job.kind is not JobKind.DRIFT_CHECK
+            if lj.job.tenant == tenant and not lj.job.state.final and lj.job.kind.is_users
         )
 
     def active_jobs(self, tenant: str) -> int:
@@ -91,19 +91,19 @@ class JobRunner:
 
     async def submit(self, job: Job, slot: Slot | None = None) -> Job:
         live = LiveJob(self, job)
-        if job.kind is JobKind.DRIFT_CHECK:
+        if job.kind.is_users:
+            await self.repo.save(job)  # a user's job is refused when it cannot be recorded
+        else:
             try:
                 await self.repo.save(job)
             except Exception as exc:  # the check itself will fail, and say so as its verdict
                 log.warning("could not store drift check %s: %s", job.id, exc)
-        else:
-            await self.repo.save(job)  # a user's job is refused when it cannot be recorded
         self._live[job.id] = live
         if slot is not None:
             slot.release()  # counted as live from now on, in the same step
         self.bus.publish(job_topic(job.id), JobEvent(job))
         self.job_state_changed(job, None)
-        if job.kind is not JobKind.DRIFT_CHECK:
+        if job.kind.is_users:
             await self._preempt_checks(job)
         live.task = asyncio.create_task(self._run(live), name=f"job-{job.id}")
         return job
@@ -113,7 +113,7 @@ class JobRunner:
         no state lock and write nothing, so killing them is safe)."""
         for other in list(self._live.values()):
             check = other.job
-            if check.service == job.service and check.kind is JobKind.DRIFT_CHECK and not check.state.final:
+            if check.service == job.service and check.kind.preemptible and not check.state.final:
                 other.log(f"yielding to job {job.id} ({job.kind.value}) asked for by a user")
                 await self.cancel(check, force=True)
 
@@ -190,7 +190,7 @@ class JobRunner:
 
     async def _run(self, live: LiveJob) -> None:
         try:
-            slots = self._check_slots if live.job.kind is JobKind.DRIFT_CHECK else self._slots
+            slots = self._slots if live.job.kind.is_users else self._check_slots
             async with self._service_locks.hold(live.job.service):
                 async with slots:
                     if live.job.state.final:

@@ -53,7 +53,7 @@ class Work:
             if not plan_path.exists():
                 raise Conflict(f"the plan of job {job.plan_job_id} is no longer available: plan again")
         wd.lay_out(ws.workdir, ws.module_dir, ws.backend, ws.tfvars)
-        if job.kind is not JobKind.DRIFT_CHECK:
+        if job.kind.is_users:
             wd.drop_plans(ws.workdir, keep=plan_path)  # superseded by this operation
         init_error = await self._init(run, ws)
         if init_error is not None:

@@ -102,7 +102,7 @@ class ServiceJobHooks:
             new = old.after_job(job, at, ran_with)
             new = new.with_verdicts(at, verdict(new.drift, job, at), health)
             dropped: tuple[str, ...] = ()
-            if job.kind is JobKind.DRIFT_CHECK:
+            if not job.kind.is_users:
                 new, dropped = new.keeping_check(job.id)
             self._announce(old, new, at, job)
             await self._repo.save(new, remember=True)
@@ -124,7 +124,7 @@ class ServiceJobHooks:
         log.warning("removed the state lock left by %s job %s", job.state.value.lower(), job.id)
 
     async def _health_after(self, info: ServiceInfo, job: Job) -> Health | None:
-        if job.state is not JobState.SUCCEEDED and job.kind is not JobKind.DRIFT_CHECK:
+        if job.state is not JobState.SUCCEEDED and job.kind.is_users:
             return None
         if job.kind is JobKind.DESTROY:
             return Health(HealthStatus.UNKNOWN, now(), None, "destroyed")
@@ -173,7 +173,7 @@ class ServiceJobHooks:
 def _may_have_left_a_lock(job: Job) -> bool:
     """A job whose engine took the state lock and did not stop cleanly: killed, or its
     SpawnIt process died. Drift checks plan with `-lock=false`."""
-    if job.kind is JobKind.DRIFT_CHECK or job.started_at is None:
+    if not job.kind.holds_state_lock or job.started_at is None:
         return False
     return job.state is JobState.INTERRUPTED or job.forced
 

@@ -88,7 +88,7 @@ class ServiceInfo:
         counts, so a job that ended before the engine began changing anything (queued,
         in init or plan) leaves the service as it was. `ran_with_rev` is the
         `variables_rev` the job's work directory was laid out with, when known."""
-        if job.kind is JobKind.DRIFT_CHECK:
+        if not job.kind.is_users:  # a check takes no place in the history of operations
             return replace(self, version=self.version + 1)
         if job.kind not in (JobKind.APPLY, JobKind.DESTROY) or not job.reached_changes:
             return self.touched(at, last_job_id=job.id)

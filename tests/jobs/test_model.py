@@ -166,3 +166,10 @@ def test_record_uses_plain_values(queued: Job) -> None:
     assert (record["kind"], record["state"], record["phase"]) == ("APPLY", "CANCELED", "APPLY")
     assert record["created_at"] == T0.isoformat()
     assert record["summary"] == {"add": 1, "change": 0, "destroy": 1}
+
+
+def test_the_drift_check_policy_is_a_property_of_the_kind() -> None:
+    users = [JobKind.PLAN, JobKind.APPLY, JobKind.DESTROY]
+    assert all(k.is_users and k.holds_state_lock and not k.preemptible for k in users)
+    check = JobKind.DRIFT_CHECK
+    assert (check.is_users, check.holds_state_lock, check.preemptible) == (False, False, True)
