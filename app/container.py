@@ -8,6 +8,7 @@ from app.auth.oidc import OIDCVerifier
 from app.bus import Bus
 from app.catalog.model import Catalog
 from app.drift.watcher import DriftWatcher
+from app.jobs.queries import JobQueries
 from app.jobs.runner import JobRunner
 from app.services.manager import ServiceManager
 from app.settings import Settings
@@ -22,5 +23,6 @@ class SpawnIt:
     bus: Bus
     runner: JobRunner
     services: ServiceManager
+    jobs: JobQueries  # job reads for the API: find, a service's jobs, a log
     drift: DriftWatcher
     verifier: OIDCVerifier | None = None  # None: auth off

@@ -28,6 +28,8 @@ from app.engine.engine import ProcessEngine
 from app.graphiql import GraphiQLGate
 from app.graphiql import routes as graphiql_routes
 from app.http.hosts import edge_middleware
+from app.jobs.queries import JobQueries
+from app.jobs.registry import LiveJobs
 from app.jobs.repository import JobRepository
 from app.jobs.runner import JobRunner
 from app.jobs.work import Work
@@ -60,21 +62,17 @@ async def build(settings: Settings) -> SpawnIt:
     private_folders(settings)
     store = await open_store(settings)
     try:
-        mirror = settings.engine_dir / "providers"
-        install_provider(mirror)
-        cli_config = settings.engine_dir / "terraform.rc"
-        # no plugin cache: every first init of a work directory rewrote the shared cache
-        # entry while other services' jobs resolved their provider through it
-        cli_config.write_text(cli_config_text(mirror))
-        engine = ProcessEngine(select_engine(settings.engine), cli_config)
+        engine = _engine(settings)
         modules = {p.parent.parent.name for p in settings.modules_dir.glob("*/instance/*.tf")}
         catalog = await load_catalog(store, settings.catalog_dir, modules)
         bus = InMemoryBus()
         locks = ServiceLocks()
         services_repo = ServiceRepository(store, SecretBox.from_settings(settings.secret_key, settings.data_dir))
         hooks = ServiceJobHooks(settings, store, services_repo, locks, bus, catalog)
+        job_records = JobRepository(store)
+        live = LiveJobs()
         runner = JobRunner(
-            JobRepository(store),
+            job_records,
             bus,
             Work(engine, settings.lock_timeout_seconds),
             hooks,
@@ -83,7 +81,9 @@ async def build(settings: Settings) -> SpawnIt:
             log_flush_seconds=settings.log_flush_seconds,
             max_parallel_checks=settings.drift_max_parallel,
             job_timeout_seconds=settings.job_timeout_seconds,
+            live=live,
         )
+        jobs = JobQueries(job_records, live, services_repo.get)
         readiness = TargetReadiness(
             AwsTargetCredentials(
                 has_keys=bool(settings.aws_target_access_key_id and settings.aws_target_secret_access_key),
@@ -93,28 +93,47 @@ async def build(settings: Settings) -> SpawnIt:
         )
         await readiness.refresh()
         host = LocalTargetPolicy(readiness, local_policy(settings.local_target, settings.auth_enabled))
-        manager = ServiceManager(catalog, services_repo, runner, locks, settings.max_jobs_per_tenant, host=host)
+        manager = ServiceManager(
+            catalog, services_repo, runner, jobs, job_records, locks, settings.max_jobs_per_tenant, host=host
+        )
         await services_repo.load_all()
         watcher = DriftWatcher(settings, services_repo, runner, manager.submit_check)
         recovered = await runner.recover()
         if recovered:
             log.warning("%d job(s) left by a stopped process marked INTERRUPTED", len(recovered))
         log.info("engine: %s; store: %s; catalog: %d entries", engine.name, settings.store, len(catalog))
-        verifier = None
-        if settings.oidc_issuer:
-            verifier = OIDCVerifier(
-                settings.oidc_issuer,
-                settings.oidc_audience,
-                tenant_claim=settings.tenant_claim,
-                roles_claim=settings.roles_claim,
-                admin_role=settings.admin_role,
-                leeway=settings.token_leeway_seconds,
-                refresh_floor=settings.jwks_refresh_floor_seconds,
-            )
-        return SpawnIt(settings, store, catalog, bus, runner, manager, watcher, verifier)
+        verifier = _verifier(settings)
+        return SpawnIt(settings, store, catalog, bus, runner, manager, jobs, watcher, verifier)
     except BaseException:
         await store.close()
         raise
+
+
+def _engine(settings: Settings) -> ProcessEngine:
+    """The engine, with SpawnIt's local provider mirrored for it."""
+    mirror = settings.engine_dir / "providers"
+    install_provider(mirror)
+    cli_config = settings.engine_dir / "terraform.rc"
+    # no plugin cache: every first init of a work directory rewrote the shared cache
+    # entry while other services' jobs resolved their provider through it
+    cli_config.write_text(cli_config_text(mirror))
+    return ProcessEngine(select_engine(settings.engine), cli_config)
+
+
+def _verifier(settings: Settings) -> OIDCVerifier | None:
+    """The token verifier, or None when auth is off."""
+    verifier = None
+    if settings.oidc_issuer:
+        verifier = OIDCVerifier(
+            settings.oidc_issuer,
+            settings.oidc_audience,
+            tenant_claim=settings.tenant_claim,
+            roles_claim=settings.roles_claim,
+            admin_role=settings.admin_role,
+            leeway=settings.token_leeway_seconds,
+            refresh_floor=settings.jwks_refresh_floor_seconds,
+        )
+    return verifier
 
 
 def create_app(settings: Settings) -> Starlette:

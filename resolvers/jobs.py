@@ -15,7 +15,7 @@ from schema.context import of
 
 async def job(info: Info, id: strawberry.ID) -> types.Job:
     ctx = of(info)
-    return types.Job.of(await ctx.app.services.job(ctx.tenant.id, arg_id(id, "id")))
+    return types.Job.of(await ctx.app.jobs.find(ctx.tenant.id, arg_id(id, "id")))
 
 
 async def plan_service(info: Info, id: strawberry.ID) -> types.Job:
@@ -47,14 +47,14 @@ async def cancel_job(info: Info, id: strawberry.ID, force: bool = False) -> type
 
 async def job_logs(info: Info, job_id: strawberry.ID, from_line: int = 0) -> AsyncGenerator[types.LogLine, None]:
     ctx = of(info)
-    manager, tenant = ctx.app.services, ctx.tenant.id
-    job = await manager.job(tenant, arg_id(job_id, "jobId"))  # NOT_FOUND before anything streams
+    jobs, tenant = ctx.app.jobs, ctx.tenant.id
+    job = await jobs.find(tenant, arg_id(job_id, "jobId"))  # NOT_FOUND before anything streams
 
     async def get_job():  # type: ignore[no-untyped-def]
-        return await manager.job(tenant, job.id)
+        return await jobs.find(tenant, job.id)
 
     async def get_lines(start: int, limit: int | None):  # type: ignore[no-untyped-def]
-        return await manager.logs(tenant, job.id, start, limit)
+        return await jobs.log(tenant, job.id, start, limit)
 
     async with aclosing(log_stream(ctx.app.bus, job.id, get_job, get_lines, from_line)) as lines:
         async for line in lines:
@@ -65,14 +65,14 @@ async def job_log_batches(
     info: Info, job_id: strawberry.ID, from_line: int = 0, max_lines: int = 500
 ) -> AsyncGenerator[list[types.LogLine], None]:
     ctx = of(info)
-    manager, tenant = ctx.app.services, ctx.tenant.id
-    job = await manager.job(tenant, arg_id(job_id, "jobId"))
+    jobs, tenant = ctx.app.jobs, ctx.tenant.id
+    job = await jobs.find(tenant, arg_id(job_id, "jobId"))
 
     async def get_job():  # type: ignore[no-untyped-def]
-        return await manager.job(tenant, job.id)
+        return await jobs.find(tenant, job.id)
 
     async def get_lines(start: int, limit: int | None):  # type: ignore[no-untyped-def]
-        return await manager.logs(tenant, job.id, start, limit)
+        return await jobs.log(tenant, job.id, start, limit)
 
     stream = log_batches(ctx.app.bus, job.id, get_job, get_lines, from_line, min(max_lines, 5000))
     async with aclosing(stream) as batches:
@@ -82,11 +82,11 @@ async def job_log_batches(
 
 async def job_updates(info: Info, job_id: strawberry.ID) -> AsyncGenerator[types.Job, None]:
     ctx = of(info)
-    manager, tenant = ctx.app.services, ctx.tenant.id
-    job = await manager.job(tenant, arg_id(job_id, "jobId"))
+    jobs, tenant = ctx.app.jobs, ctx.tenant.id
+    job = await jobs.find(tenant, arg_id(job_id, "jobId"))
 
     async def get_job():  # type: ignore[no-untyped-def]
-        return await manager.job(tenant, job.id)
+        return await jobs.find(tenant, job.id)
 
     last: object = None
     async with aclosing(job_stream(ctx.app.bus, job.id, get_job)) as updates:

@@ -68,15 +68,29 @@ def refused_field(error: GraphQLError, spans: Spans) -> str | None:
     return None
 
 
+# the domain names its arguments in its own words; the client reads the API's
+API_NAMES = {"from_line": "fromLine", "max_lines": "maxLines"}
+
+
+def _in_api_terms(error: SpawnItError) -> tuple[str, str | None]:
+    """The message and field of a domain error, its argument named as the API names it."""
+    field = error.field
+    if field not in API_NAMES:
+        return error.message, field
+    api = API_NAMES[field]
+    return api + error.message.removeprefix(field), api
+
+
 def classify(error: GraphQLError, spans: Spans | None = None) -> GraphQLError:
     """The error as the client gets it: a stable code, and for the caller's errors the
     argument (or variable path) at fault in `extensions.field`."""
     original = error.original_error
     if isinstance(original, SpawnItError):
         extensions = {"code": original.code}
-        if original.field:
-            extensions["field"] = original.field
-        return _copy(error, original.message, extensions)
+        message, field = _in_api_terms(original)
+        if field:
+            extensions["field"] = field
+        return _copy(error, message, extensions)
     if original is None:
         if (error.extensions or {}).get("code"):
             return error

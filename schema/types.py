@@ -118,7 +118,7 @@ class Job:
     @strawberry.field
     async def logs(self, info: Info, from_line: int = 0, limit: int | None = 1000) -> list[LogLine]:
         ctx = of(info)
-        lines = await ctx.app.services.logs(ctx.tenant.id, str(self.id), from_line, limit)
+        lines = await ctx.app.jobs.log(ctx.tenant.id, str(self.id), from_line, limit)
         return [LogLine.of(line) for line in lines]
 
 
@@ -189,7 +189,7 @@ class Service:
     @strawberry.field
     async def jobs(self, info: Info, first: int = 20, after: str | None = None) -> JobConnection:
         ctx = of(info)
-        jobs = await ctx.app.services.jobs(ctx.tenant.id, str(self.id))
+        jobs = await ctx.app.jobs.of_service(ctx.tenant.id, str(self.id))
         page = paginate(jobs, lambda j: f"{j.seq:012d}|{j.created_at.isoformat()}|{j.id}", first, after)
         return JobConnection(
             edges=[JobEdge(node=Job.of(j), cursor=c) for j, c in page.items], page_info=PageInfo.of(page)

@@ -10,8 +10,9 @@ import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from app.clock import now
 from app.drift.schedule import interval_of, next_check
-from app.jobs.model import Job, now
+from app.jobs.model import Job
 from app.jobs.runner import JobRunner
 from app.services.model import ServiceInfo
 from app.services.repository import ServiceRepository

@@ -5,14 +5,16 @@ its engine (SIGINT on cancel, SIGKILL past the grace period)."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Protocol
 
 from app.bus import Bus, job_topic
+from app.clock import now
 from app.engine.base import RunningCommand
 from app.engine.events import RunView
-from app.jobs.logs import LogBook, LogLine
-from app.jobs.model import Job, JobState, Phase, now
+from app.jobs.logs import LogBook
+from app.jobs.model import Job, JobState, Phase
+from app.jobs.updates import JobEvent, LineEvent
 from app.vault.masker import Masker
 
 
@@ -23,16 +25,6 @@ class Owner(Protocol):
     grace: float
 
     def job_state_changed(self, job: Job, old: JobState | None) -> None: ...
-
-
-@dataclass(frozen=True)
-class LineEvent:
-    line: LogLine
-
-
-@dataclass(frozen=True)
-class JobEvent:
-    job: Job
 
 
 class LiveJob:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from app.engine.events import ResourceChange, RunView, Summary
@@ -62,10 +62,6 @@ class Phase(str, enum.Enum):
     PLAN = "PLAN"
     APPLY = "APPLY"
     DESTROY = "DESTROY"
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from contextlib import aclosing
 
 from app.bus import Bus, Overrun, job_topic
 from app.errors import BadInput
-from app.jobs.live import JobEvent, LineEvent
 from app.jobs.logs import LogLine
 from app.jobs.model import Job
+from app.jobs.updates import JobEvent, LineEvent
 
 GetJob = Callable[[], Awaitable[Job]]
 GetLines = Callable[[int, int | None], Awaitable[list[LogLine]]]
@@ -27,9 +27,9 @@ async def log_batches(
     subscriber is ready, so a crowd of subscribers costs one message per batch, not one
     per line."""
     if from_line < 0:
-        raise BadInput("fromLine must be 0 or more", field="fromLine")
+        raise BadInput("from_line must be 0 or more", field="from_line")
     if most < 1:
-        raise BadInput("maxLines must be 1 or more", field="maxLines")
+        raise BadInput("max_lines must be 1 or more", field="max_lines")
     with bus.subscribe(job_topic(job_id)) as live:
         job = await get_job()
         next_number = from_line

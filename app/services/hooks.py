@@ -15,6 +15,7 @@ from typing import Any
 from app.bus import Bus, tenant_topic
 from app.catalog.model import Catalog
 from app.catalog.render import secret_values
+from app.clock import now
 from app.drift.model import Health, HealthStatus, verdict
 from app.drift.probe import probe
 from app.engine.backend import backend_for
@@ -22,7 +23,7 @@ from app.errors import NotFound
 from app.events import EventKind, ServiceEvent
 from app.ids import check_id
 from app.jobs.locks import KeyedLocks
-from app.jobs.model import Job, JobKind, JobState, now
+from app.jobs.model import Job, JobKind, JobState
 from app.jobs.workspace import Workspace
 from app.localtarget.sandbox import sandbox_problem
 from app.services.model import ServiceInfo

@@ -14,12 +14,14 @@ from app.auth.tenant import Tenant
 from app.catalog.model import Catalog, Host
 from app.catalog.render import render
 from app.catalog.validate import validate_create, validate_update
+from app.clock import now
 from app.drift.model import Change
 from app.errors import BadInput, Conflict, Forbidden, NotFound
 from app.ids import check_id, new_id
 from app.jobs.limits import Slot
-from app.jobs.logs import LogLine
-from app.jobs.model import Job, JobKind, JobState, now
+from app.jobs.model import Job, JobKind, JobState
+from app.jobs.queries import JobQueries
+from app.jobs.repository import JobRepository
 from app.jobs.runner import JobRunner
 from app.localtarget.claims import PortClaims
 from app.localtarget.policy import local_refusal
@@ -49,6 +51,8 @@ class ServiceManager:
         catalog: Catalog,
         repo: ServiceRepository,
         runner: JobRunner,
+        jobs: JobQueries,
+        records: JobRepository,
         locks: ServiceLocks,
         max_jobs_per_tenant: int = 20,
         *,
@@ -59,6 +63,8 @@ class ServiceManager:
         self.catalog = catalog
         self._repo = repo
         self._runner = runner
+        self._jobs = jobs  # job reads (a plan to apply, a job to cancel)
+        self._records = records  # job records: a deleted service's are forgotten
         self._locks = locks
         self.host = host  # what this host can run now (targets, executables)
 
@@ -80,45 +86,6 @@ class ServiceManager:
 
     def _view(self, info: ServiceInfo) -> ServiceView:
         return ServiceView(info, status(info, self._runner.active_for(info.id)))
-
-    async def job(self, tenant: str, job_id: str) -> Job:
-        job_id = check_id(job_id)
-        live = self._runner.live(job_id)
-        if live is not None:
-            if live.job.tenant != tenant:
-                raise NotFound(f"no job with id {job_id}", field="id")
-            return live.job
-        where = self._runner.repo.locate(job_id)
-        job = None
-        if where is not None and where[0] == tenant:
-            job = await self._runner.repo.load(tenant, where[1], job_id)
-        if job is None:
-            raise NotFound(f"no job with id {job_id}", field="id")
-        return job
-
-    async def jobs(self, tenant: str, service_id: str) -> list[Job]:
-        info = await self._repo.get(tenant, check_id(service_id))
-        stored = {j.id: j for j in await self._runner.repo.list_for_service(tenant, info.id)}
-        for job in self._runner.active_for(info.id):
-            stored[job.id] = job
-        for job_id in list(stored):
-            live = self._runner.live(job_id)
-            if live is not None:
-                stored[job_id] = live.job
-        return sorted(stored.values(), key=lambda j: (j.seq, j.created_at))
-
-    async def logs(self, tenant: str, job_id: str, from_line: int = 0, limit: int | None = None) -> list[LogLine]:
-        job = await self.job(tenant, job_id)
-        if from_line < 0:
-            raise BadInput("fromLine must be 0 or more", field="fromLine")
-        if limit is not None and limit < 0:
-            raise BadInput("limit must be 0 or more", field="limit")
-        live = self._runner.live(job.id)
-        if live is not None:
-            return live.book.since(from_line, limit)
-        lines = await self._runner.repo.load_log(tenant, job.service, job.id)
-        end = None if limit is None else from_line + limit
-        return lines[from_line:end]
 
     # -- writes ------------------------------------------------------------------------
 
@@ -188,7 +155,7 @@ class ServiceManager:
                 raise Conflict(f"the service still has {held} resource(s): destroy it first")
             view = self._view(info)
             await self._repo.delete(info)
-            self._runner.repo.forget_service(info.id)
+            self._records.forget_service(info.id)
             return view
 
     async def plan(self, tenant: str, service_id: str) -> Job:
@@ -247,7 +214,7 @@ class ServiceManager:
         return await self._runner.submit(job, slot)
 
     async def cancel(self, tenant: str, job_id: str, force: bool) -> Job:
-        job = await self.job(tenant, job_id)
+        job = await self._jobs.find(tenant, job_id)
         return await self._runner.cancel(job, force)
 
     async def _submit(self, tenant: str, service_id: str, kind: JobKind, plan_job_id: str | None = None) -> Job:
@@ -271,7 +238,7 @@ class ServiceManager:
 
     async def _check_plan(self, tenant: str, info: ServiceInfo, plan_job_id: str) -> None:
         try:
-            plan = await self.job(tenant, plan_job_id)
+            plan = await self._jobs.find(tenant, plan_job_id)
         except NotFound:
             raise NotFound(f"planJobId: no job with id {plan_job_id}", field="planJobId") from None
         if plan.service != info.id or plan.kind is not JobKind.PLAN:

@@ -86,7 +86,7 @@ async def test_drift_checks_do_not_grow_the_job_index(start: Start) -> None:
     api = spawnit.api
     service = await api.create_site("index", free_port())
     await api.wait_job((await api.mutate_job("applyService", service["id"]))["id"])
-    index = spawnit.spawnit.runner.repo
+    index = spawnit.spawnit.jobs  # its length: the jobs on record
     kept = 20  # CHECKS_KEPT: the checks a service keeps on record
     sizes = []
     for _ in range(kept + 5):

@@ -28,7 +28,7 @@ async def spawnit(tmp_path: Path) -> AsyncIterator[SpawnIt]:
 
 
 async def test_another_tenants_ids_are_not_found_and_nothing_changes(spawnit: SpawnIt) -> None:
-    services = spawnit.services
+    services, jobs = spawnit.services, spawnit.jobs
     mine = await services.create(A, "static-site", "local", "mine", {"title": "A's", "port": 20101})
     plan = await services.plan(A, mine.info.id)
     await spawnit.runner.wait(plan.id)
@@ -42,9 +42,9 @@ async def test_another_tenants_ids_are_not_found_and_nothing_changes(spawnit: Sp
         "apply": lambda: services.apply(B, mine.info.id),
         "apply plan": lambda: services.apply(B, mine.info.id, plan.id),
         "destroy": lambda: services.destroy(B, mine.info.id),
-        "jobs": lambda: services.jobs(B, mine.info.id),
-        "job": lambda: services.job(B, plan.id),
-        "logs": lambda: services.logs(B, plan.id),
+        "jobs": lambda: jobs.of_service(B, mine.info.id),
+        "job": lambda: jobs.find(B, plan.id),
+        "logs": lambda: jobs.log(B, plan.id),
         "cancel": lambda: services.cancel(B, plan.id, False),
     }
     nothing = str(uuid.uuid4())
@@ -54,8 +54,8 @@ async def test_another_tenants_ids_are_not_found_and_nothing_changes(spawnit: Sp
         # the same answer as for an id that exists nowhere
         with pytest.raises(NotFound) as none:
             await {
-                "job": lambda: services.job(B, nothing),
-                "logs": lambda: services.logs(B, nothing),
+                "job": lambda: jobs.find(B, nothing),
+                "logs": lambda: jobs.log(B, nothing),
                 "cancel": lambda: services.cancel(B, nothing, False),
             }.get(name, lambda: services.get(B, nothing))()
         assert theirs.value.message.replace(mine.info.id, "?").replace(plan.id, "?") == none.value.message.replace(
@@ -65,4 +65,4 @@ async def test_another_tenants_ids_are_not_found_and_nothing_changes(spawnit: Sp
     assert await services.of_tenant(B) == []
     after = (await services.get(A, mine.info.id)).info
     assert after == before
-    assert [j.id for j in await services.jobs(A, mine.info.id)] == [plan.id]
+    assert [j.id for j in await jobs.of_service(A, mine.info.id)] == [plan.id]
