@@ -24,7 +24,7 @@ from app.catalog.readiness import AwsTargetCredentials, TargetReadiness
 from app.container import SpawnIt
 from app.drift.watcher import DriftWatcher
 from app.engine.binary import select_engine
-from app.engine.engine import ProcessEngine
+from app.engine.child import ChildEngine
 from app.graphiql import GraphiQLGate
 from app.graphiql import routes as graphiql_routes
 from app.http.hosts import edge_middleware
@@ -32,12 +32,14 @@ from app.jobs.queries import JobQueries
 from app.jobs.registry import LiveJobs
 from app.jobs.repository import JobRepository
 from app.jobs.runner import JobRunner
-from app.jobs.work import Work
+from app.jobs.steps import EngineSteps
 from app.localtarget.install import cli_config_text, install_provider
 from app.localtarget.policy import LocalTargetPolicy, local_policy
-from app.services.hooks import ServiceJobHooks, ServiceLocks
+from app.services.bookkeeping import JobBookkeeping, ServiceLocks
+from app.services.health import HealthCheck
 from app.services.manager import ServiceManager
 from app.services.repository import ServiceRepository
+from app.services.workspaces import WorkspaceBuilder
 from app.settings import Settings
 from app.storage.factory import open_store
 from app.storage.readiness import readyz
@@ -68,14 +70,17 @@ async def build(settings: Settings) -> SpawnIt:
         bus = InMemoryBus()
         locks = ServiceLocks()
         services_repo = ServiceRepository(store, SecretBox.from_settings(settings.secret_key, settings.data_dir))
-        hooks = ServiceJobHooks(settings, store, services_repo, locks, bus, catalog)
+        workspaces = WorkspaceBuilder(settings, services_repo, catalog)
+        health = HealthCheck(settings.health_timeout_seconds)
+        bookkeeping = JobBookkeeping(settings, store, services_repo, locks, bus, workspaces, health)
         job_records = JobRepository(store)
         live = LiveJobs()
         runner = JobRunner(
             job_records,
             bus,
-            Work(engine, settings.lock_timeout_seconds),
-            hooks,
+            EngineSteps(engine, settings.lock_timeout_seconds),
+            workspaces,
+            bookkeeping,
             max_parallel=settings.max_parallel_jobs,
             grace_seconds=settings.cancel_grace_seconds,
             log_flush_seconds=settings.log_flush_seconds,
@@ -109,7 +114,7 @@ async def build(settings: Settings) -> SpawnIt:
         raise
 
 
-def _engine(settings: Settings) -> ProcessEngine:
+def _engine(settings: Settings) -> ChildEngine:
     """The engine, with SpawnIt's local provider mirrored for it."""
     mirror = settings.engine_dir / "providers"
     install_provider(mirror)
@@ -117,7 +122,7 @@ def _engine(settings: Settings) -> ProcessEngine:
     # no plugin cache: every first init of a work directory rewrote the shared cache
     # entry while other services' jobs resolved their provider through it
     cli_config.write_text(cli_config_text(mirror))
-    return ProcessEngine(select_engine(settings.engine), cli_config)
+    return ChildEngine(select_engine(settings.engine), cli_config)
 
 
 def _verifier(settings: Settings) -> OIDCVerifier | None:

@@ -1,4 +1,4 @@
-"""The engine commands SpawnIt runs (app/jobs/work.py), run directly as a child process
+"""The engine commands SpawnIt runs (app/jobs/steps.py), run directly as a child process
 on an equivalent work directory: what a naive orchestrator would do.
 
 The work directory is laid out by `app.engine.workdir.lay_out`, as SpawnIt lays out its
@@ -80,7 +80,7 @@ class DirectWorkdir:
             raise RuntimeError(f"engine {args[0]} exited {rc}: {b''.join(tail).decode(errors='replace')}")
         return took
 
-    # the exact commands of app/jobs/work.py
+    # the exact commands of app/jobs/steps.py
     async def init(self) -> float:
         return await self.run(
             ["init", "-input=false", "-no-color", "-reconfigure", self._lock, *self.backend.init_args()]

@@ -10,10 +10,10 @@ import strawberry
 from app.catalog.model import FieldType as _FieldType
 from app.drift.model import DriftStatus as _DriftStatus
 from app.drift.model import HealthStatus as _HealthStatus
-from app.events import EventKind as _EventKind
 from app.jobs.model import JobKind as _JobKind
 from app.jobs.model import JobState as _JobState
 from app.jobs.model import Phase as _Phase
+from app.services.events import EventKind as _EventKind
 from app.services.model import ServiceStatus as _ServiceStatus
 
 if TYPE_CHECKING:  # to a type checker, the public enums are the domain's

@@ -9,8 +9,8 @@ from datetime import datetime
 import strawberry
 
 from app.drift.model import Change, Drift, Health
-from app.engine.events import ResourceChange as EngineChange
-from app.events import ServiceEvent as DomainEvent
+from app.engine.json_events import ResourceChange as EngineChange
+from app.services.events import ServiceEvent as DomainEvent
 from schema.enums import DriftStatus, HealthStatus, ServiceEventKind
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from app.engine.events import ResourceChange
+from app.engine.json_events import ResourceChange
 from app.jobs.model import Job, JobKind, JobState
 
 

@@ -22,6 +22,12 @@ class Backend:
     config: tuple[tuple[str, str], ...]
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # credentials: never printed
 
+    @property
+    def has_lock_files(self) -> bool:
+        """The engine locks the state with a lock file next to it (the S3 backend's
+        `use_lockfile`), which a killed engine leaves behind."""
+        return ("use_lockfile", "true") in self.config
+
     def block(self) -> str:
         return f'terraform {{\n  backend "{self.kind}" {{}}\n}}\n'
 

@@ -11,14 +11,14 @@ from typing import Protocol
 from app.bus import Bus, job_topic
 from app.clock import now
 from app.engine.base import RunningCommand
-from app.engine.events import RunView
+from app.engine.json_events import RunView
 from app.jobs.logs import LogBook
 from app.jobs.model import Job, JobState, Phase
 from app.jobs.updates import JobEvent, LineEvent
 from app.vault.masker import Masker
 
 
-class Owner(Protocol):
+class LiveJobHost(Protocol):
     """What a live job needs of its runner."""
 
     bus: Bus
@@ -30,7 +30,7 @@ class Owner(Protocol):
 class LiveJob:
     """A job this process queued or runs: its record, its log, its engine."""
 
-    def __init__(self, runner: Owner, job: Job) -> None:
+    def __init__(self, runner: LiveJobHost, job: Job) -> None:
         self._runner = runner
         self.job = job
         self.book = LogBook()
@@ -40,7 +40,7 @@ class LiveJob:
         self.masker = Masker()
         self._killer: asyncio.TimerHandle | None = None
 
-    # -- the `Run` protocol the work sees ------------------------------------------
+    # -- the `JobHandle` the engine steps see ------------------------------------------
 
     def log(self, text: str) -> None:
         line = self.book.add(self.masker(text), now())  # masked before it is kept or sent

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from app.engine.events import ResourceChange, RunView, Summary
+from app.engine.json_events import ResourceChange, RunView, Summary
 from app.errors import Conflict
 
 

@@ -17,18 +17,18 @@ from app.jobs.reaper import reap
 from app.jobs.registry import LiveJobs
 from app.jobs.repository import JobRepository
 from app.jobs.updates import JobEvent
-from app.jobs.workspace import JobHooks
+from app.jobs.workspace import EndOfJob
 
 log = logging.getLogger("spawnit.jobs")
 
 
 class JobRecorder:
     def __init__(
-        self, repo: JobRepository, bus: Bus, hooks: JobHooks, live: LiveJobs, *, flush_seconds: float = 1.0
+        self, repo: JobRepository, bus: Bus, bookkeeping: EndOfJob, live: LiveJobs, *, flush_seconds: float = 1.0
     ) -> None:
         self._repo = repo
         self._bus = bus
-        self._hooks = hooks
+        self._bookkeeping = bookkeeping
         self._live = live
         self._flush_every = flush_seconds
         self._endings: set[asyncio.Task[None]] = set()  # ends recorded on their own
@@ -79,7 +79,7 @@ class JobRecorder:
             except Exception as exc:  # storage down: the service still learns how the job ended
                 log.error("could not store the end of job %s: %s", live.job.id, exc)
             try:
-                await self._forget(live.job, await self._hooks.job_ended(live.job))
+                await self._forget(live.job, await self._bookkeeping.job_ended(live.job))
             except SpawnItError as exc:
                 log.error("could not record what job %s means for its service: %s", live.job.id, exc.message)
             except Exception:
@@ -114,7 +114,7 @@ class JobRecorder:
             book.add("job interrupted: the SpawnIt process running it stopped", now())
             await self._repo.save_log(job, book.lines)
             await self._repo.save(job)
-            await self._forget(job, await self._hooks.job_ended(job))
+            await self._forget(job, await self._bookkeeping.job_ended(job))
             recovered.append(job)
             log.warning("job %s was left %s by a stopped process: INTERRUPTED", job.id, "running")
         return recovered

@@ -26,7 +26,7 @@ class JobRepository:
     async def load_index(self) -> list[tuple[str, str, str]]:
         """Index every stored job; return (tenant, service, job) of each."""
         found = []
-        for key in await self._store.list(keys.CLIENTS):
+        for key in await self._store.keys_under(keys.CLIENTS):
             parts = key.split("/")
             if len(parts) == 5 and parts[3] == "jobs" and parts[4].endswith(".json"):
                 tenant, service, job = parts[1], parts[2], parts[4][: -len(".json")]
@@ -68,7 +68,7 @@ class JobRepository:
 
     async def list_for_service(self, tenant: str, service: str) -> list[Job]:
         jobs = []
-        for key in await self._store.list(keys.jobs_prefix(tenant, service)):
+        for key in await self._store.keys_under(keys.jobs_prefix(tenant, service)):
             if key.endswith(".json"):
                 raw = await self._store.get(key)
                 job = self._parse(key, raw) if raw is not None else None

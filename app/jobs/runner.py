@@ -12,7 +12,6 @@ import logging
 from app.bus import Bus, job_topic, tenant_topic
 from app.clock import now
 from app.errors import SpawnItError
-from app.events import EventKind, ServiceEvent
 from app.jobs.limits import Reservations, Slot
 from app.jobs.live import LiveJob
 from app.jobs.model import Job, JobState
@@ -20,9 +19,10 @@ from app.jobs.recorder import JobRecorder
 from app.jobs.registry import LiveJobs
 from app.jobs.repository import JobRepository
 from app.jobs.scheduler import Scheduler
+from app.jobs.steps import EngineSteps, Outcome
 from app.jobs.updates import JobEvent
-from app.jobs.work import Outcome, Work
-from app.jobs.workspace import JobHooks
+from app.jobs.workspace import EndOfJob, Workspaces
+from app.services.events import EventKind, ServiceEvent
 from app.vault.masker import Masker, mask_values
 
 log = logging.getLogger("spawnit.jobs")
@@ -36,8 +36,9 @@ class JobRunner:
         self,
         repo: JobRepository,
         bus: Bus,
-        work: Work,
-        hooks: JobHooks,
+        steps: EngineSteps,
+        workspaces: Workspaces,
+        bookkeeping: EndOfJob,
         *,
         max_parallel: int,
         grace_seconds: float,
@@ -50,9 +51,9 @@ class JobRunner:
         self.grace = grace_seconds
         self.live = live if live is not None else LiveJobs()
         self._timeout = job_timeout_seconds
-        self._work = work
-        self._hooks = hooks
-        self._recorder = JobRecorder(repo, bus, hooks, self.live, flush_seconds=log_flush_seconds)
+        self._steps = steps
+        self._workspaces = workspaces
+        self._recorder = JobRecorder(repo, bus, bookkeeping, self.live, flush_seconds=log_flush_seconds)
         self._scheduler = Scheduler(
             self.live,
             execute=self._execute,
@@ -180,9 +181,9 @@ class JobRunner:
         """The job's engine steps; a failure of SpawnIt's own ends the job FAILED."""
         try:
             await self._recorder.save(live.job)
-            workspace = await self._hooks.workspace(live.job)
+            workspace = await self._workspaces.workspace(live.job)
             live.masker = Masker(workspace.secrets)
-            return await self._work.perform(live, workspace)
+            return await self._steps.perform(live, workspace)
         except SpawnItError as exc:
             live.log(f"Error: {exc.message}")
             return Outcome(False, None, exc.message)

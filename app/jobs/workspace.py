@@ -1,4 +1,5 @@
-"""What a job needs of its service to run: laid out by the services domain."""
+"""What the job machinery asks of the services domain: a workspace before a job runs,
+and the service's bookkeeping once it ends."""
 
 from __future__ import annotations
 
@@ -22,10 +23,12 @@ class Workspace:
     secrets: tuple[str, ...] = field(default=(), repr=False)  # values to mask in everything the job says
 
 
-class JobHooks(Protocol):
+class Workspaces(Protocol):
     async def workspace(self, job: Job) -> Workspace:
         """Sync the service from storage into its work directory."""
 
+
+class EndOfJob(Protocol):
     async def job_ended(self, job: Job) -> tuple[str, ...]:
         """Record what the ended (or interrupted) job means for its service; return the
         ids of the service's jobs it no longer keeps (old drift checks)."""

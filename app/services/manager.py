@@ -25,7 +25,7 @@ from app.jobs.repository import JobRepository
 from app.jobs.runner import JobRunner
 from app.localtarget.claims import PortClaims
 from app.localtarget.policy import local_refusal
-from app.services.hooks import ServiceLocks
+from app.services.bookkeeping import ServiceLocks
 from app.services.model import (
     HISTORY,
     ServiceInfo,

@@ -43,7 +43,7 @@ class ServiceRepository:
 
     async def _read_tenant(self, tenant: str) -> dict[str, ServiceInfo]:
         found: dict[str, ServiceInfo] = {}
-        for key in await self._store.list(keys.tenant_prefix(tenant)):
+        for key in await self._store.keys_under(keys.tenant_prefix(tenant)):
             parts = key.split("/")
             if len(parts) == 4 and parts[3] == "info.json" and keys.is_id(parts[2]):
                 raw = await self._store.get(key)
@@ -127,7 +127,7 @@ class ServiceRepository:
 
     async def load_all(self) -> None:
         """Read every tenant's services (at start-up: the drift watcher sees them all)."""
-        tenants = {key.split("/")[1] for key in await self._store.list(keys.CLIENTS) if key.count("/") >= 2}
+        tenants = {key.split("/")[1] for key in await self._store.keys_under(keys.CLIENTS) if key.count("/") >= 2}
         for tenant in sorted(tenants):
             if not keys.is_id(tenant):
                 continue
@@ -149,7 +149,7 @@ class ServiceRepository:
         # info.json first: from then on the service does not exist for anyone
         await self._store.delete(keys.info(info.tenant, info.id))
         (await self._tenant(info.tenant)).pop(info.id, None)
-        for key in await self._store.list(keys.service_prefix(info.tenant, info.id)):
+        for key in await self._store.keys_under(keys.service_prefix(info.tenant, info.id)):
             await self._store.delete(key)
 
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator
 
 from app.bus import Bus, Overrun, tenant_topic
 from app.errors import Unavailable
-from app.events import ServiceEvent
+from app.services.events import ServiceEvent
 
 
 async def event_stream(bus: Bus, tenant: str, service_id: str | None = None) -> AsyncGenerator[ServiceEvent, None]:

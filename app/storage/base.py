@@ -19,7 +19,7 @@ class Store(Protocol):
     async def delete(self, key: str) -> None:
         """Remove the object; removing a missing object is not an error."""
 
-    async def list(self, prefix: str) -> list[str]:
+    async def keys_under(self, prefix: str) -> list[str]:
         """Every key starting with `prefix`, sorted."""
 
     async def check(self) -> str | None:

@@ -61,7 +61,7 @@ class FolderStore:
     async def delete(self, key: str) -> None:
         await self._run("delete", self._delete, self.path_of(key))
 
-    async def list(self, prefix: str) -> list[str]:
+    async def keys_under(self, prefix: str) -> list[str]:
         # walk only the deepest folder the prefix fully names, then filter by string
         # prefix, like S3 does: "clients/a" matches "clients/ab/..", "clients/a/" doesn't
         folder, _, _ = prefix.rpartition("/")

@@ -105,7 +105,7 @@ class S3Store:
     async def delete(self, key: str) -> None:
         await self._call("delete", lambda: self._client.delete_object(Bucket=self.bucket, Key=key))
 
-    async def list(self, prefix: str) -> list[str]:
+    async def keys_under(self, prefix: str) -> list[str]:
         async def call() -> list[str]:
             keys: list[str] = []
             paginator = self._client.get_paginator("list_objects_v2")

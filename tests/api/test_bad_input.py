@@ -49,7 +49,7 @@ async def test_bad_create_names_the_field_and_writes_nothing(
     message = errors.errors[0]["message"]
     assert field in message, message
     assert "Traceback" not in message
-    assert await spawnit.spawnit.store.list(keys.CLIENTS) == []
+    assert await spawnit.spawnit.store.keys_under(keys.CLIENTS) == []
     assert (await api.run("{ services(first: 10) { edges { node { id } } } }"))["services"]["edges"] == []
 
 

@@ -107,4 +107,4 @@ async def test_whole_path_on_local(spawnit_any_store: Running) -> None:
     assert refuses(endpoint)
     deleted = await api.run("mutation($id: ID!) { deleteService(id: $id) { id } }", id=service["id"])
     assert deleted["deleteService"]["id"] == service["id"]
-    assert await store.list(keys.service_prefix(tenant, service["id"])) == []
+    assert await store.keys_under(keys.service_prefix(tenant, service["id"])) == []

@@ -41,7 +41,7 @@ class MemoryStore:
     async def delete(self, key: str) -> None:
         self.objects.pop(key, None)
 
-    async def list(self, prefix: str) -> list[str]:
+    async def keys_under(self, prefix: str) -> list[str]:
         return sorted(k for k in self.objects if k.startswith(prefix))
 
     async def close(self) -> None:
@@ -69,7 +69,7 @@ async def test_seeds_an_empty_store_from_the_repository():
     store = MemoryStore()
     catalog = await load_catalog(store, REPO_CATALOG)
     shipped = sorted(p.name for p in (REPO_CATALOG / "templates").iterdir())
-    assert await store.list(keys.TEMPLATES) == [keys.TEMPLATES + name for name in shipped]
+    assert await store.keys_under(keys.TEMPLATES) == [keys.TEMPLATES + name for name in shipped]
     assert store.objects[keys.CATALOG] == (REPO_CATALOG / "catalog.json").read_bytes()
     ids = [e.id for e in catalog]
     assert ids[:2] == ["static-site", "redis"] and len(ids) == len(shipped)

@@ -10,7 +10,7 @@ import pytest
 from app.drift.model import Drift, DriftStatus, Health, HealthStatus, verdict
 from app.drift.probe import probe
 from app.drift.schedule import interval_of, next_check
-from app.engine.events import ResourceChange, RunView
+from app.engine.json_events import ResourceChange, RunView
 from app.jobs.model import Job, JobKind
 from app.services.model import ServiceInfo, ServiceStatus, status
 

@@ -26,7 +26,7 @@ async def remove_bucket(settings: S3Settings) -> None:
     """Delete the bucket under SpawnIt's feet: every object first, then the bucket."""
     store = await S3Store.open(settings)
     try:
-        for key in await store.list(""):
+        for key in await store.keys_under(""):
             await store.delete(key)
         await store._client.delete_bucket(Bucket=settings.bucket)
     finally:

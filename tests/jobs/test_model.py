@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.engine.events import ResourceChange, RunView, Summary
+from app.engine.json_events import ResourceChange, RunView, Summary
 from app.errors import Conflict
 from app.jobs.model import Job, JobKind, JobState, Phase
 

@@ -37,8 +37,8 @@ class HeldListing(FolderStore):
         self.taken = asyncio.Event()
         self._first = True
 
-    async def list(self, prefix: str) -> list[str]:
-        found = await super().list(prefix)
+    async def keys_under(self, prefix: str) -> list[str]:
+        found = await super().keys_under(prefix)
         if self._first:
             self._first = False
             self.taken.set()
@@ -89,7 +89,7 @@ async def test_ids_are_checked_before_the_cache_keeps_anything(tmp_path: Path) -
         with pytest.raises(BadInput):
             await repo.of_tenant(tenant if tenant != TENANT else garbage)
     assert set(repo._cache) <= {TENANT} and not repo._cache.get(TENANT)
-    assert await FolderStore(tmp_path).list("") == []
+    assert await FolderStore(tmp_path).keys_under("") == []
 
 
 async def test_a_record_that_cannot_be_read_is_a_broken_stand_in_never_overwritten(tmp_path: Path) -> None:

@@ -25,6 +25,6 @@ async def test_s3_store_creates_its_bucket(tmp_path: Path, s3_settings: S3Settin
     try:
         assert isinstance(store, S3Store)
         await store.put("catalog.json", b"{}")  # the bucket exists
-        assert await store.list("") == ["catalog.json"]
+        assert await store.keys_under("") == ["catalog.json"]
     finally:
         await store.close()

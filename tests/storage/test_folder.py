@@ -28,7 +28,7 @@ async def test_bad_keys_refused(folder_store: FolderStore, key: str) -> None:
 
 async def test_bad_list_prefix_refused(folder_store: FolderStore) -> None:
     with pytest.raises(ValueError):
-        await folder_store.list("../")
+        await folder_store.keys_under("../")
 
 
 def test_path_of_is_under_root(tmp_path: Path) -> None:
@@ -62,7 +62,7 @@ async def test_writes_leave_no_temp_files(folder_store: FolderStore) -> None:
 async def test_list_skips_temp_files(folder_store: FolderStore) -> None:
     await folder_store.put("clients/t/s/info.json", b"x")
     (folder_store.root / "clients" / "t" / "s" / ".tmp-dead-info.json").write_bytes(b"half")
-    assert await folder_store.list("clients/") == ["clients/t/s/info.json"]
+    assert await folder_store.keys_under("clients/") == ["clients/t/s/info.json"]
 
 
 async def test_failed_write_keeps_old_object(folder_store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -63,7 +63,7 @@ async def test_the_job_index_keeps_no_garbage_id(tmp_path: Path) -> None:
         with pytest.raises(BadInput):
             await repo.load(GOOD, GOOD, bad)
     assert repo._where == {}  # nothing was kept
-    assert await FolderStore(tmp_path).list("") == []
+    assert await FolderStore(tmp_path).keys_under("") == []
 
 
 async def test_garbage_keys_in_storage_are_not_indexed(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ async def test_ensure_bucket_outside_us_east_1(s3_settings: S3Settings) -> None:
         await store.ensure_bucket()
         await store.ensure_bucket()
         await store.put("catalog.json", b"{}")
-        assert await store.list("") == ["catalog.json"]
+        assert await store.keys_under("") == ["catalog.json"]
     finally:
         await store.close()
 
@@ -61,7 +61,7 @@ async def test_unreachable_endpoint_is_unavailable_without_secrets(op: str, free
         "get": lambda: store.get("catalog.json"),
         "put": lambda: store.put("catalog.json", b"{}"),
         "delete": lambda: store.delete("catalog.json"),
-        "list": lambda: store.list("clients/"),
+        "list": lambda: store.keys_under("clients/"),
         "ensure_bucket": lambda: store.ensure_bucket(),
     }
     try:
@@ -106,7 +106,7 @@ async def test_list_paginates_past_1000_keys(s3_store: S3Store) -> None:
     for start in range(0, len(keys), 100):
         await asyncio.gather(*(s3_store.put(key, b"x") for key in keys[start : start + 100]))
     await s3_store.put("clients/u/other.json", b"x")
-    assert await s3_store.list("clients/t/") == keys
+    assert await s3_store.keys_under("clients/t/") == keys
 
 
 async def test_a_bucket_it_created_is_created_again_once_for_many_writes(
@@ -121,7 +121,7 @@ async def test_a_bucket_it_created_is_created_again_once_for_many_writes(
         await store._client.delete_bucket(Bucket=s3_settings.bucket)
         caplog.set_level(logging.ERROR)
         await asyncio.gather(*(store.put(f"k/{i}", b"x") for i in range(20)))
-        assert await store.list("k/") == sorted(f"k/{i}" for i in range(20))
+        assert await store.keys_under("k/") == sorted(f"k/{i}" for i in range(20))
         assert len([r for r in caplog.records if "created it again" in r.getMessage()]) == 1
         assert await store.check() is None
     finally:
@@ -131,7 +131,7 @@ async def test_a_bucket_it_created_is_created_again_once_for_many_writes(
 async def test_a_bucket_it_did_not_create_is_not_created_again(s3_settings: S3Settings) -> None:
     store = await S3Store.open(s3_settings)  # the bucket is the operator's: ensure_bucket never ran
     try:
-        for call in (lambda: store.put("a", b"1"), lambda: store.get("a"), lambda: store.list("")):
+        for call in (lambda: store.put("a", b"1"), lambda: store.get("a"), lambda: store.keys_under("")):
             with pytest.raises(Unavailable) as caught:
                 await call()
             assert "does not exist" in str(caught.value) and "restore it" in str(caught.value)

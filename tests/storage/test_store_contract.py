@@ -39,15 +39,15 @@ async def test_list_by_prefix_sorted_and_exact(store: Store) -> None:
     keys = ["clients/a/z.json", "clients/a/b/x.json", "clients/ab/y.json", "clients/a/c.json", "catalog.json"]
     for key in keys:
         await store.put(key, b"x")
-    assert await store.list("clients/a/") == ["clients/a/b/x.json", "clients/a/c.json", "clients/a/z.json"]
-    assert await store.list("clients/a") == [
+    assert await store.keys_under("clients/a/") == ["clients/a/b/x.json", "clients/a/c.json", "clients/a/z.json"]
+    assert await store.keys_under("clients/a") == [
         "clients/a/b/x.json",
         "clients/a/c.json",
         "clients/a/z.json",
         "clients/ab/y.json",
     ]
-    assert await store.list("") == sorted(keys)
-    assert await store.list("clients/nobody/") == []
+    assert await store.keys_under("") == sorted(keys)
+    assert await store.keys_under("clients/nobody/") == []
 
 
 async def test_delete(store: Store) -> None:
@@ -55,7 +55,7 @@ async def test_delete(store: Store) -> None:
     await store.put("clients/t/s/jobs/j.json", b"y")
     await store.delete("clients/t/s/info.json")
     assert await store.get("clients/t/s/info.json") is None
-    assert await store.list("clients/t/") == ["clients/t/s/jobs/j.json"]
+    assert await store.keys_under("clients/t/") == ["clients/t/s/jobs/j.json"]
 
 
 async def test_delete_missing_is_fine(store: Store) -> None:

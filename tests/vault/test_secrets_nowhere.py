@@ -130,7 +130,7 @@ async def test_a_sensitive_value_appears_nowhere(start: Start, tmp_path: Path, s
     assert_clean(everything, "an API answer or a subscription message", secret)
 
     store = spawnit.spawnit.store
-    for key in await store.list(""):
+    for key in await store.keys_under(""):
         if key.endswith("terraform.tfstate"):
             continue  # the engine's state: see the README (state is the engine's to protect)
         assert_clean((await store.get(key) or b"").decode(errors="replace"), f"the stored object {key}", secret)

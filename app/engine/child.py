@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from app.engine.binary import EngineBinary
-from app.engine.process import EngineProcess
+from app.engine.command import EngineCommand
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _PASSED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR")
 
 
-class ProcessEngine:
+class ChildEngine:
     def __init__(self, binary: EngineBinary, cli_config: Path) -> None:
         if not cli_config.is_absolute():
             raise ValueError(f"the engine's CLI config must be an absolute path, got {cli_config}")
@@ -41,8 +41,8 @@ class ProcessEngine:
             config = ""
         return f"{self.binary.argv}\n{config}"
 
-    async def start(self, args: list[str], cwd: Path, env: Mapping[str, str]) -> EngineProcess:
+    async def start(self, args: list[str], cwd: Path, env: Mapping[str, str]) -> EngineCommand:
         if not cwd.is_absolute():  # the engine resolves every relative path from its own cwd
             raise ValueError(f"the engine's work directory must be an absolute path, got {cwd}")
         child_env = {**self._env, **env}
-        return await EngineProcess.start([*self.binary.argv, *args], cwd, child_env)
+        return await EngineCommand.start([*self.binary.argv, *args], cwd, child_env)

@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.engine.events import ResourceChange
+from app.engine.json_events import ResourceChange
 
 
 class EventKind(str, enum.Enum):

@@ -13,7 +13,7 @@ from functools import reduce
 
 import pytest
 
-from app.engine.events import EngineEvent, ResourceChange, RunView, Summary, fold, human_lines, parse
+from app.engine.json_events import EngineEvent, ResourceChange, RunView, Summary, fold, human_lines, parse
 
 _RES_A = (
     '"resource":{"addr":"terraform_data.a","module":"","resource":"terraform_data.a",'

@@ -1,4 +1,4 @@
-"""What each kind of job asks of the engine: init when needed, then plan, apply or
+"""The engine steps of one job, by its kind: init when needed, then plan, apply or
 destroy with `-json`, every event folded into the job and its text into the log."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from app.engine import workdir as wd
 from app.engine.base import Engine, RunningCommand
-from app.engine.events import RunView, fold, human_lines, parse
+from app.engine.json_events import RunView, fold, human_lines, parse
 from app.errors import Conflict
 from app.jobs.model import Job, JobKind, Phase
 from app.jobs.workspace import Workspace
@@ -23,8 +23,8 @@ class Outcome:
     outputs: dict[str, Any] | None = None
 
 
-class Run(Protocol):
-    """The runner's handle on a job while its work runs."""
+class JobHandle(Protocol):
+    """The runner's handle on a job while its engine steps run."""
 
     job: Job
 
@@ -40,13 +40,13 @@ class Run(Protocol):
     def stopping(self) -> bool: ...
 
 
-class Work:
+class EngineSteps:
     def __init__(self, engine: Engine, lock_timeout_seconds: int) -> None:
         self._engine = engine
         self._lock_timeout = f"-lock-timeout={lock_timeout_seconds}s"
 
-    async def perform(self, run: Run, ws: Workspace) -> Outcome:
-        job = run.job
+    async def perform(self, handle: JobHandle, ws: Workspace) -> Outcome:
+        job = handle.job
         plan_path = None
         if job.kind is JobKind.APPLY and job.plan_job_id:
             plan_path = wd.plan_file(ws.workdir, job.plan_job_id)
@@ -55,17 +55,17 @@ class Work:
         wd.lay_out(ws.workdir, ws.module_dir, ws.backend, ws.tfvars)
         if job.kind.is_users:
             wd.drop_plans(ws.workdir, keep=plan_path)  # superseded by this operation
-        init_error = await self._init(run, ws)
+        init_error = await self._init(handle, ws)
         if init_error is not None:
             return Outcome(False, None, init_error)
-        if run.stopping:
+        if handle.stopping:
             return Outcome(False, None, "canceled before the engine started")
         common = ["-json", "-input=false", "-no-color", self._lock_timeout]
         if job.kind is JobKind.PLAN:
             out = wd.new_plan_file(ws.workdir, job.id)
-            run.phase(Phase.PLAN)
+            handle.phase(Phase.PLAN)
             try:
-                rc, view = await self._engine_run(run, ws, ["plan", *common, "-detailed-exitcode", f"-out={out}"])
+                rc, view = await self._engine_run(handle, ws, ["plan", *common, "-detailed-exitcode", f"-out={out}"])
             finally:
                 if out.exists():
                     out.chmod(0o600)
@@ -73,13 +73,13 @@ class Work:
                 out.unlink(missing_ok=True)  # no plan to apply
             return Outcome(rc in (0, 2), rc, _error(rc, view, ok=(0, 2)), has_changes=rc == 2)
         if job.kind is JobKind.APPLY:
-            run.phase(Phase.APPLY)
+            handle.phase(Phase.APPLY)
             if plan_path is not None:
                 args = ["apply", *common, str(plan_path)]
             else:
                 args = ["apply", *common, "-auto-approve"]
             try:
-                rc, view = await self._engine_run(run, ws, args)
+                rc, view = await self._engine_run(handle, ws, args)
             finally:
                 if plan_path is not None:
                     plan_path.unlink(missing_ok=True)  # a saved plan is applied once
@@ -88,54 +88,54 @@ class Work:
             # a plan whose saved plan is discarded; no state lock, so a user's job can
             # take the service at once. Applied: does reality match? Destroyed: does the
             # state still hold resources (a destroy plan without refresh lists them)?
-            run.phase(Phase.PLAN)
+            handle.phase(Phase.PLAN)
             args = ["plan", *common, "-detailed-exitcode", "-lock=false"]
             if not ws.applied:
                 args += ["-destroy", "-refresh=false"]
-            rc, view = await self._engine_run(run, ws, args)
+            rc, view = await self._engine_run(handle, ws, args)
             return Outcome(rc in (0, 2), rc, _error(rc, view, ok=(0, 2)), has_changes=rc == 2)
         if job.kind is JobKind.DESTROY:
-            run.phase(Phase.DESTROY)
-            rc, view = await self._engine_run(run, ws, ["destroy", *common, "-auto-approve"])
+            handle.phase(Phase.DESTROY)
+            rc, view = await self._engine_run(handle, ws, ["destroy", *common, "-auto-approve"])
             return Outcome(rc == 0, rc, _error(rc, view), outputs={} if rc == 0 else None)
         raise Conflict(f"job kind {job.kind.value} is not run by this worker")
 
-    async def _init(self, run: Run, ws: Workspace) -> str | None:
+    async def _init(self, handle: JobHandle, ws: Workspace) -> str | None:
         """Init when needed; the error when it failed, else None."""
         fingerprint = self._engine.fingerprint()
         current = wd.init_hash(ws.workdir, ws.backend, self._engine.name, fingerprint)
         if not wd.needs_init(ws.workdir, current):
-            run.log("init skipped: module, lock file and backend unchanged since the last init")
+            handle.log("init skipped: module, lock file and backend unchanged since the last init")
             return None
-        run.phase(Phase.INIT)
+        handle.phase(Phase.INIT)
         wd.forget_init(ws.workdir)
         args = ["init", "-input=false", "-no-color", "-reconfigure", self._lock_timeout, *ws.backend.init_args()]
         # inits run in parallel: each writes its own work directory only (no plugin cache)
-        rc, view = await self._engine_run(run, ws, args, show=["init", "-reconfigure"])
+        rc, view = await self._engine_run(handle, ws, args, show=["init", "-reconfigure"])
         if rc == 0:
             wd.mark_initialized(ws.workdir, wd.init_hash(ws.workdir, ws.backend, self._engine.name, fingerprint))
             return None
         return "init failed: " + (_error(rc, view) or f"exit code {rc}")
 
     async def _engine_run(
-        self, run: Run, ws: Workspace, args: list[str], show: list[str] | None = None
+        self, handle: JobHandle, ws: Workspace, args: list[str], show: list[str] | None = None
     ) -> tuple[int, RunView]:
-        run.log(f"$ {self._engine.name} {' '.join(show or _shown(args))}")
+        handle.log(f"$ {self._engine.name} {' '.join(show or _shown(args))}")
         command = await self._engine.start(args, ws.workdir, {**ws.backend.env, **ws.env})
-        run.attach(command)
+        handle.attach(command)
         view = RunView()
         try:
             async for line in command.lines():
                 event = parse(line)
                 for text in human_lines(event):
-                    run.log(text)
+                    handle.log(text)
                 folded = fold(view, event)
                 if folded != view:
                     view = folded
-                    run.observe(view)
+                    handle.observe(view)
             rc = await command.wait()
         finally:
-            run.attach(None)
+            handle.attach(None)
         return rc, view
 
 

@@ -1,6 +1,5 @@
-"""What the job runner asks of the services domain: a synced work directory before a
-job runs, and the service's bookkeeping when a job ends (operation, drift verdict,
-health, and one service event per change)."""
+"""The bookkeeping of a job's end, for its service: operation, drift verdict, health,
+the checks it keeps, a state lock left behind, and one service event per change."""
 
 from __future__ import annotations
 
@@ -10,24 +9,20 @@ import os
 import pwd
 import socket
 from datetime import datetime, timedelta
-from typing import Any
 
 from app.bus import Bus, tenant_topic
-from app.catalog.model import Catalog
-from app.catalog.render import secret_values
 from app.clock import now
-from app.drift.model import Health, HealthStatus, verdict
-from app.drift.probe import probe
+from app.drift.model import verdict
 from app.engine.backend import backend_for
 from app.errors import NotFound
-from app.events import EventKind, ServiceEvent
 from app.ids import check_id
 from app.jobs.locks import KeyedLocks
-from app.jobs.model import Job, JobKind, JobState
-from app.jobs.workspace import Workspace
-from app.localtarget.sandbox import sandbox_problem
+from app.jobs.model import Job, JobState
+from app.services.events import EventKind, ServiceEvent
+from app.services.health import HealthCheck
 from app.services.model import ServiceInfo
 from app.services.repository import ServiceRepository
+from app.services.workspaces import WorkspaceBuilder
 from app.settings import Settings
 from app.storage import Store, keys
 
@@ -42,7 +37,11 @@ class ServiceLocks(KeyedLocks):
         super().__init__(check_id)
 
 
-class ServiceJobHooks:
+class JobBookkeeping:
+    """What an ended job means for its service: its last operation, drift verdict and
+    health, the old checks it no longer keeps, a state lock a killed engine left, and
+    one service event per change."""
+
     def __init__(
         self,
         settings: Settings,
@@ -50,51 +49,27 @@ class ServiceJobHooks:
         repo: ServiceRepository,
         locks: ServiceLocks,
         bus: Bus,
-        catalog: Catalog,
+        workspaces: WorkspaceBuilder,
+        health: HealthCheck,
     ) -> None:
-        self._catalog = catalog
         self._settings = settings
         self._store = store
         self._repo = repo
         self._locks = locks
         self._bus = bus
-        # job id -> the variables_rev its work directory was laid out with (live jobs only)
-        self._ran_with: dict[str, int] = {}
-
-    async def workspace(self, job: Job) -> Workspace:
-        info = await self._repo.get(job.tenant, job.service)
-        tfvars = await self._repo.tfvars(info)
-        settings = self._settings
-        secrets = secret_values(self._catalog.get(info.catalog_entry), info.variables)
-        self._ran_with[job.id] = info.variables_rev
-        return Workspace(
-            workdir=settings.workdirs.resolve() / job.tenant / job.service,
-            module_dir=settings.modules_dir / info.target / "instance",
-            tfvars=tfvars,
-            backend=backend_for(settings, job.tenant, job.service),
-            env={
-                "SPAWNIT_LOCAL_RUN_DIR": str(settings.run_dir.resolve()),
-                # every local service in the bubblewrap sandbox, SpawnIt's data folder hidden
-                "SPAWNIT_LOCAL_SANDBOX": "none" if sandbox_problem() else "bwrap",
-                "SPAWNIT_LOCAL_PRIVATE": str(settings.data_dir.resolve()),
-                # secrets reach the engine here, never through a file: an HCL object
-                # whose strings are literal (no interpolation)
-                "TF_VAR_secrets": json.dumps(secrets).replace("${", "$${").replace("%{", "%%{"),
-            },
-            applied=info.applied,
-            secrets=tuple(v for v in secrets.values() if v),
-        )
+        self._workspaces = workspaces
+        self._health = health
 
     async def job_ended(self, job: Job) -> tuple[str, ...]:
-        ran_with = self._ran_with.pop(job.id, None)
-        if _may_have_left_a_lock(job) and self._settings.store == "s3":
+        ran_with = self._workspaces.laid_out_with(job.id)
+        if _may_have_left_a_lock(job) and backend_for(self._settings, job.tenant, job.service).has_lock_files:
             await self._release_state_lock(job)
         try:
             info = await self._repo.get(job.tenant, job.service)
         except NotFound:
             return ()  # the service was deleted meanwhile
         at = now()
-        health = await self._health_after(info, job)
+        health = await self._health.after(info, job)
         async with self._locks.hold(job.service):
             try:
                 old = await self._repo.get(job.tenant, job.service)
@@ -123,27 +98,6 @@ class ServiceJobHooks:
             return
         await self._store.delete(key)
         log.warning("removed the state lock left by %s job %s", job.state.value.lower(), job.id)
-
-    async def _health_after(self, info: ServiceInfo, job: Job) -> Health | None:
-        if job.state is not JobState.SUCCEEDED and job.kind.is_users:
-            return None
-        if job.kind is JobKind.DESTROY:
-            return Health(HealthStatus.UNKNOWN, now(), None, "destroyed")
-        if job.kind is JobKind.APPLY:
-            return await self._probe_endpoint(job.outputs or {})
-        if job.kind is JobKind.DRIFT_CHECK and job.state in (JobState.SUCCEEDED, JobState.FAILED):
-            return await self._probe(info)
-        return None
-
-    async def _probe(self, info: ServiceInfo) -> Health | None:
-        if not info.applied:
-            return None
-        return await self._probe_endpoint(info.outputs)
-
-    async def _probe_endpoint(self, outputs: dict[str, dict[str, Any]]) -> Health:
-        endpoint, pid = ((outputs.get(name) or {}).get("value") for name in ("endpoint", "pid"))
-        result = await probe(endpoint, self._settings.health_timeout_seconds, owner=pid)
-        return Health(result.status, now(), result.latency_ms, result.detail)
 
     def _announce(self, old: ServiceInfo, new: ServiceInfo, at, job: Job | None) -> None:  # type: ignore[no-untyped-def]
         job_id = job.id if job else None

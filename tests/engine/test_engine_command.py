@@ -17,16 +17,16 @@ from pathlib import Path
 import pytest
 
 from app.engine.binary import EngineBinary, select_engine
-from app.engine.engine import ProcessEngine
-from app.engine.events import RunView, Summary, fold, parse
-from app.engine.process import EngineProcess
+from app.engine.child import ChildEngine
+from app.engine.command import EngineCommand
+from app.engine.json_events import RunView, Summary, fold, parse
 from app.errors import Unavailable
 
 STEP = 20.0  # seconds any single engine step may take before the test fails
 SLEEPER = 30  # seconds the provisioner would sleep if nothing stopped it
 _PR_SET_CHILD_SUBREAPER = 36
 
-Start = Callable[..., Awaitable[EngineProcess]]
+Start = Callable[..., Awaitable[EngineCommand]]
 
 
 def _alive(pid: int) -> bool:
@@ -73,8 +73,8 @@ def cli_config(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def engine(cli_config: Path) -> ProcessEngine:
-    return ProcessEngine(select_engine("embedded"), cli_config)
+def engine(cli_config: Path) -> ChildEngine:
+    return ChildEngine(select_engine("embedded"), cli_config)
 
 
 @pytest.fixture
@@ -124,11 +124,11 @@ def reaper() -> Iterator[list[int]]:
 @pytest.fixture
 async def start() -> AsyncIterator[Start]:
     """Start engine commands; whatever is still running at teardown is killed and reaped."""
-    started: list[EngineProcess] = []
+    started: list[EngineCommand] = []
 
     async def _start(
-        engine: ProcessEngine, args: list[str], cwd: Path, env: dict[str, str] | None = None
-    ) -> EngineProcess:
+        engine: ChildEngine, args: list[str], cwd: Path, env: dict[str, str] | None = None
+    ) -> EngineCommand:
         proc = await engine.start(args, cwd, env or {})
         started.append(proc)
         return proc
@@ -158,7 +158,7 @@ def _group(pgid: int) -> list[int]:
     return members
 
 
-async def _run(proc: EngineProcess) -> tuple[list[str], int]:
+async def _run(proc: EngineCommand) -> tuple[list[str], int]:
     async def both() -> tuple[list[str], int]:
         lines = [line async for line in proc.lines()]
         return lines, await proc.wait()
@@ -166,7 +166,7 @@ async def _run(proc: EngineProcess) -> tuple[list[str], int]:
     return await asyncio.wait_for(both(), STEP)
 
 
-async def _until_ready(proc: EngineProcess) -> int:
+async def _until_ready(proc: EngineCommand) -> int:
     """Read the apply's lines until the provisioner says `ready <pid>`; its pid."""
 
     async def read() -> int:
@@ -227,20 +227,20 @@ async def test_the_chosen_binary_is_what_runs(
 ) -> None:
     _fake(tmp_path / "bin", "terraform")
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
-    proc = await start(ProcessEngine(select_engine("auto"), cli_config), ["version", "-json"], tmp_path)
+    proc = await start(ChildEngine(select_engine("auto"), cli_config), ["version", "-json"], tmp_path)
     assert await _run(proc) == (["fake terraform version -json"], 0)
 
 
-# -- ProcessEngine -----------------------------------------------------------------------
+# -- ChildEngine -----------------------------------------------------------------------
 
 
-async def test_embedded_engine_runs_version(engine: ProcessEngine, tmp_path: Path, start: Start) -> None:
+async def test_embedded_engine_runs_version(engine: ChildEngine, tmp_path: Path, start: Start) -> None:
     lines, rc = await _run(await start(engine, ["version"], tmp_path))
     assert rc == 0
     assert lines and lines[0].startswith("Terraform v")
 
 
-async def test_real_plan_and_apply_fold_into_a_summary(engine: ProcessEngine, module: Path, start: Start) -> None:
+async def test_real_plan_and_apply_fold_into_a_summary(engine: ChildEngine, module: Path, start: Start) -> None:
     lines, rc = await _run(await start(engine, ["init", "-input=false", "-no-color"], module))
     assert rc == 0, lines
 
@@ -263,7 +263,7 @@ async def test_child_environment_is_automation_and_nothing_of_ours(
     monkeypatch.setenv("SPAWNIT_TEST_SECRET", "do-not-pass-me")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "parent-aws-secret")
     # `env` prints the environment it got: the same seam as the engine's binary
-    env_engine = ProcessEngine(EngineBinary("env", ("/usr/bin/env",)), cli_config)
+    env_engine = ChildEngine(EngineBinary("env", ("/usr/bin/env",)), cli_config)
     proc = await start(env_engine, [], tmp_path, {"AWS_ACCESS_KEY_ID": "from-backend"})
     lines, rc = await _run(proc)
     assert rc == 0
@@ -280,7 +280,7 @@ async def test_child_environment_is_automation_and_nothing_of_ours(
     assert "do-not-pass-me" not in "\n".join(lines)
 
 
-def test_fingerprint_follows_the_cli_config(engine: ProcessEngine, cli_config: Path) -> None:
+def test_fingerprint_follows_the_cli_config(engine: ChildEngine, cli_config: Path) -> None:
     before = engine.fingerprint()
     cli_config.write_text('plugin_cache_dir = "/somewhere"\n')
     assert engine.fingerprint() != before
@@ -292,7 +292,7 @@ def test_fingerprint_follows_the_cli_config(engine: ProcessEngine, cli_config: P
 
 
 async def test_interrupt_stops_the_engine_gracefully(
-    engine: ProcessEngine, sleeper: Path, reaper: list[int], start: Start
+    engine: ChildEngine, sleeper: Path, reaper: list[int], start: Start
 ) -> None:
     loop = asyncio.get_running_loop()
     proc = await start(engine, APPLY, sleeper)
@@ -312,7 +312,7 @@ async def test_interrupt_stops_the_engine_gracefully(
 
 
 async def test_kill_kills_the_whole_process_group(
-    engine: ProcessEngine, sleeper: Path, reaper: list[int], start: Start
+    engine: ChildEngine, sleeper: Path, reaper: list[int], start: Start
 ) -> None:
     proc = await start(engine, APPLY, sleeper)
     child = await _until_ready(proc)
@@ -325,7 +325,7 @@ async def test_kill_kills_the_whole_process_group(
     assert not _alive(child) and _group(proc.pid) == []
 
 
-async def test_signals_after_the_end_are_harmless(engine: ProcessEngine, tmp_path: Path, start: Start) -> None:
+async def test_signals_after_the_end_are_harmless(engine: ChildEngine, tmp_path: Path, start: Start) -> None:
     proc = await start(engine, ["version"], tmp_path)
     _, rc = await _run(proc)
     proc.interrupt()

@@ -23,14 +23,14 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child
         pass
 
 
-class EngineProcess:
+class EngineCommand:
     """One running engine command."""
 
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
         self._proc = proc
 
     @classmethod
-    async def start(cls, argv: list[str], cwd: Path, env: Mapping[str, str]) -> EngineProcess:
+    async def start(cls, argv: list[str], cwd: Path, env: Mapping[str, str]) -> EngineCommand:
         proc = await asyncio.create_subprocess_exec(
             *argv,
             cwd=str(cwd),
