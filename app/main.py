@@ -28,14 +28,17 @@ from app.engine.child import ChildEngine
 from app.graphiql import GraphiQLGate
 from app.graphiql import routes as graphiql_routes
 from app.http.hosts import edge_middleware
+from app.ids import check_id
+from app.jobs.locks import InMemoryLocks
 from app.jobs.queries import JobQueries
+from app.jobs.queue import InMemoryJobQueue
 from app.jobs.registry import LiveJobs
 from app.jobs.repository import JobRepository
 from app.jobs.runner import JobRunner
 from app.jobs.steps import EngineSteps
 from app.localtarget.install import cli_config_text, install_provider
 from app.localtarget.policy import LocalTargetPolicy, local_policy
-from app.services.bookkeeping import JobBookkeeping, ServiceLocks
+from app.services.bookkeeping import JobBookkeeping
 from app.services.health import HealthCheck
 from app.services.manager import ServiceManager
 from app.services.repository import ServiceRepository
@@ -68,7 +71,8 @@ async def build(settings: Settings) -> SpawnIt:
         modules = {p.parent.parent.name for p in settings.modules_dir.glob("*/instance/*.tf")}
         catalog = await load_catalog(store, settings.catalog_dir, modules)
         bus = InMemoryBus()
-        locks = ServiceLocks()
+        # a service's record: short read-modify-writes, by checked service id
+        locks = InMemoryLocks(check_id)
         services_repo = ServiceRepository(store, SecretBox.from_settings(settings.secret_key, settings.data_dir))
         workspaces = WorkspaceBuilder(settings, services_repo, catalog)
         health = HealthCheck(settings.health_timeout_seconds)
@@ -86,6 +90,8 @@ async def build(settings: Settings) -> SpawnIt:
             log_flush_seconds=settings.log_flush_seconds,
             max_parallel_checks=settings.drift_max_parallel,
             job_timeout_seconds=settings.job_timeout_seconds,
+            queue=InMemoryJobQueue(),
+            locks=InMemoryLocks(),  # a service's jobs, one at a time
             live=live,
         )
         jobs = JobQueries(job_records, live, services_repo.get)

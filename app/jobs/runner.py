@@ -14,7 +14,9 @@ from app.clock import now
 from app.errors import SpawnItError
 from app.jobs.limits import Reservations, Slot
 from app.jobs.live import LiveJob
+from app.jobs.locks import Locks
 from app.jobs.model import Job, JobState
+from app.jobs.queue import JobQueue
 from app.jobs.recorder import JobRecorder
 from app.jobs.registry import LiveJobs
 from app.jobs.repository import JobRepository
@@ -45,6 +47,8 @@ class JobRunner:
         log_flush_seconds: float = 1.0,
         max_parallel_checks: int = 2,
         job_timeout_seconds: float = 3600.0,
+        queue: JobQueue,
+        locks: Locks,
         live: LiveJobs | None = None,
     ) -> None:
         self.bus = bus
@@ -56,6 +60,8 @@ class JobRunner:
         self._recorder = JobRecorder(repo, bus, bookkeeping, self.live, flush_seconds=log_flush_seconds)
         self._scheduler = Scheduler(
             self.live,
+            queue,
+            locks,
             execute=self._execute,
             stopped_in_queue=self._stopped_in_queue,
             max_parallel=max_parallel,
@@ -95,7 +101,7 @@ class JobRunner:
         for check in self._scheduler.yielding_to(job):
             check.log(f"yielding to job {job.id} ({job.kind.value}) asked for by a user")
             await self.cancel(check.job, force=True)
-        self._scheduler.schedule(live)
+        await self._scheduler.schedule(live)
         return job
 
     async def cancel(self, job: Job, force: bool) -> Job:
@@ -130,6 +136,7 @@ class JobRunner:
     async def close(self) -> None:
         """Stop: running engines are interrupted, then killed past the grace period."""
         self._closing = True
+        await self._scheduler.close()
         for live in self.live:
             if live.job.state is JobState.RUNNING:
                 live.advance(live.job.cancel_asked(False))

@@ -1,24 +1,33 @@
-"""The scheduler: when a queued job runs. One job at a time per service, in the order
-they came (a per-service lock); users' jobs and drift checks draw on separate pools, so
-checks never delay a user; a user's job preempts the drift checks of its service."""
+"""The scheduler: when a queued job runs. Jobs come from the `JobQueue` in the order
+they were submitted; one job at a time per service, in that order (the service's lock,
+from `Locks`); users' jobs and drift checks draw on separate pools, so checks never
+delay a user; a user's job preempts the drift checks of its service."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 
 from app.jobs.live import LiveJob
-from app.jobs.locks import KeyedLocks
+from app.jobs.locks import Locks, holding
 from app.jobs.model import Job
+from app.jobs.queue import JobQueue
 from app.jobs.registry import LiveJobs
 
+log = logging.getLogger("spawnit.jobs")
+
 Step = Callable[[LiveJob], Awaitable[None]]
+LEASE_SECONDS = 60.0  # a service's lock, renewed while its job waits and runs
 
 
 class Scheduler:
     def __init__(
         self,
         live: LiveJobs,
+        queue: JobQueue,
+        locks: Locks,
         *,
         execute: Step,
         stopped_in_queue: Step,
@@ -26,15 +35,19 @@ class Scheduler:
         max_parallel_checks: int,
     ) -> None:
         self._live = live
+        self._queue = queue
+        self._locks = locks
         self._execute = execute  # runs the job: it holds its service and a place in its pool
         self._stopped = stopped_in_queue  # a job whose task was canceled before it ran
         self._slots = asyncio.Semaphore(max_parallel)
         self._check_slots = asyncio.Semaphore(max_parallel_checks)
-        self._service_locks = KeyedLocks()
+        self._taker: asyncio.Task[None] | None = None
 
-    def schedule(self, live: LiveJob) -> None:
-        """`live` runs once its service and a place in its pool are free."""
-        live.task = asyncio.create_task(self._run(live), name=f"job-{live.job.id}")
+    async def schedule(self, live: LiveJob) -> None:
+        """`live` runs once its turn comes, its service and a place in its pool free."""
+        await self._queue.submit(live.job.id)
+        if self._taker is None:
+            self._taker = asyncio.create_task(self._take(), name="job-scheduler")
 
     def yielding_to(self, job: Job) -> list[LiveJob]:
         """The live jobs that stop at once for `job`: a user's job preempts the drift
@@ -47,10 +60,27 @@ class Scheduler:
             if other.job.service == job.service and other.job.kind.preemptible and not other.job.state.final
         ]
 
+    async def close(self) -> None:
+        """Take no more jobs (those still queued are the runner's to record)."""
+        if self._taker is not None:
+            self._taker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._taker
+            self._taker = None
+
+    async def _take(self) -> None:
+        while True:
+            job_id = await self._queue.take()
+            live = self._live.find(job_id)
+            if live is None or live.job.state.final:  # canceled while queued
+                await self._queue.ack(job_id)
+                continue
+            live.task = asyncio.create_task(self._run(live), name=f"job-{job_id}")
+
     async def _run(self, live: LiveJob) -> None:
         try:
             pool = self._slots if live.job.kind.is_users else self._check_slots
-            async with self._service_locks.hold(live.job.service):
+            async with holding(self._locks, live.job.service, LEASE_SECONDS):
                 async with pool:
                     if live.job.state.final:
                         return
@@ -58,3 +88,5 @@ class Scheduler:
         except asyncio.CancelledError:
             if not live.job.state.final:  # stopped while queued by close()
                 await self._stopped(live)
+        finally:
+            await self._queue.ack(live.job.id)

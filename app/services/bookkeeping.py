@@ -15,8 +15,7 @@ from app.clock import now
 from app.drift.model import verdict
 from app.engine.backend import backend_for
 from app.errors import NotFound
-from app.ids import check_id
-from app.jobs.locks import KeyedLocks
+from app.jobs.locks import RECORD_LEASE_SECONDS, Locks, holding
 from app.jobs.model import Job, JobState
 from app.services.events import EventKind, ServiceEvent
 from app.services.health import HealthCheck
@@ -29,14 +28,6 @@ from app.storage import Store, keys
 log = logging.getLogger("spawnit.services")
 
 
-class ServiceLocks(KeyedLocks):
-    """Short locks around a service's read-modify-write of `info.json`, by checked
-    service id, kept only while held or awaited."""
-
-    def __init__(self) -> None:
-        super().__init__(check_id)
-
-
 class JobBookkeeping:
     """What an ended job means for its service: its last operation, drift verdict and
     health, the old checks it no longer keeps, a state lock a killed engine left, and
@@ -47,7 +38,7 @@ class JobBookkeeping:
         settings: Settings,
         store: Store,
         repo: ServiceRepository,
-        locks: ServiceLocks,
+        locks: Locks,
         bus: Bus,
         workspaces: WorkspaceBuilder,
         health: HealthCheck,
@@ -70,7 +61,7 @@ class JobBookkeeping:
             return ()  # the service was deleted meanwhile
         at = now()
         health = await self._health.after(info, job)
-        async with self._locks.hold(job.service):
+        async with holding(self._locks, job.service, RECORD_LEASE_SECONDS):
             try:
                 old = await self._repo.get(job.tenant, job.service)
             except NotFound:

@@ -19,13 +19,13 @@ from app.drift.model import Change
 from app.errors import BadInput, Conflict, Forbidden, NotFound
 from app.ids import check_id, new_id
 from app.jobs.limits import Slot
+from app.jobs.locks import RECORD_LEASE_SECONDS, Locks, holding
 from app.jobs.model import Job, JobKind, JobState
 from app.jobs.queries import JobQueries
 from app.jobs.repository import JobRepository
 from app.jobs.runner import JobRunner
 from app.localtarget.claims import PortClaims
 from app.localtarget.policy import local_refusal
-from app.services.bookkeeping import ServiceLocks
 from app.services.model import (
     HISTORY,
     ServiceInfo,
@@ -53,7 +53,7 @@ class ServiceManager:
         runner: JobRunner,
         jobs: JobQueries,
         records: JobRepository,
-        locks: ServiceLocks,
+        locks: Locks,
         max_jobs_per_tenant: int = 20,
         *,
         host: Host,
@@ -124,7 +124,7 @@ class ServiceManager:
         drift_interval: int | None = None,
     ) -> ServiceView:
         service_id = check_id(service_id)  # before anything keeps it
-        async with self._locks.hold(service_id):
+        async with holding(self._locks, service_id, RECORD_LEASE_SECONDS):
             info = await self._repo.get(tenant, service_id)
             self._repo.check_writable(info)  # a BROKEN one has no entry or variables to update
             entry = self.catalog.get(info.catalog_entry)
@@ -146,7 +146,7 @@ class ServiceManager:
 
     async def delete(self, tenant: str, service_id: str) -> ServiceView:
         service_id = check_id(service_id)  # before anything keeps it
-        async with self._locks.hold(service_id):
+        async with holding(self._locks, service_id, RECORD_LEASE_SECONDS):
             info = await self._repo.get(tenant, service_id)
             if self._runner.active_for(info.id):
                 raise Conflict("a job is queued or running on this service: wait for it or cancel it")
@@ -175,7 +175,7 @@ class ServiceManager:
         """A sensitive value, shown once to its owner: recorded in the service's history
         and in the server log (the value itself in neither)."""
         service_id = check_id(service_id)  # before anything keeps it
-        async with self._locks.hold(service_id):
+        async with holding(self._locks, service_id, RECORD_LEASE_SECONDS):
             info = await self._repo.get(tenant, service_id)
             if field not in info.sensitive:
                 raise BadInput(f"field: '{str(field)[:64]}' is not a secret of this service", field="field")
@@ -190,7 +190,7 @@ class ServiceManager:
         """A drift check now (it yields to any job a user asks for meanwhile): one queued
         or running check per service at most, and counted in the tenant's limit."""
         service_id = check_id(service_id)
-        async with self._locks.hold(service_id):
+        async with holding(self._locks, service_id, RECORD_LEASE_SECONDS):
             info = await self._repo.get(tenant, service_id)
             if not (info.applied or info.last_operation == JobKind.DESTROY.value):
                 raise Conflict("nothing to check: the service was never applied")
@@ -219,7 +219,7 @@ class ServiceManager:
 
     async def _submit(self, tenant: str, service_id: str, kind: JobKind, plan_job_id: str | None = None) -> Job:
         service_id = check_id(service_id)  # before anything keeps it
-        async with self._locks.hold(service_id):
+        async with holding(self._locks, service_id, RECORD_LEASE_SECONDS):
             info = await self._repo.get(tenant, service_id)
             with self._runner.reserve(tenant, self._max_jobs) as slot:  # checked and held at once
                 if plan_job_id is not None:
