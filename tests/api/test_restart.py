@@ -21,6 +21,11 @@ def serve(data_dir: Path, catalog_dir: Path, port: int, log: Path) -> subprocess
     return serve_spawnit(data_dir, port, log, catalog_dir=str(catalog_dir), cancel_grace_seconds="5")
 
 
+def flushed(data_dir: Path, job_id: str, text: str) -> bool:
+    """Whether the stored log of `job_id` (in the folder store) holds `text` yet."""
+    return any(text in log.read_text(errors="replace") for log in data_dir.rglob(f"{job_id}.log"))
+
+
 async def test_killed_mid_apply_the_job_is_interrupted_and_the_service_plans_again(tmp_path: Path) -> None:
     data_dir, catalog_dir, log = tmp_path / "data", with_slow_entry(tmp_path), tmp_path / "serve.log"
     port = free_port()
@@ -37,7 +42,8 @@ async def test_killed_mid_apply_the_job_is_interrupted_and_the_service_plans_aga
         async for item in api.subscribe(LOGS, id=apply["id"]):
             if "Creating..." in item["jobLogs"]["text"]:
                 break
-        await asyncio.sleep(1)  # past one log flush (every 0.25 s)
+        while not flushed(data_dir, apply["id"], "Creating..."):  # until a log flush stored it
+            await asyncio.sleep(0.05)
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
 

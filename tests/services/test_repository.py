@@ -35,7 +35,13 @@ class HeldListing(FolderStore):
         super().__init__(root)
         self.release = asyncio.Event()
         self.taken = asyncio.Event()
+        self.written = asyncio.Event()
         self._first = True
+
+    async def put(self, key: str, data: bytes) -> None:
+        await super().put(key, data)
+        if key.endswith("info.json"):
+            self.written.set()
 
     async def keys_under(self, prefix: str) -> list[str]:
         found = await super().keys_under(prefix)
@@ -53,7 +59,7 @@ async def test_a_write_during_the_first_read_of_a_tenant_is_kept(tmp_path: Path)
     await store.taken.wait()  # the first read has its (empty) listing
     written = info()
     writer = asyncio.create_task(repo.save(written))
-    await asyncio.sleep(0.05)  # let the write reach storage while the read is held
+    await store.written.wait()  # the write reached storage while the read is held
     store.release.set()
     await asyncio.gather(reader, writer)
     assert [i.id for i in await repo.of_tenant(TENANT)] == [written.id]

@@ -16,6 +16,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
+from app.bus import tenant_topic
 from app.settings import Settings
 from tests.api.client import JOB_FIELDS, Api
 from tests.server import Running, Start
@@ -94,8 +95,13 @@ async def test_a_sensitive_value_appears_nowhere(start: Start, tmp_path: Path, s
         async for item in api.subscribe(query, **variables):
             seen.append(json.dumps(item))
 
+    bus = spawnit.spawnit.bus
+    tenant = (await api.run("{ me { tenantId } }"))["me"]["tenantId"]
     events = asyncio.create_task(follow("subscription { serviceEvents { kind old new } }"))
-    await asyncio.sleep(0.2)
+    while bus.subscribers(tenant_topic(tenant)) == 0:  # until the server holds the subscription
+        if events.done():
+            events.result()
+        await asyncio.sleep(0.01)
     job = (await run(f"mutation($id: ID!) {{ applyService(id: $id) {{ {JOB_FIELDS} }} }}", id=service_id))[
         "applyService"
     ]

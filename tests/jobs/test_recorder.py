@@ -1,0 +1,99 @@
+"""The recorder: the log flushed while a job runs (only new lines, record with it), the
+end of a job (last record and log, bookkeeping, dropped checks deleted, final event),
+and jobs a stopped process left running recorded INTERRUPTED."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.bus import InMemoryBus, job_topic
+from app.clock import now
+from app.ids import new_id
+from app.jobs.live import LiveJob
+from app.jobs.model import Job, JobKind, JobState
+from app.jobs.recorder import JobRecorder
+from app.jobs.registry import LiveJobs
+from app.jobs.repository import JobRepository
+from app.jobs.updates import JobEvent
+from app.storage.folder import FolderStore
+from tests.jobs.fakes import TENANT, Services, job
+
+
+class Host:
+    def __init__(self, bus: InMemoryBus) -> None:
+        self.bus = bus
+        self.grace = 1.0
+
+    def job_state_changed(self, job: Job, old: JobState | None) -> None:
+        pass
+
+
+class Counting(FolderStore):
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.puts = 0
+
+    async def put(self, key: str, data: bytes) -> None:
+        self.puts += 1
+        await super().put(key, data)
+
+
+def parts(tmp: Path) -> tuple[JobRecorder, JobRepository, Counting, InMemoryBus, LiveJobs, Services]:
+    store, bus, registry, services = Counting(tmp / "store"), InMemoryBus(), LiveJobs(kept_after_end=0), Services(tmp)
+    repo = JobRepository(store)
+    return JobRecorder(repo, bus, services, registry), repo, store, bus, registry, services
+
+
+async def test_a_flush_writes_the_new_lines_and_nothing_when_none_came(tmp_path: Path) -> None:
+    recorder, repo, store, bus, _, _ = parts(tmp_path)
+    lj = LiveJob(Host(bus), job(new_id()))
+    await recorder.first(lj.job)
+    lj.log("one")
+    lj.log("two")
+    await recorder.flush(lj)
+    assert [line.text for line in await repo.load_log(TENANT, lj.job.service, lj.job.id)] == ["one", "two"]
+    lj.log("three")
+    await recorder.flush(lj)
+    assert [line.text for line in await repo.load_log(TENANT, lj.job.service, lj.job.id)] == ["one", "two", "three"]
+    assert lj.book.flushed == 3
+    writes = store.puts
+    await recorder.flush(lj)  # nothing new: nothing written
+    assert store.puts == writes
+
+
+async def test_the_end_of_a_job(tmp_path: Path) -> None:
+    recorder, repo, _, bus, registry, services = parts(tmp_path)
+    service = new_id()
+    old_check = job(service, JobKind.DRIFT_CHECK)
+    await repo.save(old_check)
+    services.drop = (old_check.id,)  # the bookkeeping keeps it no longer
+    lj = LiveJob(Host(bus), job(service))
+    registry.add(lj)
+    await recorder.first(lj.job)
+    lj.advance(lj.job.started(now()))
+    lj.log("done")
+    lj.advance(lj.job.finished(now(), exit_code=0, error=None, succeeded=True), publish=False)
+    with bus.subscribe(job_topic(lj.job.id)) as events:
+        await recorder.end(lj)
+        final = await events.get()
+    assert isinstance(final, JobEvent) and final.job.state is JobState.SUCCEEDED
+    assert lj.ended.is_set()
+    assert [j.id for j in services.ended] == [lj.job.id]
+    stored = await repo.load(TENANT, service, lj.job.id)
+    assert stored is not None and stored.state is JobState.SUCCEEDED
+    assert [line.text for line in await repo.load_log(TENANT, service, lj.job.id)] == ["done"]
+    assert await repo.load(TENANT, service, old_check.id) is None and repo.locate(old_check.id) is None
+
+
+async def test_a_job_a_stopped_process_left_running_is_recovered_interrupted(tmp_path: Path) -> None:
+    recorder, repo, _, _, _, services = parts(tmp_path)
+    left = job(new_id())
+    left = left.started(now())
+    await repo.save(left)
+    recovered = await recorder.recover(grace=1.0)
+    assert [j.id for j in recovered] == [left.id]
+    stored = await repo.load(TENANT, left.service, left.id)
+    assert stored is not None and stored.state is JobState.INTERRUPTED
+    log = await repo.load_log(TENANT, left.service, left.id)
+    assert log[-1].text == "job interrupted: the SpawnIt process running it stopped"
+    assert [j.id for j in services.ended] == [left.id]
