@@ -10,6 +10,7 @@ from typing import Any
 from app.catalog.validate import InvalidValues
 from app.errors import BadInput
 from app.ids import check_id
+from schema.errors import API_NAMES
 
 # what the domain calls a field of a service's input -> where the client sent it
 INPUT_FIELDS = ("catalogEntryId", "target", "name", "variables", "driftCheckInterval")
@@ -34,6 +35,7 @@ def under_input(exc: BadInput, form: Collection[str], prefix: str = "input") -> 
         return InvalidValues([(path(f), p) for f, p in exc.problems])
     if exc.field is None:
         return exc
-    new = f"{prefix}.{exc.field}" if exc.field in INPUT_FIELDS else f"{prefix}.variables.{exc.field}"
+    name = API_NAMES.get(exc.field, exc.field)  # the domain's name of an input field -> the API's
+    new = f"{prefix}.{name}" if name in INPUT_FIELDS else f"{prefix}.variables.{name}"
     message = exc.message.removeprefix(f"{exc.field}: ")
     return BadInput(f"{new}: {message}", field=new)

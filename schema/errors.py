@@ -69,16 +69,24 @@ def refused_field(error: GraphQLError, spans: Spans) -> str | None:
 
 
 # the domain names its arguments in its own words; the client reads the API's
-API_NAMES = {"from_line": "fromLine", "max_lines": "maxLines"}
+API_NAMES = {
+    "from_line": "fromLine",
+    "max_lines": "maxLines",
+    "plan_job_id": "planJobId",
+    "catalog_entry": "catalogEntryId",
+    "drift_interval": "driftCheckInterval",
+}
 
 
 def _in_api_terms(error: SpawnItError) -> tuple[str, str | None]:
-    """The message and field of a domain error, its argument named as the API names it."""
-    field = error.field
-    if field not in API_NAMES:
-        return error.message, field
-    api = API_NAMES[field]
-    return api + error.message.removeprefix(field), api
+    """The message and field of a domain error, its argument named as the API names it
+    (a message that opens with the argument's domain name opens with the API's)."""
+    message = error.message
+    for domain, api in API_NAMES.items():
+        if message.startswith((f"{domain}:", f"{domain} ")):
+            message = api + message.removeprefix(domain)
+            break
+    return message, API_NAMES.get(error.field or "", error.field)
 
 
 def classify(error: GraphQLError, spans: Spans | None = None) -> GraphQLError:

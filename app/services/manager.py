@@ -95,7 +95,7 @@ class ServiceManager:
         try:
             entry = self.catalog.get(entry_id)
         except NotFound:
-            raise BadInput(f"catalogEntryId: no catalog entry {entry_id!r}", field="catalogEntryId") from None
+            raise BadInput(f"catalog_entry: no catalog entry {entry_id!r}", field="catalog_entry") from None
         if (refusal := local_refusal(self.host, target)) is not None:
             raise Forbidden(f"target: 'local' is {refusal}", field="target")
         name = _check_name(name)
@@ -168,7 +168,7 @@ class ServiceManager:
         await self._ports.check_apply(await self._repo.get(tenant, check_id(service_id)))
         if plan_job_id is None:
             return await self._submit(tenant, service_id, JobKind.APPLY)
-        plan_job_id = check_id(plan_job_id, "planJobId")
+        plan_job_id = check_id(plan_job_id, "plan_job_id")
         return await self._submit(tenant, service_id, JobKind.APPLY, plan_job_id)
 
     async def reveal_secret(self, tenant: str, service_id: str, field: str) -> str:
@@ -240,14 +240,14 @@ class ServiceManager:
         try:
             plan = await self._jobs.find(tenant, plan_job_id)
         except NotFound:
-            raise NotFound(f"planJobId: no job with id {plan_job_id}", field="planJobId") from None
+            raise NotFound(f"plan_job_id: no job with id {plan_job_id}", field="plan_job_id") from None
         if plan.service != info.id or plan.kind is not JobKind.PLAN:
-            raise BadInput(f"planJobId: job {plan_job_id} is not a plan of this service", field="planJobId")
+            raise BadInput(f"plan_job_id: job {plan_job_id} is not a plan of this service", field="plan_job_id")
         if plan.state is not JobState.SUCCEEDED:
-            raise Conflict(f"planJobId: the plan job is {plan.state.value}, only a succeeded plan can be applied")
+            raise Conflict(f"plan_job_id: the plan job is {plan.state.value}, only a succeeded plan can be applied")
         if info.user_seq != plan.seq:
             raise Conflict(
-                f"planJobId: {info.user_seq - plan.seq} job(s) were started on the service since this plan: "
+                f"plan_job_id: {info.user_seq - plan.seq} job(s) were started on the service since this plan: "
                 "plan again (a saved plan is applied once, and only while nothing else ran)"
             )
 
@@ -263,8 +263,8 @@ MAX_INTERVAL = 7 * 24 * 3600
 def _check_interval(seconds: int) -> int:
     if not 0 <= seconds <= MAX_INTERVAL:
         raise BadInput(
-            f"driftCheckInterval: seconds between checks, 1 to {MAX_INTERVAL}, or 0 to stop watching",
-            field="driftCheckInterval",
+            f"drift_interval: seconds between checks, 1 to {MAX_INTERVAL}, or 0 to stop watching",
+            field="drift_interval",
         )
     return seconds
 
