@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -42,6 +43,7 @@ class Scheduler:
         self._slots = asyncio.Semaphore(max_parallel)
         self._check_slots = asyncio.Semaphore(max_parallel_checks)
         self._taker: asyncio.Task[None] | None = None
+        self._acks: set[asyncio.Task[None]] = set()
 
     async def schedule(self, live: LiveJob) -> None:
         """`live` runs once its turn comes, its service and a place in its pool free."""
@@ -76,6 +78,13 @@ class Scheduler:
                 await self._queue.ack(job_id)
                 continue
             live.task = asyncio.create_task(self._run(live), name=f"job-{job_id}")
+            # acked once its task is done, whatever the way (even canceled before it began)
+            live.task.add_done_callback(functools.partial(self._ack_later, job_id))
+
+    def _ack_later(self, job_id: str, _task: asyncio.Task[None]) -> None:
+        ack = asyncio.get_running_loop().create_task(self._queue.ack(job_id), name=f"ack-{job_id}")
+        self._acks.add(ack)
+        ack.add_done_callback(self._acks.discard)
 
     async def _run(self, live: LiveJob) -> None:
         try:
@@ -88,5 +97,3 @@ class Scheduler:
         except asyncio.CancelledError:
             if not live.job.state.final:  # stopped while queued by close()
                 await self._stopped(live)
-        finally:
-            await self._queue.ack(live.job.id)

@@ -34,9 +34,10 @@ class Pools:
         self.running: list[str] = []
         self.release: dict[str, asyncio.Event] = {}
         self.changed = asyncio.Event()
+        self.queue = InMemoryJobQueue()
         self.scheduler = Scheduler(
             self.live,
-            InMemoryJobQueue(),
+            self.queue,
             InMemoryLocks(),
             execute=self._execute,
             stopped_in_queue=self._stopped,
@@ -68,6 +69,11 @@ class Pools:
     def done(self, j: Job) -> None:
         self.release.setdefault(j.id, asyncio.Event()).set()
 
+    async def close(self) -> None:
+        await settle()
+        assert (self.queue.queued, self.queue.pending) == (0, 0)  # every job taken was acked
+        await self.scheduler.close()
+
 
 async def settle() -> None:
     """Every task that can move has moved (the scheduler's taker included)."""
@@ -88,7 +94,7 @@ async def test_a_services_jobs_run_one_at_a_time_in_order() -> None:
         pools.done(j)
     await pools.until(0)
     assert order == [j.id for j in jobs]
-    await pools.scheduler.close()
+    await pools.close()
 
 
 async def test_the_pools_cap_users_jobs_and_checks_apart() -> None:
@@ -108,7 +114,20 @@ async def test_the_pools_cap_users_jobs_and_checks_apart() -> None:
     for j in (*users, check, second_check):
         pools.done(j)
     await pools.until(0)
-    await pools.scheduler.close()
+    await pools.close()
+
+
+async def test_a_job_canceled_before_its_task_began_is_acked() -> None:
+    pools = Pools()
+    held = await pools.submit(job(new_id()))
+    await pools.until(1)
+    queued = await pools.submit(job(held.service, seq=2))
+    while pools.live.find(queued.id).task is None:  # type: ignore[union-attr]
+        await asyncio.sleep(0)
+    pools.live.find(queued.id).task.cancel()  # type: ignore[union-attr]  # before its first step
+    pools.done(held)
+    await pools.until(0)
+    await pools.close()
 
 
 async def test_a_users_job_yields_only_the_checks_of_its_service() -> None:
@@ -122,7 +141,7 @@ async def test_a_users_job_yields_only_the_checks_of_its_service() -> None:
     for j in (check, elsewhere):
         pools.done(j)
     await pools.until(0)
-    await pools.scheduler.close()
+    await pools.close()
 
 
 async def test_a_users_job_preempts_a_running_and_a_queued_check(tmp_path: Path) -> None:
