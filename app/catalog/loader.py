@@ -22,7 +22,7 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _TARGET_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _TEMPLATE_SUFFIX = ".template.tfvars.json"
-_ENTRY_KEYS = {"id", "name", "description", "template"}
+_ENTRY_KEYS = {"id", "name", "description", "template", "jobTimeoutSeconds"}
 _TEMPLATE_KEYS = {"fields", "targets"}
 _TARGET_KEYS = {"requires", "variables"}
 _FIELD_KEYS = {
@@ -94,6 +94,9 @@ def _entry_meta(item: Any, where: str) -> tuple[str, str]:
     template = item.get("template", entry_id)
     ok = isinstance(template, str) and SLUG.match(template)
     _expect(ok, where, f"template must match {SLUG.pattern}")
+    timeout = item.get("jobTimeoutSeconds", 1)
+    positive = isinstance(timeout, int | float) and not isinstance(timeout, bool) and 0 < timeout < float("inf")
+    _expect(positive, where, "jobTimeoutSeconds must be a positive number of seconds")
     return entry_id, template
 
 
@@ -115,6 +118,7 @@ def _entry(meta: dict[str, Any], doc: Any, where: str) -> Entry:
         description=meta["description"],
         fields=fields,
         targets={n: _target(n, spec, f"{where}: targets.{n}") for n, spec in targets.items()},
+        job_timeout_seconds=meta.get("jobTimeoutSeconds"),
     )
     # test-render every target with the defaults: an unknown placeholder fails here
     defaults = {f.name: f.default for f in fields}

@@ -91,6 +91,7 @@ class Entry:
     description: str
     fields: tuple[Field, ...]
     targets: Mapping[str, TargetSpec]
+    job_timeout_seconds: float | None = None  # overrides SPAWNIT_JOB_TIMEOUT_SECONDS for its jobs
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from app.bus import Bus, job_topic, tenant_topic
 from app.clock import now
@@ -161,9 +162,10 @@ class JobRunner:
     async def _execute(self, live: LiveJob) -> None:
         live.advance(live.job.started(now()))
         flusher = self._recorder.flushing(live)
-        deadline = asyncio.get_running_loop().call_later(self._timeout, self._time_out, live)
+        deadline = _Deadline(live, self._time_out)
+        deadline.set(self._timeout, "SPAWNIT_JOB_TIMEOUT_SECONDS")
         try:
-            outcome = await self._perform(live)
+            outcome = await self._perform(live, deadline)
         finally:
             deadline.cancel()
             flusher.cancel()
@@ -184,12 +186,14 @@ class JobRunner:
         live.log(_closing_line(live.job))
         await self._recorder.end(live)
 
-    async def _perform(self, live: LiveJob) -> Outcome:
+    async def _perform(self, live: LiveJob, deadline: _Deadline) -> Outcome:
         """The job's engine steps; a failure of SpawnIt's own ends the job FAILED."""
         try:
             await self._recorder.save(live.job)
             workspace = await self._workspaces.workspace(live.job)
             live.masker = Masker(workspace.secrets)
+            if workspace.timeout_seconds is not None:
+                deadline.set(workspace.timeout_seconds, "the catalog entry's jobTimeoutSeconds")
             return await self._steps.perform(live, workspace)
         except SpawnItError as exc:
             live.log(f"Error: {exc.message}")
@@ -199,15 +203,35 @@ class JobRunner:
             live.log("Error: SpawnIt failed internally while running this job")
             return Outcome(False, None, "internal error")
 
-    def _time_out(self, live: LiveJob) -> None:
+    def _time_out(self, live: LiveJob, seconds: float, source: str) -> None:
         """No job runs forever: past the timeout it is canceled (SIGINT, then SIGKILL
         past the grace period), and its record and log say why."""
         if live.job.state.final:
             return
-        reason = f"timed out: the job ran longer than {self._timeout:g}s (SPAWNIT_JOB_TIMEOUT_SECONDS)"
+        reason = f"timed out: the job ran longer than {seconds:g}s ({source})"
         live.log(f"{reason}: canceling it")
         live.advance(live.job.timed_out(reason))
         live.stop_engine()
+
+
+class _Deadline:
+    """When a running job times out: counted from its start, set again (from that same
+    start) once its catalog entry's own limit is known."""
+
+    def __init__(self, live: LiveJob, expire: Callable[[LiveJob, float, str], None]) -> None:
+        self._live = live
+        self._expire = expire
+        self._loop = asyncio.get_running_loop()
+        self._start = self._loop.time()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def set(self, seconds: float, source: str) -> None:
+        self.cancel()
+        self._timer = self._loop.call_at(self._start + seconds, self._expire, self._live, seconds, source)
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
 
 
 def _closing_line(job: Job) -> str:

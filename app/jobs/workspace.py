@@ -21,6 +21,7 @@ class Workspace:
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # extra environment of the engine
     applied: bool = True  # the service's last operation was an apply (drift checks plan by it)
     secrets: tuple[str, ...] = field(default=(), repr=False)  # values to mask in everything the job says
+    timeout_seconds: float | None = None  # the catalog entry's own job timeout, if it has one
 
 
 class Workspaces(Protocol):

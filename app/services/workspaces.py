@@ -27,7 +27,8 @@ class WorkspaceBuilder:
         info = await self._repo.get(job.tenant, job.service)
         tfvars = await self._repo.tfvars(info)
         settings = self._settings
-        secrets = secret_values(self._catalog.get(info.catalog_entry), info.variables)
+        entry = self._catalog.get(info.catalog_entry)
+        secrets = secret_values(entry, info.variables)
         self._ran_with[job.id] = info.variables_rev
         return Workspace(
             workdir=settings.workdirs.resolve() / job.tenant / job.service,
@@ -45,6 +46,7 @@ class WorkspaceBuilder:
             },
             applied=info.applied,
             secrets=tuple(v for v in secrets.values() if v),
+            timeout_seconds=entry.job_timeout_seconds,
         )
 
     def laid_out_with(self, job_id: str) -> int | None:

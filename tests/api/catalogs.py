@@ -44,13 +44,14 @@ SLOW = {
 }
 
 
-def with_slow_entry(tmp_path: Path) -> Path:
-    """A copy of the shipped catalog with a `slow-site` entry added."""
+def with_slow_entry(tmp_path: Path, **entry: object) -> Path:
+    """A copy of the shipped catalog with a `slow-site` entry added (with `entry`'s keys)."""
     folder = tmp_path / "catalog"
     shutil.copytree(Settings().catalog_dir, folder)
     catalog = json.loads((folder / "catalog.json").read_text())
     catalog["entries"].append(
         {"id": "slow-site", "name": "Slow site", "description": "Listens after a delay.", "template": "slow-site"}
+        | entry
     )
     (folder / "catalog.json").write_text(json.dumps(catalog))
     (folder / "templates" / "slow-site.template.tfvars.json").write_text(json.dumps(SLOW))

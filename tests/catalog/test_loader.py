@@ -309,3 +309,15 @@ async def test_a_target_without_a_module_is_listed_but_not_available(monkeypatch
     with pytest.raises(BadInput) as caught:
         validate_create(entry, "docker", {"title": "t"}, HOST)
     assert caught.value.field == "target"
+
+
+@pytest.mark.parametrize("bad", [0, -5, "soon", True, None])
+def test_a_job_timeout_must_be_positive_seconds(bad: object) -> None:
+    from app.catalog.loader import _entry_meta
+
+    item = {"id": "x", "name": "X", "description": "d", "jobTimeoutSeconds": bad}
+    if bad is None:  # JSON null: not a number
+        item["jobTimeoutSeconds"] = None
+    with pytest.raises(ValueError, match="jobTimeoutSeconds must be a positive number"):
+        _entry_meta(item, "catalog.json: entries[0]")
+    assert _entry_meta({**item, "jobTimeoutSeconds": 90}, "w") == ("x", "x")

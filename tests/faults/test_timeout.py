@@ -49,3 +49,13 @@ async def test_a_timed_out_job_whose_engine_ignores_sigint_is_killed(start: Star
     assert not alive(engine)
     lines = [line["text"] for line in await api.logs(apply["id"])]
     assert any("did not stop within 1s of SIGINT: killed" in t for t in lines), lines
+
+
+async def test_a_catalog_entry_sets_its_own_timeout(start: Start, tmp_path: Path) -> None:
+    """The entry's jobTimeoutSeconds wins over SPAWNIT_JOB_TIMEOUT_SECONDS, and says so."""
+    catalog = with_slow_entry(tmp_path, jobTimeoutSeconds=TIMEOUT)
+    spawnit = await start(catalog_dir=catalog, job_timeout_seconds=3600)
+    _, apply = await slow_apply(spawnit.api)
+    final = await spawnit.api.wait_job(apply["id"], timeout=TIMEOUT + 60)
+    assert final["state"] == "CANCELED", final
+    assert "longer than 3s (the catalog entry's jobTimeoutSeconds)" in final["error"], final
