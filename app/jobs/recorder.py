@@ -52,12 +52,13 @@ class JobRecorder:
         return asyncio.create_task(self._flush_loop(live), name=f"flush-{live.job.id}")
 
     async def flush(self, live: LiveJob) -> None:
-        """The lines kept so far (and the record) in storage, if any are new."""
+        """The lines since the last flush, as a chunk of its own (and the record) in
+        storage, if any are new: the cost of a flush is the lines it adds, not the log."""
         if not live.book.dirty:
             return
         count = len(live.book.lines)
         try:
-            await self._repo.save_log(live.job, live.book.lines[:count])
+            await self._repo.append_log(live.job, live.book.lines[live.book.flushed : count])
             await self._repo.save(live.job)
             live.book.flushed = count
         except Exception:

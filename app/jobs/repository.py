@@ -6,6 +6,7 @@ not recovered; a log line that is not valid reads as a placeholder line."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 
@@ -48,6 +49,7 @@ class JobRepository:
         """A job's record and log, gone from storage and from the index."""
         await self._store.delete(keys.job_record(tenant, service, job_id))
         await self._store.delete(keys.job_log(tenant, service, job_id))
+        await self._delete_chunks(tenant, service, job_id)
         self._where.pop(job_id, None)
 
     def __len__(self) -> int:
@@ -88,19 +90,52 @@ class JobRepository:
             return None
         return job
 
+    async def append_log(self, job: Job, lines: list[LogLine]) -> None:
+        """`lines` (the ones since the last flush) as a chunk of the running job's log,
+        named by its first line: writing the same flush again replaces it, never doubles it."""
+        if not lines:
+            return
+        key = keys.job_log_chunk(job.tenant, job.service, job.id, lines[0].number)
+        await self._store.put(key, await _encoded(lines))
+
     async def save_log(self, job: Job, lines: list[LogLine]) -> None:
-        await self._store.put(keys.job_log(job.tenant, job.service, job.id), encode(lines))
+        """The whole log, archived as one object; the chunks of its flushes then go."""
+        await self._store.put(keys.job_log(job.tenant, job.service, job.id), await _encoded(lines))
+        await self._delete_chunks(job.tenant, job.service, job.id)
 
     async def load_log(self, tenant: str, service: str, job_id: str) -> list[LogLine]:
+        """The archived log, else (a job running, or one a stopped process left) its chunks in order."""
         key = keys.job_log(tenant, service, job_id)
         raw = await self._store.get(key)
         if raw is None:
-            return []
+            parts = []
+            for chunk in await self._chunks(tenant, service, job_id):
+                data = await self._store.get(chunk)
+                if data is not None:
+                    parts.append(data if data.endswith(b"\n") else data + b"\n")
+            if not parts:
+                return []
+            key, raw = keys.job_log_chunks(tenant, service, job_id), b"".join(parts)
         try:
             return decode(raw)
         except Exception as exc:  # a damaged log: keep every line that still reads
             report(key, reason(exc))
             return _salvage(raw)
+
+    async def _chunks(self, tenant: str, service: str, job_id: str) -> list[str]:
+        prefix = keys.job_log_chunks(tenant, service, job_id)
+        return [k for k in await self._store.keys_under(prefix) if keys.is_log_chunk(k, prefix)]
+
+    async def _delete_chunks(self, tenant: str, service: str, job_id: str) -> None:
+        for chunk in await self._chunks(tenant, service, job_id):
+            await self._store.delete(chunk)
+
+
+BIG_ENCODE = 2000  # lines: more are encoded in a worker thread, not on the event loop
+
+
+async def _encoded(lines: list[LogLine]) -> bytes:
+    return await asyncio.to_thread(encode, lines) if len(lines) > BIG_ENCODE else encode(lines)
 
 
 def _salvage(raw: bytes) -> list[LogLine]:

@@ -2,7 +2,8 @@
 
     catalog.json, templates/<entry>.template.tfvars.json
     clients/<tenant>/<service>/{info.json, terraform.tfvars.json, terraform.tfstate}
-    clients/<tenant>/<service>/jobs/<job>.json and <job>.log
+    clients/<tenant>/<service>/jobs/<job>.json and <job>.log (the archived log), and
+    while a job runs <job>.log.<first line, 10 digits>: one chunk of new lines per flush
 
 Every argument that becomes part of a key is a UUID in its canonical spelling (36
 characters, lower case), checked by `checked` before anything else is done with it:
@@ -73,3 +74,23 @@ def job_record(tenant: str, service: str, job: str) -> str:
 
 def job_log(tenant: str, service: str, job: str) -> str:
     return jobs_prefix(tenant, service) + f"{checked(job, 'job')}.log"
+
+
+CHUNK_DIGITS = 10  # a chunk is named by its first line's number, zero-padded: keys sort in line order
+
+
+def job_log_chunks(tenant: str, service: str, job: str) -> str:
+    """The prefix of the chunks a running job's log is flushed to (`<job>.log.<first line>`)."""
+    return job_log(tenant, service, job) + "."
+
+
+def job_log_chunk(tenant: str, service: str, job: str, first_line: int) -> str:
+    if not isinstance(first_line, int) or isinstance(first_line, bool) or not 0 <= first_line < 10**CHUNK_DIGITS:
+        raise ValueError(f"invalid log chunk number {first_line!r}")
+    return job_log_chunks(tenant, service, job) + f"{first_line:0{CHUNK_DIGITS}d}"
+
+
+def is_log_chunk(key: str, prefix: str) -> bool:
+    """`key` is a chunk under `prefix` (from `job_log_chunks`), named as SpawnIt names them."""
+    tail = key[len(prefix) :]
+    return key.startswith(prefix) and len(tail) == CHUNK_DIGITS and tail.isascii() and tail.isdigit()

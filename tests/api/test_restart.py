@@ -22,8 +22,8 @@ def serve(data_dir: Path, catalog_dir: Path, port: int, log: Path) -> subprocess
 
 
 def flushed(data_dir: Path, job_id: str, text: str) -> bool:
-    """Whether the stored log of `job_id` (in the folder store) holds `text` yet."""
-    return any(text in log.read_text(errors="replace") for log in data_dir.rglob(f"{job_id}.log"))
+    """Whether the stored log of `job_id` (in the folder store: its chunks or archive) holds `text` yet."""
+    return any(text in log.read_text(errors="replace") for log in data_dir.rglob(f"{job_id}.log*"))
 
 
 async def test_killed_mid_apply_the_job_is_interrupted_and_the_service_plans_again(tmp_path: Path) -> None:

@@ -97,3 +97,78 @@ async def test_a_job_a_stopped_process_left_running_is_recovered_interrupted(tmp
     log = await repo.load_log(TENANT, left.service, left.id)
     assert log[-1].text == "job interrupted: the SpawnIt process running it stopped"
     assert [j.id for j in services.ended] == [left.id]
+
+
+def counting_encode(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
+    """The number of lines of each `encode` the repository makes, in order."""
+    import app.jobs.repository as repository
+
+    counts: list[int] = []
+    real = repository.encode
+
+    def encode(lines):  # type: ignore[no-untyped-def]
+        counts.append(len(lines))
+        return real(lines)
+
+    monkeypatch.setattr(repository, "encode", encode)
+    return counts
+
+
+async def test_a_flush_encodes_only_the_lines_since_the_last_one(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    recorder, repo, store, bus, registry, _ = parts(tmp_path)
+    encoded = counting_encode(monkeypatch)
+    lj = LiveJob(Host(bus), job(new_id()))
+    registry.add(lj)
+    await recorder.first(lj.job)
+    lj.advance(lj.job.started(now()))
+    flushes, per_flush = 40, 25
+    for f in range(flushes):
+        for i in range(per_flush):
+            lj.log(f"line {f}.{i}")
+        await recorder.flush(lj)
+    # O(new lines): every line encoded once over the whole run (a whole-log flush: 20,500)
+    assert sum(encoded) == flushes * per_flush and max(encoded) == per_flush
+    expected = [f"line {f}.{i}" for f in range(flushes) for i in range(per_flush)]
+    stored = await repo.load_log(TENANT, lj.job.service, lj.job.id)
+    assert [line.text for line in stored] == expected and [line.number for line in stored] == list(range(len(expected)))
+    prefix = f"clients/{TENANT}/{lj.job.service}/jobs/{lj.job.id}.log."
+    assert len(await store.keys_under(prefix)) == flushes  # one chunk per flush
+    lj.advance(lj.job.finished(now(), exit_code=0, error=None, succeeded=True), publish=False)
+    encoded.clear()
+    await recorder.end(lj)
+    assert encoded == [flushes * per_flush]  # the archived log, written once
+    assert await store.keys_under(prefix) == []  # its chunks gone
+    assert [line.text for line in await repo.load_log(TENANT, lj.job.service, lj.job.id)] == expected
+
+
+async def test_a_job_killed_mid_run_leaves_chunks_that_recovery_archives(tmp_path: Path) -> None:
+    recorder, repo, store, bus, _, _ = parts(tmp_path)
+    lj = LiveJob(Host(bus), job(new_id()))
+    lj.advance(lj.job.started(now()))
+    await recorder.first(lj.job)
+    for text in ("one", "two", "three"):
+        lj.log(text)
+        await recorder.flush(lj)
+    # the process dies here: chunks, a RUNNING record, no archived log
+    service, job_id = lj.job.service, lj.job.id
+    prefix = f"clients/{TENANT}/{service}/jobs/{job_id}.log"
+    assert await store.get(prefix) is None and len(await store.keys_under(prefix + ".")) == 3
+    again = JobRecorder(JobRepository(store), InMemoryBus(), Services(tmp_path), LiveJobs(kept_after_end=0))
+    assert [j.id for j in await again.recover(grace=1.0)] == [job_id]
+    texts = [line.text for line in await JobRepository(store).load_log(TENANT, service, job_id)]
+    assert texts == ["one", "two", "three", "job interrupted: the SpawnIt process running it stopped"]
+    assert await store.get(prefix) is not None and await store.keys_under(prefix + ".") == []
+
+
+async def test_deleting_a_job_deletes_the_chunks_of_its_log(tmp_path: Path) -> None:
+    recorder, repo, store, bus, _, _ = parts(tmp_path)
+    lj = LiveJob(Host(bus), job(new_id()))
+    await recorder.first(lj.job)
+    lj.log("one")
+    await recorder.flush(lj)
+    lj.log("two")
+    await recorder.flush(lj)
+    jobs = f"clients/{TENANT}/{lj.job.service}/jobs/"
+    assert len(await store.keys_under(jobs)) == 3
+    await repo.delete(TENANT, lj.job.service, lj.job.id)
+    assert await store.keys_under(jobs) == []

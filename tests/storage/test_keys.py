@@ -38,6 +38,7 @@ def test_every_key_refuses_an_id_that_is_not_a_canonical_uuid(bad: str) -> None:
         lambda: keys.state(bad, GOOD),
         lambda: keys.job_record(GOOD, GOOD, bad),
         lambda: keys.job_log(GOOD, GOOD, bad),
+        lambda: keys.job_log_chunk(GOOD, bad, GOOD, 0),
     ]
     for build in builders:
         with pytest.raises(BadInput) as caught:
@@ -49,6 +50,19 @@ def test_every_key_refuses_an_id_that_is_not_a_canonical_uuid(bad: str) -> None:
 def test_a_canonical_uuid_is_its_own_key() -> None:
     assert keys.job_log(GOOD, GOOD, GOOD) == f"clients/{GOOD}/{GOOD}/jobs/{GOOD}.log"
     assert keys.is_id(GOOD)
+
+
+def test_a_log_chunk_is_named_by_its_first_line_zero_padded_so_keys_sort_in_line_order() -> None:
+    prefix = keys.job_log_chunks(GOOD, GOOD, GOOD)
+    assert keys.job_log_chunk(GOOD, GOOD, GOOD, 42) == prefix + "0000000042"
+    assert sorted(keys.job_log_chunk(GOOD, GOOD, GOOD, n) for n in (100, 9, 10)) == [
+        keys.job_log_chunk(GOOD, GOOD, GOOD, n) for n in (9, 10, 100)
+    ]
+    for bad in (-1, 10**10, True, "1"):
+        with pytest.raises(ValueError):
+            keys.job_log_chunk(GOOD, GOOD, GOOD, bad)  # type: ignore[arg-type]
+    assert keys.is_log_chunk(prefix + "0000000042", prefix)
+    assert not keys.is_log_chunk(prefix + "42", prefix) and not keys.is_log_chunk(prefix + "000000004x", prefix)
 
 
 async def test_the_job_index_keeps_no_garbage_id(tmp_path: Path) -> None:
