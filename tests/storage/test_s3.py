@@ -9,9 +9,15 @@ import logging
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
+from app.clock import now
 from app.errors import Unavailable
+from app.ids import new_id
+from app.jobs.logs import LogBook
+from app.jobs.repository import JobRepository
 from app.settings import S3Settings, Secret
+from app.storage import keys
 from app.storage.s3 import S3Store
+from tests.jobs.fakes import TENANT, job
 
 SECRET = "do-not-show-me-7f3a"
 
@@ -140,3 +146,20 @@ async def test_a_bucket_it_did_not_create_is_not_created_again(s3_settings: S3Se
         assert await store.check() == reason  # still gone: nothing created it
     finally:
         await store.close()
+
+
+async def test_a_job_log_flushed_in_chunks_reads_back_and_is_archived_on_s3(s3_store: S3Store) -> None:
+    """S3 has no append: each flush is an object of its own, read back in line order."""
+    repo, left = JobRepository(s3_store), job(new_id())
+    book = LogBook()
+    for flush in range(12):  # past 10 chunks: their keys must sort by number, not by text
+        first = len(book.lines)
+        book.add(f"line {flush}", now())
+        await repo.append_log(left, book.lines[first:])
+    prefix = keys.job_log_chunks(TENANT, left.service, left.id)
+    assert len(await s3_store.keys_under(prefix)) == 12
+    texts = [f"line {n}" for n in range(12)]
+    assert [line.text for line in await repo.load_log(TENANT, left.service, left.id)] == texts
+    await repo.save_log(left, book.lines)
+    assert await s3_store.keys_under(prefix) == []
+    assert [line.text for line in await repo.load_log(TENANT, left.service, left.id)] == texts
