@@ -5,6 +5,7 @@ and the jobs a stopped process left QUEUED or RUNNING, recorded INTERRUPTED."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from app.bus import Bus, job_topic
@@ -47,9 +48,9 @@ class JobRecorder:
     async def save(self, job: Job) -> None:
         await self._repo.save(job)
 
-    def flushing(self, live: LiveJob) -> asyncio.Task[None]:
+    def flushing(self, live: LiveJob) -> Flushing:
         """The log of `live` appended to storage every few seconds while it runs."""
-        return asyncio.create_task(self._flush_loop(live), name=f"flush-{live.job.id}")
+        return Flushing(self, live, self._flush_every)
 
     async def flush(self, live: LiveJob) -> None:
         """The lines since the last flush, as a chunk of its own (and the record) in
@@ -63,11 +64,6 @@ class JobRecorder:
             live.book.flushed = count
         except Exception:
             log.warning("could not flush the log of job %s", live.job.id)
-
-    async def _flush_loop(self, live: LiveJob) -> None:
-        while True:
-            await asyncio.sleep(self._flush_every)
-            await self.flush(live)
 
     async def end(self, live: LiveJob) -> None:
         """The job has ended: its last record and log, what it means for its service,
@@ -124,3 +120,23 @@ class JobRecorder:
         """The jobs of `job`'s service it no longer keeps: out of storage and the index."""
         for job_id in dropped:
             await self._repo.delete(job.tenant, job.service, job_id)
+
+
+class Flushing:
+    """A job's log flushed every `every` seconds until `stop`, which waits for a flush
+    under way: no write of a chunk can land after the job's end has archived its log."""
+
+    def __init__(self, recorder: JobRecorder, live: LiveJob, every: float) -> None:
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(self._loop(recorder, live, every), name=f"flush-{live.job.id}")
+
+    async def _loop(self, recorder: JobRecorder, live: LiveJob, every: float) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), every)
+            if not self._stop.is_set():
+                await recorder.flush(live)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        await asyncio.shield(self._task)  # if we are canceled meanwhile, the flush still ends

@@ -168,7 +168,7 @@ class JobRunner:
             outcome = await self._perform(live, deadline)
         finally:
             deadline.cancel()
-            flusher.cancel()
+            await flusher.stop()
             live.disarm()
         killed = live.job.forced and live.job.cancel_requested
         job = live.job.finished(

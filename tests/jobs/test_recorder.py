@@ -4,6 +4,7 @@ and jobs a stopped process left running recorded INTERRUPTED."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from app.bus import InMemoryBus, job_topic
@@ -172,3 +173,43 @@ async def test_deleting_a_job_deletes_the_chunks_of_its_log(tmp_path: Path) -> N
     assert len(await store.keys_under(jobs)) == 3
     await repo.delete(TENANT, lj.job.service, lj.job.id)
     assert await store.keys_under(jobs) == []
+
+
+class Held(FolderStore):
+    """A store whose chunk writes wait until the test lets them through."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.writing = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def put(self, key: str, data: bytes) -> None:
+        if ".log." in key:
+            self.writing.set()
+            await self.release.wait()
+        await super().put(key, data)
+
+
+async def test_stopping_the_flush_waits_for_a_write_under_way_so_none_lands_after_the_end(tmp_path: Path) -> None:
+    store, bus, registry, services = (
+        Held(tmp_path / "store"),
+        InMemoryBus(),
+        LiveJobs(kept_after_end=0),
+        Services(tmp_path),
+    )
+    repo = JobRepository(store)
+    recorder = JobRecorder(repo, bus, services, registry, flush_seconds=0.01)
+    lj = LiveJob(Host(bus), job(new_id()))
+    await recorder.first(lj.job)
+    lj.log("one")
+    flushing = recorder.flushing(lj)
+    await asyncio.wait_for(store.writing.wait(), 5)  # a chunk write is under way
+    stopping = asyncio.ensure_future(flushing.stop())
+    await asyncio.sleep(0)
+    assert not stopping.done(), "stop returned while a chunk was still being written"
+    store.release.set()
+    await asyncio.wait_for(stopping, 5)
+    lj.advance(lj.job.finished(now(), exit_code=0, succeeded=True), publish=False)
+    await recorder.end(lj)
+    keys = await store.keys_under(f"clients/{TENANT}/{lj.job.service}/jobs/")
+    assert not [k for k in keys if ".log." in k], keys  # no chunk outlived the archived log
