@@ -24,12 +24,12 @@ def _form(ctx: Context, entry_id: str) -> list[str]:
 
 async def services(info: Info, first: int = 20, after: str | None = None) -> types.ServiceConnection:
     ctx = of(info)
-    return types.ServiceConnection.of(await ctx.app.services.of_tenant(ctx.tenant.id), ctx, first, after)
+    return types.ServiceConnection.of(await ctx.app.services.page_of_tenant(ctx.tenant.id, first, after), ctx)
 
 
 async def all_services(info: Info, first: int = 20, after: str | None = None) -> types.ServiceConnection:
     ctx = of(info)
-    return types.ServiceConnection.of(await ctx.app.services.list_all(ctx.tenant), ctx, first, after)
+    return types.ServiceConnection.of(await ctx.app.services.page_all(ctx.tenant, first, after), ctx)
 
 
 async def service(info: Info, id: strawberry.ID) -> types.Service:

@@ -212,8 +212,7 @@ class ServiceConnection:
     page_info: PageInfo
 
     @classmethod
-    def of(cls, views: list[ServiceView], ctx: Context, first: int, after: str | None) -> ServiceConnection:
-        page = paginate(views, lambda v: f"{v.info.created_at.isoformat()}|{v.info.id}", first, after)
+    def of(cls, page: Page[ServiceView], ctx: Context) -> ServiceConnection:
         return cls(
             edges=[ServiceEdge(node=Service.of(v, ctx), cursor=c) for v, c in page.items], page_info=PageInfo.of(page)
         )

@@ -26,6 +26,7 @@ from app.jobs.repository import JobRepository
 from app.jobs.runner import JobRunner
 from app.localtarget.claims import PortClaims
 from app.localtarget.policy import local_refusal
+from app.pagination import Page, paginate
 from app.services.model import (
     HISTORY,
     ServiceInfo,
@@ -43,6 +44,11 @@ audit = logging.getLogger("spawnit.audit")
 class ServiceView:
     info: ServiceInfo
     status: ServiceStatus
+
+
+def cursor_key(info: ServiceInfo) -> str:
+    """A service's place in a listing (the order of the repository's: creation, then id)."""
+    return f"{info.created_at.isoformat()}|{info.id}"
 
 
 class ServiceManager:
@@ -77,12 +83,21 @@ class ServiceManager:
     async def of_tenant(self, tenant: str) -> list[ServiceView]:
         return [self._view(info) for info in await self._repo.of_tenant(tenant)]
 
-    async def list_all(self, admin: Tenant) -> list[ServiceView]:
-        """Every tenant's services, for an administrator (read-only)."""
+    async def page_of_tenant(self, tenant: str, first: int, after: str | None) -> Page[ServiceView]:
+        """The tenant's services, oldest first: `first` of them after the cursor `after`."""
+        return self._page(await self._repo.of_tenant(tenant), first, after)
+
+    async def page_all(self, admin: Tenant, first: int, after: str | None) -> Page[ServiceView]:
+        """Every tenant's services, for an administrator (read-only), paged like `page_of_tenant`."""
         if not admin.admin:
             raise Forbidden("this needs the administrator role")
         await self._repo.load_all()
-        return [self._view(info) for info in sorted(self._repo.all(), key=lambda s: (s.created_at, s.id))]
+        return self._page(sorted(self._repo.all(), key=lambda s: (s.created_at, s.id)), first, after)
+
+    def _page(self, infos: list[ServiceInfo], first: int, after: str | None) -> Page[ServiceView]:
+        # paged over the stored records; a view (status, live jobs) only for the page's
+        page = paginate(infos, cursor_key, first, after)
+        return Page([(self._view(info), c) for info, c in page.items], page.has_next, page.has_previous)
 
     def _view(self, info: ServiceInfo) -> ServiceView:
         return ServiceView(info, status(info, self._runner.active_for(info.id)))

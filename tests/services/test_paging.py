@@ -1,0 +1,88 @@
+"""A page of services builds views (status, live jobs) for the page only, not for
+every service of the tenant: paged over the stored records first."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import app.services.manager as manager
+from app.auth.oidc import Identity
+from app.auth.tenant import tenant_for
+from app.container import SpawnIt
+from app.ids import new_id
+from app.main import build
+from app.services.model import ServiceInfo
+from app.settings import Settings
+from schema.context import Context
+from schema.root import build_schema
+
+A = tenant_for("https://issuer.test", "alice")
+T0 = datetime(2030, 1, 1, tzinfo=UTC)
+QUERY = "query($after: String) { services(first: 5, after: $after) { edges { cursor node { id status } } } }"
+ADMIN_QUERY = "{ allServices(first: 5) { edges { node { id } } } }"
+
+
+@pytest.fixture
+async def spawnit(tmp_path: Path) -> AsyncIterator[SpawnIt]:
+    app = await build(Settings(data_dir=tmp_path / "data", engine="embedded"))
+    yield app
+    await app.runner.close()
+    await app.store.close()
+
+
+@pytest.fixture
+def views(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the services whose status was computed (one per view built)."""
+    built: list[str] = []
+    real = manager.status
+
+    def counting(info: ServiceInfo, *args: Any) -> Any:
+        built.append(info.id)
+        return real(info, *args)
+
+    monkeypatch.setattr(manager, "status", counting)
+    return built
+
+
+async def sixty(spawnit: SpawnIt) -> list[str]:
+    made = []
+    for n in range(60):
+        at = T0 + timedelta(seconds=n)
+        info = ServiceInfo(new_id(), A.id, f"s{n}", "redis", "local", {"port": 20000 + n}, at, at)
+        await spawnit.services._repo.save(info)
+        made.append(info.id)
+    return made
+
+
+async def test_a_page_of_five_builds_five_views(spawnit: SpawnIt, views: list[str]) -> None:
+    made = await sixty(spawnit)
+    schema = build_schema()
+    ctx = Context(app=spawnit, identity=Identity(A, expires_at=1e12))
+    first = await schema.execute(QUERY, context_value=ctx)
+    assert first.errors is None, first.errors
+    edges = first.data["services"]["edges"]  # type: ignore[index]
+    assert [e["node"]["id"] for e in edges] == made[:5]
+    assert sorted(views) == sorted(made[:5])  # 5 views built, not 60
+
+    views.clear()
+    after = edges[-1]["cursor"]
+    second = await schema.execute(QUERY, variable_values={"after": after}, context_value=ctx)
+    assert second.errors is None, second.errors
+    assert [e["node"]["id"] for e in second.data["services"]["edges"]] == made[5:10]  # type: ignore[index]
+    assert sorted(views) == sorted(made[5:10])
+
+
+async def test_all_services_builds_views_for_its_page_only(spawnit: SpawnIt, views: list[str]) -> None:
+    made = await sixty(spawnit)
+    admin = dataclasses.replace(tenant_for("https://issuer.test", "root"), admin=True)
+    ctx = Context(app=spawnit, identity=Identity(admin, expires_at=1e12))
+    answer = await build_schema().execute(ADMIN_QUERY, context_value=ctx)
+    assert answer.errors is None, answer.errors
+    assert [e["node"]["id"] for e in answer.data["allServices"]["edges"]] == made[:5]  # type: ignore[index]
+    assert sorted(views) == sorted(made[:5])
