@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
+    ValidationCache,
 )
 from strawberry.types import ExecutionContext
 
@@ -21,6 +26,8 @@ from resolvers import services as services_r
 from schema import types
 from schema.catalog import CatalogEntry, Me
 from schema.errors import DomainErrors
+
+DOCUMENT_CACHE = 256  # distinct documents kept parsed and validated (least recently used out)
 
 
 @strawberry.type
@@ -94,6 +101,18 @@ class Subscription:
     )
 
 
+class CachedParse(ParserCache):
+    """strawberry's ParserCache, but a document it cannot parse (a syntax error, too many
+    tokens) is left to strawberry's own parse: raised from the extension, the refusal would
+    bypass DomainErrors and leave without its code."""
+
+    def on_parse(self) -> Iterator[None]:
+        ctx = self.execution_context
+        with contextlib.suppress(Exception):  # parsed again, and refused, by strawberry
+            ctx.graphql_document = self.cached_parse_document(ctx.query, **ctx.parse_options)
+        yield
+
+
 class SpawnItSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # classified (and internal ones logged) by DomainErrors: no tracebacks for a caller's error
@@ -103,11 +122,19 @@ class SpawnItSchema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema, with the request limits of `settings` (defaults without)."""
     settings = settings or Settings()
+    # The limiters' rules are made once: a rule class made per request (as the limiters'
+    # factories would) is a new key of the validation cache each time, which never hits.
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
     extensions: list[Any] = [
         DomainErrors,
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        # repeated documents: parsed (under the token limit) and validated (with the rules) once
+        lambda: CachedParse(maxsize=DOCUMENT_CACHE),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE),
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
