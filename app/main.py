@@ -128,7 +128,7 @@ def _engine(settings: Settings) -> ChildEngine:
     # no plugin cache: every first init of a work directory rewrote the shared cache
     # entry while other services' jobs resolved their provider through it
     cli_config.write_text(cli_config_text(mirror))
-    return ChildEngine(select_engine(settings.engine), cli_config)
+    return ChildEngine(select_engine(settings.engine), cli_config, nice=settings.engine_nice)
 
 
 def _verifier(settings: Settings) -> OIDCVerifier | None:

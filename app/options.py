@@ -105,6 +105,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("CANCEL_GRACE_SECONDS", "cancel_grace_seconds", _float_, "SIGINT -> SIGKILL delay of a cancel"),
     Option("JOB_TIMEOUT_SECONDS", "job_timeout_seconds", _float_, "a job running longer is canceled, then killed"),
     Option("LOCK_TIMEOUT_SECONDS", "lock_timeout_seconds", _int_, "the engine's -lock-timeout"),
+    Option("ENGINE_NICE", "engine_nice", _int_, "CPU niceness added to engines and their providers (0: off)"),
     Option("CATALOG_DIR", "catalog_dir", _path, "seed catalog copied into an empty store"),
     Option("MODULES_DIR", "modules_dir", _path, "one module per target"),
     Option("DRIFT_INTERVAL_SECONDS", "drift_interval_seconds", _float_, "seconds between drift checks (0: none)"),

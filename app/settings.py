@@ -70,6 +70,7 @@ class Settings:
     cancel_grace_seconds: float = 10.0
     job_timeout_seconds: float = 3600.0  # a running job is canceled (then killed) past this
     lock_timeout_seconds: int = 30
+    engine_nice: int = 10  # added to the engine's niceness (and its providers'): the API keeps the CPU
     log_flush_seconds: float = 0.25
     catalog_dir: Path = Path(__file__).resolve().parent.parent / "catalog"
     modules_dir: Path = Path(__file__).resolve().parent.parent / "modules"
@@ -183,6 +184,8 @@ class Settings:
             raise BadInput("SPAWNIT_JOB_TIMEOUT_SECONDS must be positive", field="job_timeout_seconds")
         if self.drift_interval_seconds < 0 or self.drift_jitter_seconds < 0:
             raise BadInput("SPAWNIT_DRIFT_INTERVAL_SECONDS and _JITTER_SECONDS must be 0 or more", field="drift")
+        if not 0 <= self.engine_nice <= 19:
+            raise BadInput("SPAWNIT_ENGINE_NICE must be between 0 and 19", field="engine_nice")
         if self.drift_max_parallel < 1:
             raise BadInput("SPAWNIT_DRIFT_MAX_PARALLEL must be at least 1", field="drift_max_parallel")
         if not 0 < self.port < 65536:

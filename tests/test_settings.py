@@ -27,6 +27,7 @@ FULL = {
     "SPAWNIT_CANCEL_GRACE_SECONDS": "2.5",
     "SPAWNIT_CATALOG_DIR": "/etc/spawnit/catalog",
     "SPAWNIT_LOCK_TIMEOUT_SECONDS": "45",
+    "SPAWNIT_ENGINE_NICE": "0",
     "AWS_ACCESS_KEY_ID": KEY_ID,
     "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
 }
@@ -43,6 +44,7 @@ def test_every_name_is_read(settings: Settings) -> None:
     assert (settings.max_parallel_jobs, settings.cancel_grace_seconds) == (7, 2.5)
     assert settings.catalog_dir == Path("/etc/spawnit/catalog")
     assert settings.lock_timeout_seconds == 45
+    assert settings.engine_nice == 0  # off
     assert settings.s3 == S3Settings(
         bucket="my-bucket",
         endpoint="http://minio:9000",
@@ -101,6 +103,8 @@ def test_derived_directories(tmp_path: Path) -> None:
         ("SPAWNIT_CANCEL_GRACE_SECONDS", "-3"),
         ("SPAWNIT_S3_PATH_STYLE", "maybe"),
         ("SPAWNIT_LOCK_TIMEOUT_SECONDS", "half a minute"),
+        ("SPAWNIT_ENGINE_NICE", "-5"),  # a higher priority than the API's: refused
+        ("SPAWNIT_ENGINE_NICE", "20"),
     ],
 )
 def test_a_bad_value_is_bad_input_naming_the_variable(name: str, value: str) -> None:

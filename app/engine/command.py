@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import functools
 import os
 import signal
 from collections.abc import AsyncIterator, Mapping
@@ -23,6 +24,17 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child
         pass
 
 
+def _prepare_child(nice: int) -> None:  # pragma: no cover - runs in the forked child
+    _die_with_parent()
+    if nice:
+        # a lower CPU priority than SpawnIt's (inherited by the providers the engine starts):
+        # a plain syscall, nothing that takes a lock
+        try:
+            os.nice(nice)
+        except OSError:
+            pass
+
+
 class EngineCommand:
     """One running engine command."""
 
@@ -30,7 +42,7 @@ class EngineCommand:
         self._proc = proc
 
     @classmethod
-    async def start(cls, argv: list[str], cwd: Path, env: Mapping[str, str]) -> EngineCommand:
+    async def start(cls, argv: list[str], cwd: Path, env: Mapping[str, str], *, nice: int = 0) -> EngineCommand:
         proc = await asyncio.create_subprocess_exec(
             *argv,
             cwd=str(cwd),
@@ -39,7 +51,7 @@ class EngineCommand:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=functools.partial(_prepare_child, nice),
             limit=1 << 20,
         )
         return cls(proc)
