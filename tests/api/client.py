@@ -71,6 +71,14 @@ class Api:
 
     # -- the domain's common steps -------------------------------------------------
 
+    async def create(self, entry: str, name: str, **variables: Any) -> dict[str, Any]:
+        """A service of catalog `entry` on the local target: its id."""
+        data = await self.run(
+            "mutation($i: CreateServiceInput!) { createService(input: $i) { id } }",
+            i={"catalogEntryId": entry, "target": "local", "name": name, "variables": variables},
+        )
+        return data["createService"]
+
     async def create_site(self, title: str, port: int, name: str = "site", **extra: Any) -> dict[str, Any]:
         data = await self.run(
             """mutation($input: CreateServiceInput!) {

@@ -19,12 +19,7 @@ async def collect(api: Api, job_id: str, from_line: int = 0, protocol: str = TRA
 
 async def applying_slowly(api: Api) -> tuple[dict, dict]:
     """A slow-site service and its apply job, once the engine is creating the process."""
-    service = (
-        await api.run(
-            "mutation($i: CreateServiceInput!) { createService(input: $i) { id } }",
-            i={"catalogEntryId": "slow-site", "target": "local", "name": "slow", "variables": {"port": free_port()}},
-        )
-    )["createService"]
+    service = await api.create("slow-site", "slow", port=free_port())
     apply = await api.mutate_job("applyService", service["id"])
     async for item in api.subscribe(LOGS, id=apply["id"], **{"from": 0}):
         if "Creating..." in item["jobLogs"]["text"]:
@@ -100,17 +95,7 @@ async def test_ten_applies_on_one_service_run_one_after_another(api: Api) -> Non
 async def test_a_queued_job_can_be_canceled_before_it_starts(start: Start, tmp_path: Path) -> None:
     spawnit = await start(catalog_dir=with_slow_entry(tmp_path))
     api = spawnit.api
-    service = (
-        await api.run(
-            "mutation($i: CreateServiceInput!) { createService(input: $i) { id } }",
-            i={
-                "catalogEntryId": "slow-site",
-                "target": "local",
-                "name": "q",
-                "variables": {"port": free_port(), "delay": 3},
-            },
-        )
-    )["createService"]
+    service = await api.create("slow-site", "q", port=free_port(), delay=3)
     first = await api.mutate_job("applyService", service["id"])
     second = await api.mutate_job("planService", service["id"])
     assert second["state"] == "QUEUED"

@@ -32,12 +32,7 @@ async def test_killed_mid_apply_the_job_is_interrupted_and_the_service_plans_aga
     proc = serve(data_dir, catalog_dir, port, log)
     try:
         api = Api(f"http://127.0.0.1:{port}")
-        service = (
-            await api.run(
-                "mutation($i: CreateServiceInput!) { createService(input: $i) { id } }",
-                i={"catalogEntryId": "slow-site", "target": "local", "name": "k", "variables": {"port": free_port()}},
-            )
-        )["createService"]
+        service = await api.create("slow-site", "k", port=free_port())
         apply = await api.mutate_job("applyService", service["id"])
         async for item in api.subscribe(LOGS, id=apply["id"]):
             if "Creating..." in item["jobLogs"]["text"]:

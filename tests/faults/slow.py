@@ -23,17 +23,7 @@ async def creating(api: Api, job_id: str) -> None:
 
 async def applied_then_busy(api: Api, name: str = "busy") -> tuple[dict[str, Any], dict[str, Any]]:
     """An applied slow-site service and its second apply, running (creating)."""
-    service = (
-        await api.run(
-            "mutation($i: CreateServiceInput!) { createService(input: $i) { id } }",
-            i={
-                "catalogEntryId": "slow-site",
-                "target": "local",
-                "name": name,
-                "variables": {"port": free_port(), "delay": 0},
-            },
-        )
-    )["createService"]
+    service = await api.create("slow-site", name, port=free_port(), delay=0)
     first = await api.wait_job((await api.mutate_job("applyService", service["id"]))["id"])
     assert first["state"] == "SUCCEEDED", first
     await api.run(UPDATE, id=service["id"], v={"delay": 120})

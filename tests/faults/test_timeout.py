@@ -12,16 +12,11 @@ from tests.faults.engines import alive, freeze_the_next_engine
 from tests.server import Start
 
 TIMEOUT = 3.0
-SLOW = {"catalogEntryId": "slow-site", "target": "local", "name": "slow", "variables": {"delay": 120}}
 
 
-async def slow_apply(api, **extra):  # type: ignore[no-untyped-def]
-    variables = {**SLOW["variables"], "port": free_port()}
-    service = (
-        await api.run(
-            "mutation($i: CreateServiceInput!) { createService(input: $i) { id } }", i={**SLOW, "variables": variables}
-        )
-    )["createService"]
+async def slow_apply(api):  # type: ignore[no-untyped-def]
+    """A slow-site service whose apply would wait two minutes for its process."""
+    service = await api.create("slow-site", "slow", port=free_port(), delay=120)
     return service, await api.mutate_job("applyService", service["id"])
 
 
