@@ -125,5 +125,6 @@ OPTIONS: tuple[Option, ...] = (
     Option("ALLOWED_HOSTS", "allowed_hosts", split_list, "Host names served besides loopback, comma-separated"),
     Option("CORS_ORIGINS", "cors_origins", split_list, "origins whose pages may call the API, comma-separated"),
     Option("MAX_WS_MESSAGE_BYTES", "max_ws_message_bytes", _int_, "largest websocket message (default: body limit)"),
+    Option("ROLE", "role", _choice("all", "api", "worker"), "all, api (no engine) or worker (no GraphQL)"),
     Option("LOCAL_TARGET", "local_target", _choice("off", "operator", "tenants"), "who may deploy on local"),
 )

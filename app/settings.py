@@ -102,6 +102,10 @@ class Settings:
     cors_origins: tuple[str, ...] = ()  # origins whose pages may call the API (CORS, websockets)
     max_ws_message_bytes: int | None = None  # None: max_body_bytes
     local_target: str = "operator"  # who may deploy on `local`: off | operator (auth off only) | tenants
+    # shared mode: several replicas and workers share a Redis (queue, locks, bus) and the S3 store.
+    # A secret: a Redis URL may hold a password (redis://:password@host:6379/0)
+    redis_url: Secret = field(default_factory=lambda: Secret(""))
+    role: str = "all"  # all (API + jobs + drift) | api (no engine) | worker (jobs and drift, no GraphQL)
 
     def __post_init__(self) -> None:
         # Every path is made absolute once, here, against the directory SpawnIt started in:
@@ -113,6 +117,11 @@ class Settings:
     def ws_message_limit(self) -> int:
         """The largest websocket message read (a larger one closes the socket, 1009)."""
         return self.max_ws_message_bytes if self.max_ws_message_bytes is not None else self.max_body_bytes
+
+    @property
+    def shared(self) -> bool:
+        """Shared mode: queue, locks and bus in the Redis of `redis_url`, several replicas."""
+        return bool(self.redis_url.reveal())
 
     @property
     def auth_enabled(self) -> bool:
@@ -144,18 +153,18 @@ class Settings:
         """The settings named by `SPAWNIT_*` variables (see `OPTIONS`), defaults elsewhere."""
         env = os.environ if env is None else env
         raw = {o.name: env.get(f"SPAWNIT_{o.name}") for o in OPTIONS}
-        settings = cls.from_values({k: v for k, v in raw.items() if v not in (None, "")})
-        settings = settings.replace(
-            s3=dataclasses.replace(
-                settings.s3,
+        secrets = cls(
+            s3=S3Settings(
                 access_key_id=Secret(env.get("AWS_ACCESS_KEY_ID", "")),
                 secret_access_key=Secret(env.get("AWS_SECRET_ACCESS_KEY", "")),
             ),
             secret_key=Secret(env.get("SPAWNIT_SECRET_KEY", "")),
+            redis_url=Secret(env.get("SPAWNIT_REDIS_URL", "")),
             aws_target_access_key_id=Secret(env.get("SPAWNIT_AWS_TARGET_ACCESS_KEY_ID", "")),
             aws_target_secret_access_key=Secret(env.get("SPAWNIT_AWS_TARGET_SECRET_ACCESS_KEY", "")),
         )
-        return settings
+        # the options parsed onto the secrets, then checked together (with_values checks)
+        return secrets.with_values({k: v for k, v in raw.items() if v not in (None, "")})
 
     def with_values(self, raw: Mapping[str, str]) -> Settings:
         """These settings with some options (by `Option.name`, as text) parsed and replaced."""
@@ -192,3 +201,15 @@ class Settings:
             raise BadInput("SPAWNIT_PORT must be a TCP port", field="port")
         if self.store == "s3" and not self.s3.bucket:
             raise BadInput("SPAWNIT_S3_BUCKET is required with SPAWNIT_STORE=s3", field="s3_bucket")
+        if self.shared and self.store != "s3":
+            raise BadInput(
+                "SPAWNIT_REDIS_URL (shared mode) needs SPAWNIT_STORE=s3: replicas on other machines "
+                "cannot share a folder store",
+                field="redis_url",
+            )
+        if self.role != "all" and not self.shared:
+            raise BadInput(
+                f"SPAWNIT_ROLE={self.role} needs SPAWNIT_REDIS_URL: an API without workers (or workers "
+                "without an API) only make sense when they share a Redis",
+                field="role",
+            )

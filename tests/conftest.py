@@ -21,7 +21,7 @@ from app.storage.s3 import S3Store
 from tests.support import free_port  # re-exported: many tests import it from here
 
 # a running SpawnIt on a loopback port, for the API, drift and security tests
-pytest_plugins = ["tests.server", "tests.issuer"]
+pytest_plugins = ["tests.server", "tests.issuer", "tests.redis_support"]
 
 
 def _answers_http(url: str) -> bool:

@@ -167,7 +167,7 @@ def test_every_option_is_a_flag_of_the_same_name_and_a_readme_row() -> None:
         assert option.flag in flags
         assert f"`SPAWNIT_{option.name}`" in readme, f"README has no row for SPAWNIT_{option.name}"
     documented = set(re.findall(r"`SPAWNIT_([A-Z0-9_]+)`", readme))
-    secrets = {"SECRET_KEY", "AWS_TARGET_ACCESS_KEY_ID", "AWS_TARGET_SECRET_ACCESS_KEY"}
+    secrets = {"SECRET_KEY", "AWS_TARGET_ACCESS_KEY_ID", "AWS_TARGET_SECRET_ACCESS_KEY", "REDIS_URL"}
     assert documented - secrets <= {o.name for o in OPTIONS}, "README names settings SpawnIt does not read"
 
 
@@ -182,3 +182,19 @@ def test_a_flag_overrides_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_p
     with pytest.raises(BadInput) as err:
         settings_from(_parser().parse_args(["serve", "--max-parallel-jobs", "lots"]))
     assert "SPAWNIT_MAX_PARALLEL_JOBS" in err.value.message
+
+
+def test_shared_mode_needs_the_s3_store_and_a_role_needs_shared_mode() -> None:
+    with pytest.raises(BadInput) as caught:
+        Settings.from_env({"SPAWNIT_REDIS_URL": "redis://127.0.0.1:6379/0"})
+    assert caught.value.field == "redis_url" and "SPAWNIT_STORE=s3" in caught.value.message
+    with pytest.raises(BadInput) as caught:
+        Settings.from_env({"SPAWNIT_ROLE": "worker"})
+    assert caught.value.field == "role" and "SPAWNIT_REDIS_URL" in caught.value.message
+    shared = Settings.from_env(
+        {"SPAWNIT_REDIS_URL": "redis://:hunter2@10.0.0.5:6379/0", "SPAWNIT_STORE": "s3", "SPAWNIT_S3_BUCKET": "b"}
+        | {"SPAWNIT_ROLE": "api"}
+    )
+    assert shared.shared and shared.role == "api"
+    assert "hunter2" not in repr(shared) and "hunter2" not in str(shared.redis_url)
+    assert not Settings().shared and Settings().role == "all"
