@@ -39,6 +39,7 @@ from app.jobs.steps import EngineSteps
 from app.localtarget.install import cli_config_text, install_provider
 from app.localtarget.policy import LocalTargetPolicy, local_policy
 from app.services.bookkeeping import JobBookkeeping
+from app.services.graphs import ServiceGraphs
 from app.services.health import HealthCheck
 from app.services.manager import ServiceManager
 from app.services.repository import ServiceRepository
@@ -114,7 +115,8 @@ async def build(settings: Settings) -> SpawnIt:
             log.warning("%d job(s) left by a stopped process marked INTERRUPTED", len(recovered))
         log.info("engine: %s; store: %s; catalog: %d entries", engine.name, settings.store, len(catalog))
         verifier = _verifier(settings)
-        return SpawnIt(settings, store, catalog, bus, runner, manager, jobs, watcher, verifier)
+        graphs = ServiceGraphs(engine, settings, services_repo)
+        return SpawnIt(settings, store, catalog, bus, runner, manager, jobs, watcher, graphs, verifier)
     except BaseException:
         await store.close()
         raise

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-import app.services.manager as manager
+import app.services.listing as listing
+import app.services.reads as reads
 from app.auth.oidc import Identity
 from app.auth.tenant import tenant_for
 from app.container import SpawnIt
@@ -40,13 +41,14 @@ async def spawnit(tmp_path: Path) -> AsyncIterator[SpawnIt]:
 def views(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The ids of the services whose status was computed (one per view built)."""
     built: list[str] = []
-    real = manager.status
+    real = reads.status
 
     def counting(info: ServiceInfo, *args: Any) -> Any:
         built.append(info.id)
         return real(info, *args)
 
-    monkeypatch.setattr(manager, "status", counting)
+    monkeypatch.setattr(reads, "status", counting)
+    monkeypatch.setattr(listing, "status", counting)  # a status filter and the counts
     return built
 
 

@@ -1,0 +1,99 @@
+"""A service's resource graph: the engine's own (`graph -type=plan`, run in the service's
+work directory through the `Engine` seam), with the resources its state holds.
+
+Drawn on demand and cached by the service's last job (and its last user's job, so a
+job that started or ended draws anew): a dashboard asking again and again starts the
+engine once per change of the service, not once per request. The cache keeps one graph
+per service, the most recently asked `KEPT`; concurrent askers of the same graph share
+one engine run, and at most `PARALLEL` runs draw at once.
+
+A service whose work directory was never initialised (a DRAFT no job ran on: nothing has
+laid its configuration out yet) has the graph of its state alone, which is empty: the
+engine is not started. Plan it to see the configuration's graph.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import OrderedDict
+from collections.abc import Hashable
+from pathlib import Path
+
+from app.engine import workdir as wd
+from app.engine.backend import backend_for
+from app.engine.base import Engine
+from app.engine.graph import EMPTY, Graph, parse_dot, with_state
+from app.errors import Unavailable
+from app.services.model import ServiceInfo
+from app.services.repository import ServiceRepository
+from app.settings import Settings
+
+KEPT = 256  # services whose graph is cached
+PARALLEL = 2  # engine runs drawing graphs at once
+TIMEOUT_SECONDS = 60.0  # a graph taking longer is given up (and its engine killed)
+MAX_LINES = 20000  # lines of the engine's output read
+
+
+class ServiceGraphs:
+    def __init__(self, engine: Engine, settings: Settings, repo: ServiceRepository) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._repo = repo
+        self._kept: OrderedDict[str, tuple[Hashable, Graph]] = OrderedDict()  # service -> (key, graph)
+        self._drawing: dict[Hashable, asyncio.Task[Graph]] = {}
+        self._slots = asyncio.Semaphore(PARALLEL)
+        self.engine_runs = 0  # how many times the engine was started to draw one
+
+    async def of(self, info: ServiceInfo) -> Graph:
+        if info.broken is not None:
+            return EMPTY
+        key = (info.tenant, info.id, info.user_seq, info.last_job_id)
+        kept = self._kept.get(info.id)
+        if kept is not None and kept[0] == key:
+            self._kept.move_to_end(info.id)
+            return kept[1]
+        task = self._drawing.get(key)
+        if task is None:
+            task = asyncio.create_task(self._draw(info, key))
+            self._drawing[key] = task
+            task.add_done_callback(lambda _: self._drawing.pop(key, None))
+        # shielded: a caller that goes away does not stop the run the others wait on
+        return await asyncio.shield(task)
+
+    async def _draw(self, info: ServiceInfo, key: Hashable) -> Graph:
+        workdir = self._settings.workdirs.resolve() / info.tenant / info.id
+        state = await self._repo.state(info)
+        if not wd.initialized(workdir):
+            graph = with_state(EMPTY, state)
+        else:
+            async with self._slots:
+                graph = with_state(parse_dot(await self._engine_graph(info, workdir)), state)
+        self._kept[info.id] = (key, graph)
+        self._kept.move_to_end(info.id)
+        while len(self._kept) > KEPT:
+            self._kept.popitem(last=False)
+        return graph
+
+    async def _engine_graph(self, info: ServiceInfo, workdir: Path) -> str:
+        """The engine's DOT output; Unavailable if it fails or takes too long."""
+        self.engine_runs += 1
+        env = backend_for(self._settings, info.tenant, info.id).env  # the state's credentials, if any
+        command = await self._engine.start(["graph", "-type=plan"], workdir, env)
+        lines: list[str] = []
+        try:
+            async with asyncio.timeout(TIMEOUT_SECONDS):
+                async for line in command.lines():
+                    if len(lines) < MAX_LINES:
+                        lines.append(line)
+                rc = await command.wait()
+        except TimeoutError:
+            raise Unavailable(f"the engine took longer than {TIMEOUT_SECONDS:.0f} s to draw the graph") from None
+        finally:
+            command.kill()  # a no-op once it exited
+            with contextlib.suppress(ProcessLookupError):
+                await command.wait()
+        if rc != 0:
+            said = next((line.strip("│ ").strip() for line in lines if "Error:" in line), f"exit code {rc}")
+            raise Unavailable(f"the engine could not draw the graph of this service: {said[:300]}")
+        return "\n".join(lines)
