@@ -57,9 +57,14 @@ class ServiceGraphs:
         if task is None:
             task = asyncio.create_task(self._draw(info, key))
             self._drawing[key] = task
-            task.add_done_callback(lambda _: self._drawing.pop(key, None))
+            task.add_done_callback(lambda done: self._drawn(key, done))
         # shielded: a caller that goes away does not stop the run the others wait on
         return await asyncio.shield(task)
+
+    def _drawn(self, key: Hashable, task: asyncio.Task[Graph]) -> None:
+        self._drawing.pop(key, None)
+        if not task.cancelled():
+            task.exception()  # retrieved: every asker that went away leaves no warning behind
 
     async def _draw(self, info: ServiceInfo, key: Hashable) -> Graph:
         workdir = self._settings.workdirs.resolve() / info.tenant / info.id
