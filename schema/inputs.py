@@ -30,7 +30,7 @@ class UpdateServiceInput:
 @strawberry.input(description="Which services a listing keeps; every field left out keeps them all.")
 class ServiceFilter:
     status: list[ServiceStatus] | None = strawberry.field(
-        default=None, description="One status or a list of them: services in any of them."
+        default=None, description="One status or a list of them: services in any of them (an empty list: any status)."
     )
     catalog_entry_id: strawberry.ID | None = strawberry.field(
         default=None, description="Services of this catalog entry (BAD_USER_INPUT for an entry that does not exist)."

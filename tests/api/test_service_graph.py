@@ -57,6 +57,10 @@ async def test_the_engine_draws_a_deployed_site_once_per_change(spawnit_any_stor
     after = {n["id"]: n for n in (await graph_of(api, site))["graph"]["nodes"]}
     assert after[RESOURCE]["instances"] == 0
     assert graphs.engine_runs == 2
+    jobs = await api.run(
+        "query($id: ID!) { service(id: $id) { jobs(first: 1) { totalCount edges { cursor } } } }", id=site
+    )
+    assert jobs["service"]["jobs"]["totalCount"] == 2 and len(jobs["service"]["jobs"]["edges"]) == 1
 
 
 async def test_a_planned_draft_shows_the_configuration(api: Api, spawnit: Running) -> None:
