@@ -116,37 +116,61 @@ def parse_dot(text: str) -> Graph:
     return Graph(nodes, tuple(edges))
 
 
-def state_instances(state: bytes | None) -> dict[str, tuple[NodeKind, int]]:
-    """The resources an engine state (format 4) holds: address -> (kind, instances)."""
+@dataclass(frozen=True)
+class Held:
+    """A resource an engine state holds."""
+
+    kind: NodeKind
+    instances: int
+    depends_on: tuple[str, ...]  # the addresses its instances were recorded depending on
+
+
+def state_resources(state: bytes | None) -> dict[str, Held]:
+    """The resources an engine state (format 4) holds, by address."""
     if not state:
         return {}
     try:
         data = json.loads(state)
     except ValueError:
         return {}
-    found: dict[str, tuple[NodeKind, int]] = {}
+    found: dict[str, Held] = {}
     for resource in data.get("resources") or () if isinstance(data, dict) else ():
         if not isinstance(resource, dict) or not resource.get("type") or not resource.get("name"):
             continue
         data_source = resource.get("mode") == "data"
         module = f"{resource['module']}." if resource.get("module") else ""
         address = f"{module}{'data.' if data_source else ''}{resource['type']}.{resource['name']}"
-        found[address] = (NodeKind.DATA if data_source else NodeKind.RESOURCE, len(resource.get("instances") or ()))
+        instances = [i for i in resource.get("instances") or () if isinstance(i, dict)]
+        depends = {str(d) for i in instances for d in i.get("dependencies") or () if isinstance(d, str)}
+        found[address] = Held(
+            NodeKind.DATA if data_source else NodeKind.RESOURCE, len(instances), tuple(sorted(depends))
+        )
     return found
 
 
 def with_state(graph: Graph, state: bytes | None) -> Graph:
     """`graph` with, on each resource and data node, the instances `state` holds (0 if
     none); a resource the state holds that the configuration no longer has is a node too."""
-    held = state_instances(state)
+    held = state_resources(state)
     nodes = [
-        Node(n.id, n.label, n.kind, held.get(n.id, (n.kind, 0))[1]) if n.kind in _COUNTED else n for n in graph.nodes
+        Node(n.id, n.label, n.kind, held[n.id].instances if n.id in held else 0) if n.kind in _COUNTED else n
+        for n in graph.nodes
     ]
     known = {n.id for n in nodes}
-    for address, (kind, instances) in held.items():
+    for address, h in held.items():
         if address not in known and len(nodes) < MAX_NODES:
-            nodes.append(Node(address, address, kind, instances))
+            nodes.append(Node(address, address, h.kind, h.instances))
     return Graph(tuple(nodes), graph.edges)
+
+
+def state_graph(state: bytes | None) -> Graph:
+    """The graph of a state alone (where the engine cannot draw the configuration): its
+    resources, and an edge for each dependency the engine recorded between them."""
+    held = state_resources(state)
+    nodes = [Node(a, a, h.kind, h.instances) for a, h in list(held.items())[:MAX_NODES]]
+    known = {n.id for n in nodes}
+    edges = [(a, d) for a, h in held.items() for d in h.depends_on if a in known and d in known and a != d]
+    return Graph(tuple(nodes), tuple(edges[:MAX_EDGES]))
 
 
 _COUNTED = (NodeKind.RESOURCE, NodeKind.DATA)

@@ -9,7 +9,9 @@ one engine run, and at most `PARALLEL` runs draw at once.
 
 A service whose work directory was never initialised (a DRAFT no job ran on: nothing has
 laid its configuration out yet) has the graph of its state alone, which is empty: the
-engine is not started. Plan it to see the configuration's graph.
+engine is not started. Plan it to see the configuration's graph. An API replica
+(`SPAWNIT_ROLE=api`) has no engine and no work directories: it answers the graph of the
+state alone too (the resources, the dependencies the engine recorded between them).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 from app.engine import workdir as wd
 from app.engine.backend import backend_for
 from app.engine.base import Engine
-from app.engine.graph import EMPTY, Graph, parse_dot, with_state
+from app.engine.graph import EMPTY, Graph, parse_dot, state_graph, with_state
 from app.errors import Unavailable
 from app.services.model import ServiceInfo
 from app.services.repository import ServiceRepository
@@ -69,8 +71,8 @@ class ServiceGraphs:
     async def _draw(self, info: ServiceInfo, key: Hashable) -> Graph:
         workdir = self._settings.workdirs.resolve() / info.tenant / info.id
         state = await self._repo.state(info)
-        if not wd.initialized(workdir):
-            graph = with_state(EMPTY, state)
+        if self._settings.role == "api" or not wd.initialized(workdir):
+            graph = state_graph(state)  # no configuration laid out here: what the state holds
         else:
             async with self._slots:
                 graph = with_state(parse_dot(await self._engine_graph(info, workdir)), state)

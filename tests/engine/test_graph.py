@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from app.engine.graph import MAX_NODES, Node, NodeKind, kind_of, parse_dot, with_state
+from app.engine.graph import MAX_NODES, Node, NodeKind, kind_of, parse_dot, state_graph, with_state
 
 # the shape `graph -type=plan` prints: phases on addresses, a root, a provider's close
 DOT = r"""digraph {
@@ -90,3 +90,17 @@ def test_a_huge_graph_stops_growing() -> None:
     graph = parse_dot("\n".join(lines))
     assert len(graph.nodes) == MAX_NODES
     assert all(a in {n.id for n in graph.nodes} and b in {n.id for n in graph.nodes} for a, b in graph.edges)
+
+
+def test_a_state_alone_gives_its_resources_and_the_dependencies_recorded() -> None:
+    state = {
+        "version": 4,
+        "resources": [
+            {"mode": "managed", "type": "box", "name": "a", "instances": [{"dependencies": ["net.n", "gone.g"]}]},
+            {"mode": "managed", "type": "net", "name": "n", "instances": [{}]},
+        ],
+    }
+    graph = state_graph(json.dumps(state).encode())
+    assert graph.nodes == (Node("box.a", "box.a", NodeKind.RESOURCE, 1), Node("net.n", "net.n", NodeKind.RESOURCE, 1))
+    assert graph.edges == (("box.a", "net.n"),)  # a dependency on what the state no longer holds is no edge
+    assert state_graph(None).nodes == () and state_graph(b"[1, 2]").nodes == ()

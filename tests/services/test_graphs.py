@@ -62,8 +62,11 @@ class Engine:
 
 
 class Repo:
+    def __init__(self, state: bytes | None = None) -> None:
+        self._state = state
+
     async def state(self, info: ServiceInfo) -> bytes | None:
-        return None
+        return self._state
 
 
 def service(settings: Settings) -> ServiceInfo:
@@ -79,8 +82,8 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data")
 
 
-def graphs_of(engine: Engine, settings: Settings) -> ServiceGraphs:
-    return ServiceGraphs(engine, settings, Repo())  # type: ignore[arg-type]
+def graphs_of(engine: Engine, settings: Settings, state: bytes | None = None) -> ServiceGraphs:
+    return ServiceGraphs(engine, settings, Repo(state))  # type: ignore[arg-type]
 
 
 async def test_askers_at_once_share_one_run_and_a_job_draws_anew(settings: Settings) -> None:
@@ -129,3 +132,13 @@ async def test_a_service_never_laid_out_starts_no_engine(settings: Settings) -> 
     info: Any = ServiceInfo(new_id(), TENANT, "s", "static-site", "local", {}, T0, T0)
     graph = await graphs_of(engine, settings).of(info)
     assert graph.nodes == () and engine.started == []
+
+
+async def test_an_api_replica_answers_the_state_alone_and_starts_no_engine(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    api_only = dataclasses.replace(settings, role="api")
+    state = b'{"version": 4, "resources": [{"mode": "managed", "type": "box", "name": "a", "instances": [{}]}]}'
+    engine = Engine()
+    info = service(settings)  # laid out (by a worker on this disk, say): still not drawn here
+    graph = await graphs_of(engine, api_only, state).of(info)
+    assert [(n.id, n.instances) for n in graph.nodes] == [("box.a", 1)] and engine.started == []
