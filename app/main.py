@@ -116,7 +116,7 @@ async def build(settings: Settings) -> SpawnIt:
             log.warning("%d job(s) left by a stopped process marked INTERRUPTED", len(recovered))
         log.info("engine: %s; store: %s; catalog: %d entries", engine.name, settings.store, len(catalog))
         verifier = _verifier(settings)
-        graphs = ServiceGraphs(engine, settings, services_repo)
+        graphs = ServiceGraphs(engine, settings, services_repo, busy=lambda service: bool(runner.active_for(service)))
         return SpawnIt(settings, store, catalog, bus, runner, manager, jobs, watcher, graphs, verifier)
     except BaseException:
         await store.close()

@@ -169,7 +169,7 @@ class Service:
     graph: ServiceGraph = strawberry.field(
         resolver=service_graph,
         description="The engine's own graph of the service with what its state holds: drawn on demand, "
-        "kept until a job starts or ends on the service.",
+        "drawn anew once a job on the service ended (while one runs, the graph drawn before it).",
     )
 
     @classmethod

@@ -2,7 +2,7 @@
 work directory through the `Engine` seam), with the resources its state holds.
 
 Drawn on demand and cached by the service's last job (and its last user's job, so a
-job that started or ended draws anew): a dashboard asking again and again starts the
+job that ended draws anew; while one runs, the graph drawn before it is kept): a dashboard asking again and again starts the
 engine once per change of the service, not once per request. The cache keeps one graph
 per service, the most recently asked `KEPT`; concurrent askers of the same graph share
 one engine run, and at most `PARALLEL` runs draw at once.
@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 
 from app.engine import workdir as wd
@@ -38,8 +38,15 @@ MAX_LINES = 20000  # lines of the engine's output read
 
 
 class ServiceGraphs:
-    def __init__(self, engine: Engine, settings: Settings, repo: ServiceRepository) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        repo: ServiceRepository,
+        busy: Callable[[str], bool] = lambda service: False,
+    ) -> None:
         self._engine = engine
+        self._busy = busy  # a job is queued or running on the service
         self._settings = settings
         self._repo = repo
         self._kept: OrderedDict[str, tuple[Hashable, Graph]] = OrderedDict()  # service -> (key, graph)
@@ -52,7 +59,9 @@ class ServiceGraphs:
             return EMPTY
         key = (info.tenant, info.id, info.user_seq, info.last_job_id)
         kept = self._kept.get(info.id)
-        if kept is not None and kept[0] == key:
+        if kept is not None and (kept[0] == key or self._busy(info.id)):
+            # while a job runs on the service, the graph drawn before it (its work
+            # directory is the job's, its state changing): drawn anew once the job ended
             self._kept.move_to_end(info.id)
             return kept[1]
         task = self._drawing.get(key)

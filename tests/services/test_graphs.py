@@ -142,3 +142,18 @@ async def test_an_api_replica_answers_the_state_alone_and_starts_no_engine(tmp_p
     info = service(settings)  # laid out (by a worker on this disk, say): still not drawn here
     graph = await graphs_of(engine, api_only, state).of(info)
     assert [(n.id, n.instances) for n in graph.nodes] == [("box.a", 1)] and engine.started == []
+
+
+async def test_while_a_job_runs_the_graph_drawn_before_it_is_kept(settings: Settings) -> None:
+    engine = Engine()
+    running: set[str] = set()
+    graphs = ServiceGraphs(engine, settings, Repo(), busy=lambda service: service in running)  # type: ignore[arg-type]
+    info = service(settings)
+    before = await graphs.of(info)
+    running.add(info.id)
+    started = dataclasses.replace(info, user_seq=2)  # a job was submitted: the service's record moved
+    assert await graphs.of(started) is before and len(engine.started) == 1
+    running.clear()
+    ended = dataclasses.replace(started, last_job_id=new_id())
+    await graphs.of(ended)
+    assert len(engine.started) == 2
