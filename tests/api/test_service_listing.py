@@ -18,6 +18,7 @@ PAGE = """query($first: Int!, $after: String, $filter: ServiceFilter) {
     totalCount pageInfo { hasNextPage endCursor } edges { node { id name status catalogEntry { id } } }
   }
 }"""
+ADMIN = "query($filter: ServiceFilter) { allServices(filter: $filter) { totalCount edges { node { id } } } }"
 COUNTS = "query($filter: ServiceFilter) { serviceCounts(filter: $filter) { total deployed drifted failed changed inProgress byStatus { status count } } }"
 
 
@@ -117,3 +118,6 @@ async def test_a_tenant_lists_and_counts_its_own_services_only(start: Start, iss
         counts = (await api.run(COUNTS))["serviceCounts"]
         assert counts["total"] == len(ids)
         assert {c["status"]: c["count"] for c in counts["byStatus"]}["DRAFT"] == len(ids)
+    admin = spawnit.api.as_(issuer.token("root", realm_access={"roles": ["spawnit-admin"]}))
+    every = (await admin.run(ADMIN, filter={"search": "SHARED-NAME-1"}))["allServices"]
+    assert sorted(e["node"]["id"] for e in every["edges"]) == sorted([mine[1], theirs[1]]) and every["totalCount"] == 2
