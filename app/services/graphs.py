@@ -111,5 +111,6 @@ class ServiceGraphs:
                 await command.wait()
         if rc != 0:
             said = next((line.strip("│ ").strip() for line in lines if "Error:" in line), f"exit code {rc}")
+            said = said.replace(str(workdir), ".").replace(str(self._settings.data_dir), "<data>")  # no server paths
             raise Unavailable(f"the engine could not draw the graph of this service: {said[:300]}")
         return "\n".join(lines)

@@ -118,11 +118,13 @@ async def test_the_cache_keeps_the_last_services_asked(settings: Settings, monke
 
 async def test_a_failing_engine_is_unavailable_and_not_remembered(settings: Settings) -> None:
     engine = Engine()
-    engine.lines, engine.rc = ["│ Error: Failed to load plugin schemas", "│ more"], 1
     graphs = graphs_of(engine, settings)
     info = service(settings)
-    with pytest.raises(Unavailable, match="Failed to load plugin schemas"):
+    where = settings.workdirs.resolve() / TENANT / info.id
+    engine.lines, engine.rc = [f"│ Error: Failed to load plugin schemas from {where}/.terraform", "│ more"], 1
+    with pytest.raises(Unavailable, match="Failed to load plugin schemas") as refused:
         await graphs.of(info)
+    assert str(settings.data_dir) not in refused.value.message and "from ./.terraform" in refused.value.message
     engine.lines, engine.rc = [DOT], 0
     assert len((await graphs.of(info)).nodes) == 2 and len(engine.started) == 2
 
