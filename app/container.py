@@ -10,6 +10,7 @@ from app.catalog.model import Catalog
 from app.drift.watcher import DriftWatcher
 from app.jobs.queries import JobQueries
 from app.jobs.runner import JobRunner
+from app.services.graphs import ServiceGraphs
 from app.services.manager import ServiceManager
 from app.settings import Settings
 from app.storage import Store
@@ -25,4 +26,5 @@ class SpawnIt:
     services: ServiceManager
     jobs: JobQueries  # job reads for the API: find, a service's jobs, a log
     drift: DriftWatcher
+    graphs: ServiceGraphs  # a service's resource graph, drawn by the engine, cached
     verifier: OIDCVerifier | None = None  # None: auth off

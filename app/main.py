@@ -27,6 +27,7 @@ from app.engine.binary import select_engine
 from app.engine.child import ChildEngine
 from app.graphiql import GraphiQLGate
 from app.graphiql import routes as graphiql_routes
+from app.http.console_config import console_config_route
 from app.http.hosts import edge_middleware
 from app.ids import check_id
 from app.jobs.locks import InMemoryLocks
@@ -39,6 +40,7 @@ from app.jobs.steps import EngineSteps
 from app.localtarget.install import cli_config_text, install_provider
 from app.localtarget.policy import LocalTargetPolicy, local_policy
 from app.services.bookkeeping import JobBookkeeping
+from app.services.graphs import ServiceGraphs
 from app.services.health import HealthCheck
 from app.services.manager import ServiceManager
 from app.services.repository import ServiceRepository
@@ -114,7 +116,8 @@ async def build(settings: Settings) -> SpawnIt:
             log.warning("%d job(s) left by a stopped process marked INTERRUPTED", len(recovered))
         log.info("engine: %s; store: %s; catalog: %d entries", engine.name, settings.store, len(catalog))
         verifier = _verifier(settings)
-        return SpawnIt(settings, store, catalog, bus, runner, manager, jobs, watcher, verifier)
+        graphs = ServiceGraphs(engine, settings, services_repo, busy=lambda service: bool(runner.active_for(service)))
+        return SpawnIt(settings, store, catalog, bus, runner, manager, jobs, watcher, graphs, verifier)
     except BaseException:
         await store.close()
         raise
@@ -176,6 +179,7 @@ def create_app(settings: Settings) -> Starlette:
             *graphiql_routes(settings.graphiql),
             Route("/graphql", GraphiQLGate(graphql) if settings.graphiql else graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            console_config_route(settings),
             Route("/healthz", health),
             Route("/readyz", readyz),
         ],

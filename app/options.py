@@ -113,6 +113,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("DRIFT_MAX_PARALLEL", "drift_max_parallel", _int_, "drift checks running at once"),
     Option("OIDC_ISSUER", "oidc_issuer", _text, "OIDC issuer URL (unset: auth off, loopback only)"),
     Option("OIDC_AUDIENCE", "oidc_audience", _text, "audience tokens must carry"),
+    Option("OIDC_CLIENT_ID", "oidc_client_id", _text, "the console's public OIDC client (code + PKCE)"),
     Option("TENANT_CLAIM", "tenant_claim", _text, "claim naming the tenant"),
     Option("ROLES_CLAIM", "roles_claim", _text, "dotted path to the roles in a token"),
     Option("ADMIN_ROLE", "admin_role", _text, "role of read-only administrators"),

@@ -19,6 +19,7 @@ class Page(Generic[T]):
     items: list[tuple[T, str]]  # item, cursor
     has_next: bool
     has_previous: bool
+    total: int = 0  # the items paged over, on every page
 
 
 def encode_cursor(key: str) -> str:
@@ -49,4 +50,5 @@ def paginate(items: Sequence[T], key: Callable[[T], str], first: int, after: str
         items=[(item, encode_cursor(key(item))) for item in chosen],
         has_next=start + first < len(items),
         has_previous=start > 0,
+        total=len(items),
     )

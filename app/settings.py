@@ -76,6 +76,7 @@ class Settings:
     modules_dir: Path = Path(__file__).resolve().parent.parent / "modules"
     oidc_issuer: str | None = None  # None: auth off (loopback only)
     oidc_audience: str = "spawnit-api"
+    oidc_client_id: str = "spawnit-web"  # the console's public OIDC client (authorization code + PKCE)
     tenant_claim: str = "sub"
     roles_claim: str = "realm_access.roles"  # a dotted path into the token's claims
     admin_role: str = "spawnit-admin"  # may list every tenant's services, read-only

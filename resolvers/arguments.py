@@ -4,13 +4,17 @@ turned into the input's path (`input.variables.port`)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import contextlib
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from app.catalog.validate import InvalidValues
 from app.errors import BadInput
 from app.ids import check_id
+from app.services.listing import EVERY
+from app.services.listing import ServiceFilter as DomainFilter
 from schema.errors import API_NAMES
+from schema.inputs import ServiceFilter
 
 # what the domain calls a field of a service's input -> where the client sent it
 INPUT_FIELDS = ("catalogEntryId", "target", "name", "variables", "driftCheckInterval")
@@ -39,3 +43,24 @@ def under_input(exc: BadInput, form: Collection[str], prefix: str = "input") -> 
     new = f"{prefix}.{name}" if name in INPUT_FIELDS else f"{prefix}.variables.{name}"
     message = exc.message.removeprefix(f"{exc.field}: ")
     return BadInput(f"{new}: {message}", field=new)
+
+
+def service_filter(given: ServiceFilter | None) -> DomainFilter:
+    """The domain's filter of a listing (checked by the domain, see `filter_errors`)."""
+    if given is None:
+        return EVERY
+    entry = str(given.catalog_entry_id) if given.catalog_entry_id is not None else None
+    return DomainFilter(frozenset(given.status or ()), entry, given.search)
+
+
+@contextlib.contextmanager
+def filter_errors() -> Iterator[None]:
+    """A refused filter value named by its path: `filter.search`, `filter.catalogEntryId`."""
+    try:
+        yield
+    except BadInput as exc:
+        if exc.field not in ("search", "catalog_entry", "status"):
+            raise
+        name = API_NAMES.get(exc.field, exc.field)
+        message = exc.message.removeprefix(f"{exc.field}: ")
+        raise BadInput(f"filter.{name}: {message}", field=f"filter.{name}") from None

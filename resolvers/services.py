@@ -9,8 +9,8 @@ from strawberry.types import Info
 from app.catalog.validate import InvalidValues
 from app.errors import BadInput, NotFound
 from app.services.stream import event_stream
-from resolvers.arguments import arg_id, under_input
-from schema import inputs, types, verdicts
+from resolvers.arguments import arg_id, filter_errors, service_filter, under_input
+from schema import inputs, listing, types, verdicts
 from schema.context import Context, of
 
 
@@ -22,14 +22,30 @@ def _form(ctx: Context, entry_id: str) -> list[str]:
         return []
 
 
-async def services(info: Info, first: int = 20, after: str | None = None) -> types.ServiceConnection:
+async def services(
+    info: Info, first: int = 20, after: str | None = None, filter: inputs.ServiceFilter | None = None
+) -> types.ServiceConnection:
     ctx = of(info)
-    return types.ServiceConnection.of(await ctx.app.services.page_of_tenant(ctx.tenant.id, first, after), ctx)
+    tenant = ctx.tenant.id
+    with filter_errors():
+        page = await ctx.app.services.page_of_tenant(tenant, first, after, service_filter(filter))
+    return types.ServiceConnection.of(page, ctx)
 
 
-async def all_services(info: Info, first: int = 20, after: str | None = None) -> types.ServiceConnection:
+async def all_services(
+    info: Info, first: int = 20, after: str | None = None, filter: inputs.ServiceFilter | None = None
+) -> types.ServiceConnection:
     ctx = of(info)
-    return types.ServiceConnection.of(await ctx.app.services.page_all(ctx.tenant, first, after), ctx)
+    with filter_errors():
+        page = await ctx.app.services.page_all(ctx.tenant, first, after, service_filter(filter))
+    return types.ServiceConnection.of(page, ctx)
+
+
+async def service_counts(info: Info, filter: inputs.ServiceFilter | None = None) -> listing.ServiceCounts:
+    ctx = of(info)
+    tenant = ctx.tenant.id
+    with filter_errors():
+        return listing.ServiceCounts.of(await ctx.app.services.counts(tenant, service_filter(filter)))
 
 
 async def service(info: Info, id: strawberry.ID) -> types.Service:

@@ -26,6 +26,7 @@ from resolvers import services as services_r
 from schema import types
 from schema.catalog import CatalogEntry, Me
 from schema.errors import DomainErrors
+from schema.listing import ServiceCounts
 
 DOCUMENT_CACHE = 256  # distinct documents kept parsed and validated (least recently used out)
 
@@ -38,7 +39,12 @@ class Query:
     )
     catalog_entry: CatalogEntry = strawberry.field(resolver=catalog_r.catalog_entry)
     services: types.ServiceConnection = strawberry.field(
-        resolver=services_r.services, description="The caller's services, oldest first."
+        resolver=services_r.services,
+        description="The caller's services, oldest first; `filter` keeps some (applied before the page is cut).",
+    )
+    service_counts: ServiceCounts = strawberry.field(
+        resolver=services_r.service_counts,
+        description="The caller's services (those `filter` keeps) counted by status, for a dashboard.",
     )
     service: types.Service = strawberry.field(resolver=services_r.service)
     all_services: types.ServiceConnection = strawberry.field(

@@ -19,10 +19,11 @@ from app.catalog.validate import MASK, mask
 from app.jobs.logs import LogLine as DomainLine
 from app.jobs.model import Job as DomainJob
 from app.pagination import Page, paginate
-from app.services.manager import ServiceView
+from app.services.reads import ServiceView
 from schema.catalog import CatalogEntry
 from schema.context import Context, of
 from schema.enums import JobKind, JobPhase, JobState, ServiceStatus
+from schema.graph import ServiceGraph
 from schema.verdicts import DriftInfo, HealthInfo, HistoryEntry, ResourceChange
 
 
@@ -132,6 +133,13 @@ class JobEdge:
 class JobConnection:
     edges: list[JobEdge]
     page_info: PageInfo
+    total_count: int = strawberry.field(description="The jobs paged over, on every page.")
+
+
+async def service_graph(root: Service, info: Info) -> ServiceGraph:
+    ctx = of(info)
+    view = await ctx.app.services.get(ctx.tenant.id, str(root.id))  # the record as it is now
+    return ServiceGraph.of(await ctx.app.graphs.of(view.info))
 
 
 @strawberry.type
@@ -157,6 +165,11 @@ class Service:
     )
     history: list[HistoryEntry] = strawberry.field(
         description="The last changes of verdict, health and secrets revealed."
+    )
+    graph: ServiceGraph = strawberry.field(
+        resolver=service_graph,
+        description="The engine's own graph of the service with what its state holds: drawn on demand, "
+        "drawn anew once a job on the service ended (while one runs, the graph drawn before it).",
     )
 
     @classmethod
@@ -192,7 +205,9 @@ class Service:
         jobs = await ctx.app.jobs.of_service(ctx.tenant.id, str(self.id))
         page = paginate(jobs, lambda j: f"{j.seq:012d}|{j.created_at.isoformat()}|{j.id}", first, after)
         return JobConnection(
-            edges=[JobEdge(node=Job.of(j), cursor=c) for j, c in page.items], page_info=PageInfo.of(page)
+            edges=[JobEdge(node=Job.of(j), cursor=c) for j, c in page.items],
+            page_info=PageInfo.of(page),
+            total_count=page.total,
         )
 
 
@@ -210,9 +225,12 @@ class ServiceEdge:
 class ServiceConnection:
     edges: list[ServiceEdge]
     page_info: PageInfo
+    total_count: int = strawberry.field(description="The services the filter keeps, on every page.")
 
     @classmethod
     def of(cls, page: Page[ServiceView], ctx: Context) -> ServiceConnection:
         return cls(
-            edges=[ServiceEdge(node=Service.of(v, ctx), cursor=c) for v, c in page.items], page_info=PageInfo.of(page)
+            edges=[ServiceEdge(node=Service.of(v, ctx), cursor=c) for v, c in page.items],
+            page_info=PageInfo.of(page),
+            total_count=page.total,
         )

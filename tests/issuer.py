@@ -1,5 +1,6 @@
 """A real OIDC issuer for the tests: keys made here, discovery and JWKS served over
-HTTP on loopback, tokens signed with python-jose."""
+HTTP on loopback, tokens signed with python-jose; a browser signs in to it with the
+authorization code flow and PKCE (tests/issuer_login.py)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwk, jwt
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from tests.issuer_login import Login
 from tests.server import serving_app
 
 AUDIENCE = "spawnit-api"
@@ -54,6 +58,7 @@ class Issuer:
         self.keys = [Key()]
         self.published: list[Key] = list(self.keys)
         self.jwks_fetches = 0
+        self.login = Login(self)  # authorization code + PKCE, refresh, sessions (tests/issuer_login.py)
 
     @property
     def key(self) -> Key:
@@ -87,7 +92,9 @@ class Issuer:
 
     def app(self) -> Starlette:
         async def discovery(request: Any) -> JSONResponse:
-            return JSONResponse({"issuer": self.url, "jwks_uri": f"{self.url}/protocol/openid-connect/certs"})
+            return JSONResponse(
+                {"issuer": self.url, "jwks_uri": f"{self.url}/protocol/openid-connect/certs", **self.login.discovery()}
+            )
 
         async def certs(request: Any) -> JSONResponse:
             self.jwks_fetches += 1
@@ -97,7 +104,12 @@ class Issuer:
             routes=[
                 Route(f"{REALM}/.well-known/openid-configuration", discovery),
                 Route(f"{REALM}/protocol/openid-connect/certs", certs),
-            ]
+                *self.login.routes(REALM),
+            ],
+            # a console signs in from its own origin: discovery, keys and tokens are fetched by the page
+            middleware=[
+                Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
+            ],
         )
 
 

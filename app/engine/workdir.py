@@ -67,6 +67,11 @@ def needs_init(workdir: Path, current: str) -> bool:
         return True
 
 
+def initialized(workdir: Path) -> bool:
+    """An init of `workdir` succeeded (and no later one is under way)."""
+    return (workdir / HASH_FILE).is_file()
+
+
 def mark_initialized(workdir: Path, current: str) -> None:
     (workdir / HASH_FILE).write_text(current)
     lock = workdir / LOCK_FILE

@@ -41,6 +41,14 @@ class LiveJobs:
         """A service's queued or running jobs."""
         return [lj.job for lj in self if lj.job.service == service and not lj.job.state.final]
 
+    def active_by_service(self) -> dict[str, list[Job]]:
+        """The queued or running jobs of every service that has any, in one pass."""
+        found: dict[str, list[Job]] = {}
+        for lj in self:
+            if not lj.job.state.final:
+                found.setdefault(lj.job.service, []).append(lj.job)
+        return found
+
     def active_of_tenant(self, tenant: str, *, users_only: bool) -> int:
         """A tenant's queued or running jobs (`users_only`: drift checks left out)."""
         return sum(

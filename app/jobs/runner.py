@@ -91,6 +91,10 @@ class JobRunner:
     def active_for(self, service: str) -> list[Job]:
         return self.live.active_of_service(service)
 
+    def active_by_service(self) -> dict[str, list[Job]]:
+        """Every service's queued or running jobs, read once (services without any left out)."""
+        return self.live.active_by_service()
+
     async def submit(self, job: Job, slot: Slot | None = None) -> Job:
         live = LiveJob(self, job)
         await self._recorder.first(job)

@@ -7,10 +7,9 @@ tenant's id answers exactly like an id that does not exist.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
-from app.auth.tenant import Tenant
 from app.catalog.model import Catalog, Host
 from app.catalog.render import render
 from app.catalog.validate import validate_create, validate_update
@@ -26,32 +25,19 @@ from app.jobs.repository import JobRepository
 from app.jobs.runner import JobRunner
 from app.localtarget.claims import PortClaims
 from app.localtarget.policy import local_refusal
-from app.pagination import Page, paginate
 from app.services.model import (
     HISTORY,
     ServiceInfo,
-    ServiceStatus,
     state_resources,
-    status,
 )
+from app.services.reads import ServiceReads, ServiceView
 from app.services.repository import ServiceRepository
 
 MAX_NAME = 100
 audit = logging.getLogger("spawnit.audit")
 
 
-@dataclass(frozen=True)
-class ServiceView:
-    info: ServiceInfo
-    status: ServiceStatus
-
-
-def cursor_key(info: ServiceInfo) -> str:
-    """A service's place in a listing (the order of the repository's: creation, then id)."""
-    return f"{info.created_at.isoformat()}|{info.id}"
-
-
-class ServiceManager:
+class ServiceManager(ServiceReads):
     def __init__(
         self,
         catalog: Catalog,
@@ -73,34 +59,6 @@ class ServiceManager:
         self._records = records  # job records: a deleted service's are forgotten
         self._locks = locks
         self.host = host  # what this host can run now (targets, executables)
-
-    # -- reads -------------------------------------------------------------------------
-
-    async def get(self, tenant: str, service_id: str) -> ServiceView:
-        info = await self._repo.get(tenant, check_id(service_id))
-        return self._view(info)
-
-    async def of_tenant(self, tenant: str) -> list[ServiceView]:
-        return [self._view(info) for info in await self._repo.of_tenant(tenant)]
-
-    async def page_of_tenant(self, tenant: str, first: int, after: str | None) -> Page[ServiceView]:
-        """The tenant's services, oldest first: `first` of them after the cursor `after`."""
-        return self._page(await self._repo.of_tenant(tenant), first, after)
-
-    async def page_all(self, admin: Tenant, first: int, after: str | None) -> Page[ServiceView]:
-        """Every tenant's services, for an administrator (read-only), paged like `page_of_tenant`."""
-        if not admin.admin:
-            raise Forbidden("this needs the administrator role")
-        await self._repo.load_all()
-        return self._page(sorted(self._repo.all(), key=lambda s: (s.created_at, s.id)), first, after)
-
-    def _page(self, infos: list[ServiceInfo], first: int, after: str | None) -> Page[ServiceView]:
-        # paged over the stored records; a view (status, live jobs) only for the page's
-        page = paginate(infos, cursor_key, first, after)
-        return Page([(self._view(info), c) for info, c in page.items], page.has_next, page.has_previous)
-
-    def _view(self, info: ServiceInfo) -> ServiceView:
-        return ServiceView(info, status(info, self._runner.active_for(info.id)))
 
     # -- writes ------------------------------------------------------------------------
 

@@ -38,6 +38,8 @@ async def test_active_jobs_by_service_and_by_tenant() -> None:
         registry.add(lj)
     assert registry.find(plan.job.id) is plan and registry.find(new_id()) is None
     assert {j.id for j in registry.active_of_service(service)} == {plan.job.id, check.job.id}
+    by_service = {s: {j.id for j in jobs} for s, jobs in registry.active_by_service().items()}
+    assert by_service == {service: {plan.job.id, check.job.id}, other: {theirs.job.id}}  # in one pass
     assert registry.active_of_tenant(TENANT, users_only=True) == 1  # the check is not the user's
     assert registry.active_of_tenant(TENANT, users_only=False) == 2
     assert len(registry) == 4

@@ -26,7 +26,7 @@ def test_public_names_integrators_code_against() -> None:
         "me: Me!",
         "catalog: [CatalogEntry!]!",
         "catalogEntry(id: ID!)",
-        "services(first: Int! = 20, after: String = null)",
+        "services(first: Int! = 20, after: String = null",  # optional arguments may follow (filter)
         "service(id: ID!)",
         "job(id: ID!)",
         "createService(input: CreateServiceInput!)",
@@ -49,3 +49,26 @@ def test_full_introspection_works() -> None:
     result = build_schema().execute_sync(get_introspection_query(descriptions=True))
     assert result.errors is None
     assert result.data["__schema"]["queryType"]["name"] == "Query"
+
+
+def test_names_the_console_codes_against() -> None:
+    """The listing, counts and graph the console's dashboard and service page read."""
+    sdl = SDL.read_text()
+    for name in (
+        "services(first: Int! = 20, after: String = null, filter: ServiceFilter = null): ServiceConnection!",
+        "allServices(first: Int! = 20, after: String = null, filter: ServiceFilter = null): ServiceConnection!",
+        "serviceCounts(filter: ServiceFilter = null): ServiceCounts!",
+        "status: [ServiceStatus!] = null",
+        "catalogEntryId: ID = null",
+        "search: String = null",
+        "totalCount: Int!",
+        "byStatus: [StatusCount!]!",
+        "inProgress: Int!",
+        "graph: ServiceGraph!",
+        "nodes: [GraphNode!]!",
+        "edges: [GraphEdge!]!",
+        "from: ID!",
+        "kind: GraphNodeKind!",
+        "instances: Int",
+    ):
+        assert name in sdl, name
