@@ -13,6 +13,7 @@ from app.jobs.runner import JobRunner
 from app.services.graphs import ServiceGraphs
 from app.services.manager import ServiceManager
 from app.settings import Settings
+from app.shared.bus_wiring import SharedBus
 from app.storage import Store
 
 
@@ -28,3 +29,4 @@ class SpawnIt:
     drift: DriftWatcher
     graphs: ServiceGraphs  # a service's resource graph, drawn by the engine, cached
     verifier: OIDCVerifier | None = None  # None: auth off
+    shared: SharedBus | None = None  # shared mode's Redis bus; None: one process

@@ -46,6 +46,7 @@ from app.services.manager import ServiceManager
 from app.services.repository import ServiceRepository
 from app.services.workspaces import WorkspaceBuilder
 from app.settings import Settings
+from app.shared.bus_wiring import shared_bus
 from app.storage.factory import open_store
 from app.storage.readiness import readyz
 from app.vault.box import SecretBox
@@ -68,11 +69,12 @@ async def build(settings: Settings) -> SpawnIt:
     """Every domain service, wired, with jobs left behind by a dead process recovered."""
     private_folders(settings)
     store = await open_store(settings)
+    shared = await shared_bus(settings)
     try:
         engine = _engine(settings)
         modules = {p.parent.parent.name for p in settings.modules_dir.glob("*/instance/*.tf")}
         catalog = await load_catalog(store, settings.catalog_dir, modules)
-        bus = InMemoryBus()
+        bus = shared.bus if shared is not None else InMemoryBus()
         # a service's record: short read-modify-writes, by checked service id
         locks = InMemoryLocks(check_id)
         services_repo = ServiceRepository(store, SecretBox.from_settings(settings.secret_key, settings.data_dir))
@@ -96,7 +98,7 @@ async def build(settings: Settings) -> SpawnIt:
             locks=InMemoryLocks(),  # a service's jobs, one at a time
             live=live,
         )
-        jobs = JobQueries(job_records, live, services_repo.get)
+        jobs = JobQueries(job_records, live, services_repo.get, shared.logs(job_records) if shared else None)
         readiness = TargetReadiness(
             AwsTargetCredentials(
                 has_keys=bool(settings.aws_target_access_key_id and settings.aws_target_secret_access_key),
@@ -117,9 +119,11 @@ async def build(settings: Settings) -> SpawnIt:
         log.info("engine: %s; store: %s; catalog: %d entries", engine.name, settings.store, len(catalog))
         verifier = _verifier(settings)
         graphs = ServiceGraphs(engine, settings, services_repo, busy=lambda service: bool(runner.active_for(service)))
-        return SpawnIt(settings, store, catalog, bus, runner, manager, jobs, watcher, graphs, verifier)
+        return SpawnIt(settings, store, catalog, bus, runner, manager, jobs, watcher, graphs, verifier, shared)
     except BaseException:
         await store.close()
+        if shared is not None:
+            await shared.close()
         raise
 
 
@@ -168,6 +172,8 @@ def create_app(settings: Settings) -> Starlette:
             await spawnit.drift.stop()
             await spawnit.runner.close()
             await spawnit.store.close()
+            if spawnit.shared is not None:
+                await spawnit.shared.close()
             if spawnit.verifier is not None:
                 await spawnit.verifier.close()
 

@@ -27,6 +27,7 @@ from schema import types
 from schema.catalog import CatalogEntry, Me
 from schema.errors import DomainErrors
 from schema.listing import ServiceCounts
+from schema.shared_gate import SharedGate
 
 DOCUMENT_CACHE = 256  # distinct documents kept parsed and validated (least recently used out)
 
@@ -136,6 +137,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     ]
     extensions: list[Any] = [
         DomainErrors,
+        SharedGate,
         lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         # repeated documents: parsed (under the token limit) and validated (with the rules) once

@@ -41,6 +41,19 @@ class JobRepository:
     def locate(self, job_id: str) -> tuple[str, str] | None:
         return self._where.get(job_id) if keys.is_id(job_id) else None
 
+    async def search(self, tenant: str, job_id: str) -> tuple[str, str] | None:
+        """Where the tenant's job is, from storage (shared mode: another process may have
+        recorded it since this index was built); indexed once found."""
+        if not keys.is_id(job_id):
+            return None
+        name = f"{job_id}.json"
+        for key in await self._store.keys_under(keys.tenant_prefix(tenant)):
+            parts = key.split("/")
+            if len(parts) == 5 and parts[3] == "jobs" and parts[4] == name and keys.is_id(parts[2]):
+                self._where[job_id] = (tenant, parts[2])
+                return tenant, parts[2]
+        return None
+
     def forget_service(self, service: str) -> None:
         for job_id in [j for j, (_, s) in self._where.items() if s == service]:
             del self._where[job_id]

@@ -1,0 +1,92 @@
+"""Redis stopped under two real replicas (API side): reads still answer from storage,
+mutations are refused with UNAVAILABLE naming Redis, /readyz is 503 naming it; Redis
+restarted: /readyz is 200, mutations work, and a job run by one replica streams to a
+subscriber on the other again."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from tests.redis_support import RedisServer
+from tests.shared.cluster import Replica, chatty_apply, cluster, printed
+from tests.shared.test_cross_replica import follow
+
+SERVICES = "{ services { edges { node { id name } } } }"
+PLAN = "mutation($id: ID!) { planService(id: $id) { id } }"
+
+
+def readyz(replica: Replica) -> tuple[int, dict[str, Any]]:
+    try:
+        with urllib.request.urlopen(f"{replica.url}/readyz", timeout=30) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+async def eventually(check: Any, what: str, timeout: float = 60) -> Any:
+    """Poll another process's state until `check()` is truthy (nothing to await there)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+async def test_redis_down_reads_answer_changes_are_refused_and_everything_resumes(
+    tmp_path: Path, redis_server: RedisServer, moto_server: str
+) -> None:
+    with cluster(tmp_path, redis_server.url, moto_server) as c:
+        a, b = c.start("a"), c.start("b")
+        first = await chatty_apply(a.api, 3, 0, tmp_path / "open")
+        (tmp_path / "open").touch()
+        service_id = first["service"]["id"]
+        assert (await a.api.wait_job(first["id"]))["state"] == "SUCCEEDED"
+        assert readyz(a) == (200, {"status": "ok"})
+
+        redis_server.stop()
+        status, body = readyz(a)
+        assert status == 503 and f"Redis at 127.0.0.1:{redis_server.port}/0 cannot be reached" in body["reason"]
+
+        async def refused() -> Any:
+            errors = await a.api.errors(PLAN, id=service_id)
+            return errors if errors.codes == ["UNAVAILABLE"] else None
+
+        errors = await eventually(refused, "a mutation refused with UNAVAILABLE")
+        message = errors.errors[0]["message"]
+        assert "Redis at 127.0.0.1" in message and "changes are refused until it is back" in message
+        names = [e["node"]["name"] for e in (await a.api.run(SERVICES))["services"]["edges"]]
+        assert names == ["chatty"]  # reads answer
+        assert (await b.api.job(first["id"]))["state"] == "SUCCEEDED"  # from storage, on the other replica
+        assert len(await b.api.logs(first["id"])) > 3
+
+        redis_server.start()
+
+        async def ready() -> bool:
+            return readyz(a)[0] == 200 and readyz(b)[0] == 200
+
+        await eventually(ready, "/readyz 200 on both replicas")
+
+        async def accepted() -> Any:
+            try:
+                return await chatty_apply(a.api, 50, 200, tmp_path / "gate")
+            except Exception:
+                return None
+
+        job = await eventually(accepted, "a mutation accepted again")
+        got: list[dict[str, Any]] = []
+        seen = asyncio.Event()
+        task = asyncio.create_task(follow(b.api, job["id"], 0, got, seen))
+        await asyncio.wait_for(seen.wait(), 120)
+        (tmp_path / "gate").touch()
+        await asyncio.wait_for(task, 180)
+        assert [line["number"] for line in got] == list(range(len(got)))
+        assert printed(got) == list(range(50))
