@@ -29,6 +29,7 @@ from app.graphiql import GraphiQLGate
 from app.graphiql import routes as graphiql_routes
 from app.http.console_config import console_config_route
 from app.http.hosts import edge_middleware
+from app.http.metrics import metrics_route
 from app.ids import check_id
 from app.jobs.locks import InMemoryLocks
 from app.jobs.queries import JobQueries
@@ -188,6 +189,7 @@ def create_app(settings: Settings) -> Starlette:
             console_config_route(settings),
             Route("/healthz", health),
             Route("/readyz", readyz),
+            metrics_route(),
         ],
         middleware=edge_middleware(settings),
         lifespan=lifespan,

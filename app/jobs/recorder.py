@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 
+from app import metrics
 from app.bus import Bus, job_topic
 from app.clock import now
 from app.errors import SpawnItError
@@ -83,6 +84,7 @@ class JobRecorder:
                 log.exception("could not record what job %s means for its service", live.job.id)
         finally:
             self._bus.publish(job_topic(live.job.id), JobEvent(live.job))
+            _count(live.job)
             live.ended.set()
             self._live.ended(live.job.id)
 
@@ -120,6 +122,12 @@ class JobRecorder:
         """The jobs of `job`'s service it no longer keeps: out of storage and the index."""
         for job_id in dropped:
             await self._repo.delete(job.tenant, job.service, job_id)
+
+
+def _count(job: Job) -> None:
+    """The job's end in the metrics: by kind and state, and how long it ran."""
+    ran = (job.finished_at - job.started_at).total_seconds() if job.started_at and job.finished_at else None
+    metrics.job_ended(job.kind.value, job.state.value, ran)
 
 
 class Flushing:
