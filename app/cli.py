@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from app import logformat
 from app.errors import SpawnItError
 from app.options import OPTIONS
 from app.settings import Settings
@@ -45,12 +46,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             sys.stdout.write(sdl)
         return 0
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logformat.setup(args.log_level, "text")
     try:
         settings = settings_from(args)
     except SpawnItError as exc:
         print(f"spawnit: {exc.message}", file=sys.stderr)
         return 2
+    logformat.setup(args.log_level, settings.log_format)
     if not settings.auth_enabled:
         if settings.host not in ("127.0.0.1", "localhost", "::1"):
             log.warning("authentication is OFF: binding to 127.0.0.1 instead of %s", settings.host)
@@ -69,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         host=settings.host,
         port=settings.port,
         log_level=args.log_level,
+        log_config=logformat.uvicorn_config(),  # uvicorn's lines go through SpawnIt's format
         ws="websockets-sansio",
         ws_max_size=settings.ws_message_limit,  # larger messages close the socket (1009) unread
     )

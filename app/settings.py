@@ -106,6 +106,7 @@ class Settings:
     # shared mode: several replicas and workers share a Redis (queue, locks, bus) and the S3 store.
     # A secret: a Redis URL may hold a password (redis://:password@host:6379/0)
     redis_url: Secret = field(default_factory=lambda: Secret(""))
+    log_format: str = "text"  # text | json (one object per line); a job's lines carry its ids either way
     role: str = "all"  # all (API + jobs + drift) | api (no engine) | worker (jobs and drift, no GraphQL)
 
     def __post_init__(self) -> None:

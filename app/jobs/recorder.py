@@ -85,6 +85,7 @@ class JobRecorder:
         finally:
             self._bus.publish(job_topic(live.job.id), JobEvent(live.job))
             _count(live.job)
+            log.info("%s job %s ended %s", live.job.kind.value, live.job.id, live.job.state.value)
             live.ended.set()
             self._live.ended(live.job.id)
 

@@ -16,6 +16,7 @@ from app.jobs.locks import Locks, holding
 from app.jobs.model import Job
 from app.jobs.queue import JobQueue
 from app.jobs.registry import LiveJobs
+from app.logformat import bind_job
 
 log = logging.getLogger("spawnit.jobs")
 
@@ -87,12 +88,14 @@ class Scheduler:
         ack.add_done_callback(self._acks.discard)
 
     async def _run(self, live: LiveJob) -> None:
+        bind_job(live.job)  # every log line of the job's work names it (and the tasks it starts)
         try:
             pool = self._slots if live.job.kind.is_users else self._check_slots
             async with holding(self._locks, live.job.service, LEASE_SECONDS):
                 async with pool:
                     if live.job.state.final:
                         return
+                    log.info("%s job %s starts", live.job.kind.value, live.job.id)
                     await self._execute(live)
         except asyncio.CancelledError:
             if not live.job.state.final:  # stopped while queued by close()
