@@ -27,6 +27,7 @@ SECRETS = {  # given as TF_VAR_... by whoever deploys (see infra/README.md)
         "minio_root_password": "pppppppp",
         "keycloak_admin_password": "k",
         "spawnit_secret_key": "s",
+        "redis_password": "rrrrrrrrrrrrrrrr",
     },
     "configs": {
         "minio_root_user": "u",
@@ -173,6 +174,21 @@ def test_compose_wires_the_api_to_minio_and_keycloak():
     assert "--appendonly yes" in " ".join(services["redis"]["command"])
     text = (ROOT / "compose.yaml").read_text()
     assert "PASSWORD: ${" in text  # secrets from the environment, never written here
+
+
+def test_the_instances_stack_deploys_redis_the_api_and_a_worker_sharing_it():
+    module = load(INFRA / "instances")
+    assert {"minio", "keycloak", "redis", "api", "worker"} <= set(module.module_calls)
+    assert {"entrypoint", "env", "volumes"} <= module.call_arguments("worker")
+    text = (INFRA / "instances" / "main.tf").read_text()
+    assert 'entrypoint  = ["spawnit", "worker"]' in text
+    assert 'SPAWNIT_REDIS_URL     = "redis://:${urlencode(var.redis_password)}@redis:6379/0"' in text
+    assert 'merge(local.spawnit_env, { SPAWNIT_ROLE = "api" })' in text
+    assert 'merge(local.spawnit_env, { SPAWNIT_ROLE = "worker" })' in text
+    assert module.variables["redis_password"]["Sensitive"]
+    deploy = (INFRA / "scripts" / "instances-deploy.sh").read_text()
+    assert "TF_VAR_redis_password" in deploy and "wait_healthy spawnit-redis" in deploy
+    assert "wait_healthy spawnit-worker" in (INFRA / "scripts" / "configs-deploy.sh").read_text()
 
 
 def test_dockerfile_pins_and_verifies_opentofu():
