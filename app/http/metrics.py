@@ -5,8 +5,8 @@ subscriptions its bus holds."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -16,18 +16,13 @@ from starlette.routing import Route
 from app import metrics
 from app.jobs.model import JobKind, JobState
 
-# the queue's depth, when something better than this process's queued jobs knows it
-# (shared mode's queue sets it: the cluster's depth)
-queue_depth: Callable[[Any], int] | None = None
 
-
-def sample(spawnit: Any) -> None:
-    """The gauges, as this process is now."""
+def sample(spawnit: Any, depth: int | None = None) -> None:
+    """The gauges, as this process is now (`depth`: the shared queue's, if known)."""
     jobs = Counter((lj.job.kind, lj.job.state) for lj in spawnit.runner.live)
     for kind in JobKind:
         for state in JobState:
             metrics.JOBS.labels(kind.value, state.value).set(jobs[(kind, state)])
-    depth = queue_depth(spawnit) if queue_depth is not None else None
     if depth is None:
         depth = sum(n for (_, state), n in jobs.items() if state is JobState.QUEUED)
     metrics.QUEUE_DEPTH.set(depth)
@@ -43,10 +38,22 @@ def subscriptions(bus: Any) -> int:
     return sum(bus.subscribers(topic) for topic in list(topics))
 
 
+async def shared_depth(spawnit: Any) -> int | None:
+    """The shared queue's depth (jobs queued or taken, the cluster's), or None: one
+    process, or Redis not answering (the gauge then keeps this process's count)."""
+    depth = getattr(getattr(spawnit.runner, "queue", None), "depth", None)
+    if depth is None:
+        return None
+    try:
+        return int(await asyncio.wait_for(depth(), 2))
+    except Exception:  # Redis away: /metrics still answers (spawnit_redis_up says why)
+        return None
+
+
 async def metrics_endpoint(request: Request) -> Response:
     spawnit = getattr(request.app.state, "spawnit", None)
     if spawnit is not None:
-        sample(spawnit)
+        sample(spawnit, await shared_depth(spawnit))
     return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
 
 

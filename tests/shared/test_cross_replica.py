@@ -1,7 +1,8 @@
-"""Real processes: redis-server, moto_server and several `spawnit serve` sharing them. A job
-run by one replica streams its whole log to subscribers of another (complete, in order,
-once, and completed when the job ends); subscribers of a replica killed with -9 resume on
-another with `fromLine` and receive every line once."""
+"""Real processes: redis-server, moto_server, `spawnit serve --role api` replicas and a
+`spawnit worker` sharing them. A job created through replica A (run by the worker) streams
+its whole log to a subscriber on replica B (complete, in order, once, and completed when
+the job ends); subscribers of a replica killed with -9 resume on another with `fromLine`
+and receive every line once."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from tests.redis_support import RedisServer
 from tests.shared.cluster import LOGS, chatty_apply, cluster, printed
 
 LINES = 400
+WORKER = "query($id: ID!) { job(id: $id) { worker } }"
 
 
 async def follow(api: Api, job_id: str, start: int, got: list[dict[str, Any]], seen: asyncio.Event) -> None:
@@ -48,7 +50,8 @@ async def test_a_job_run_by_replica_a_streams_its_whole_log_to_a_subscriber_on_b
     tmp_path: Path, redis_server: RedisServer, moto_server: str
 ) -> None:
     with cluster(tmp_path, redis_server.url, moto_server) as c:
-        a, b = c.start("a"), c.start("b")
+        a, b = c.start("a", "--role", "api"), c.start("b", "--role", "api")
+        worker = c.start("worker", command="worker")
         gate = tmp_path / "gate"
         job = await chatty_apply(a.api, LINES, 400, gate)
         got: list[dict[str, Any]] = []
@@ -59,6 +62,7 @@ async def test_a_job_run_by_replica_a_streams_its_whole_log_to_a_subscriber_on_b
         await asyncio.wait_for(task, 180)  # completes: the end reached B
         final = await b.api.wait_job(job["id"])
         assert final["state"] == "SUCCEEDED", final
+        assert (await a.api.run(WORKER, id=job["id"]))["job"]["worker"].endswith(f":{worker.proc.pid}")
         assert_whole(got, await a.api.logs(job["id"]))
         assert "(local-exec): line" in "".join(l["text"] for l in got)
 
@@ -67,9 +71,10 @@ async def test_subscribers_of_a_replica_killed_with_9_resume_on_another_with_fro
     tmp_path: Path, redis_server: RedisServer, moto_server: str
 ) -> None:
     with cluster(tmp_path, redis_server.url, moto_server) as c:
-        runner, doomed, other = c.start("runner"), c.start("doomed"), c.start("other")
+        doomed, other = c.start("doomed", "--role", "api"), c.start("other", "--role", "api")
+        c.start("worker", command="worker")
         gate = tmp_path / "gate"
-        job = await chatty_apply(runner.api, LINES, 100, gate)
+        job = await chatty_apply(doomed.api, LINES, 100, gate)  # the replica that took it in dies too
         subs = [([], asyncio.Event()) for _ in range(3)]
         tasks = [asyncio.create_task(follow(doomed.api, job["id"], 0, got, seen)) for got, seen in subs]
         for _, seen in subs:
@@ -86,7 +91,7 @@ async def test_subscribers_of_a_replica_killed_with_9_resume_on_another_with_fro
             for got, _ in subs
         ]
         await asyncio.wait_for(asyncio.gather(*resumed), 180)
-        stored = await runner.api.logs(job["id"])
+        stored = await other.api.logs(job["id"])
         for got, _ in subs:
             assert_whole(got, stored)
         assert (await other.api.wait_job(job["id"]))["state"] == "SUCCEEDED"

@@ -1,5 +1,6 @@
 """compose.yaml's load balancer for real: nginx (Debian's) with infra/nginx/spawnit.conf,
-its upstreams pointed at two real `spawnit serve` replicas sharing redis-server and moto.
+its upstreams pointed at two real `spawnit serve --role api` replicas sharing redis-server
+and moto with a `spawnit worker`.
 Through its one port: HTTP and the websocket upgrade work; kill -9 of one replica and
 requests still answer, and subscribers that reconnect through the same port with
 `fromLine` get every line once."""
@@ -57,12 +58,13 @@ async def test_one_port_in_front_of_two_replicas_survives_the_death_of_one(
     lb_port = free_port()
     allowed = {"SPAWNIT_ALLOWED_HOSTS": f"127.0.0.1:{lb_port}"}  # the name clients use: the balancer's
     with cluster(tmp_path, redis_server.url, moto_server) as c:
-        runner, a, b = c.start("runner"), c.start("a", **allowed), c.start("b", **allowed)
+        a, b = c.start("a", "--role", "api", **allowed), c.start("b", "--role", "api", **allowed)
+        c.start("worker", command="worker")
         (tmp_path / "lb").mkdir()
         with nginx(tmp_path / "lb", lb_port, [a.port, b.port]) as url:
             api = Api(url)
             gate = tmp_path / "gate"
-            job = await chatty_apply(runner.api, LINES, 100, gate)
+            job = await chatty_apply(api, LINES, 100, gate)
             subs: list[tuple[list[dict[str, Any]], asyncio.Event]] = [([], asyncio.Event()) for _ in range(4)]
             tasks = [asyncio.create_task(follow(api, job["id"], 0, got, seen)) for got, seen in subs]
             for _, seen in subs:
@@ -83,6 +85,6 @@ async def test_one_port_in_front_of_two_replicas_survives_the_death_of_one(
                 if was_cut
             ]
             await asyncio.wait_for(asyncio.gather(*resumed), 180)
-            stored = await runner.api.logs(job["id"])
+            stored = await b.api.logs(job["id"])
             for got, _ in subs:
                 assert_whole(got, stored)

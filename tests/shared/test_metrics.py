@@ -1,7 +1,8 @@
-"""`/metrics` scraped from real `spawnit serve` processes sharing Redis and a bucket: the
-replica that ran the jobs counts them by kind and state with their durations and the
-engine's; the replica a subscriber follows counts its subscription; every gauge and
-counter the issue names is there."""
+"""`/metrics` scraped from real processes of every role sharing Redis and a bucket (two
+`spawnit serve --role api`, one `spawnit worker`): the worker that ran the jobs counts them
+by kind and state with their durations and the engine's, and the drift verdict; the
+replica a subscriber follows counts its subscription; every metric the issue names is
+served by each role."""
 
 from __future__ import annotations
 
@@ -71,8 +72,9 @@ async def test_metrics_of_two_replicas_count_jobs_engines_verdicts_and_subscribe
     tmp_path: Path, redis_server: RedisServer, moto_server: str
 ) -> None:
     with cluster(tmp_path, redis_server.url, moto_server) as c:
-        a, b = c.start("a"), c.start("b")
-        assert families(a) == NAMES and families(b) == NAMES
+        a, b = c.start("a", "--role", "api"), c.start("b", "--role", "api")
+        w = c.start("worker", command="worker")
+        assert families(a) == NAMES and families(b) == NAMES and families(w) == NAMES
         job = await chatty_apply(a.api, 20, 0, tmp_path / "gate")
         got: list[dict[str, Any]] = []
         seen = asyncio.Event()
@@ -81,21 +83,23 @@ async def test_metrics_of_two_replicas_count_jobs_engines_verdicts_and_subscribe
         on_b = scrape(b)
         assert value(on_b, "spawnit_live_subscribers") >= 1
         assert value(on_b, "spawnit_redis_up") == 1
-        assert value(scrape(a), "spawnit_jobs", kind="APPLY", state="RUNNING") == 1
+        assert value(scrape(w), "spawnit_jobs", kind="APPLY", state="RUNNING") == 1
+        assert value(scrape(a), "spawnit_queue_depth") == 1  # the shared queue's, seen from an API replica
         (tmp_path / "gate").touch()
         await asyncio.wait_for(task, 180)
         check = await a.api.mutate_job("checkDrift", job["service"]["id"])
         assert (await a.api.wait_job(check["id"]))["state"] == "SUCCEEDED"
 
         # a job's end is counted once its bookkeeping is done, just after its final update
-        on_a = await eventually(lambda: scrape_if(a, "spawnit_drift_verdicts_total", verdict="DRIFTED"), "the verdict")
-        assert value(on_a, "spawnit_jobs_ended_total", kind="APPLY", state="SUCCEEDED") == 1
-        assert value(on_a, "spawnit_job_duration_seconds_count", kind="APPLY", state="SUCCEEDED") == 1
-        assert value(on_a, "spawnit_job_duration_seconds_sum", kind="APPLY", state="SUCCEEDED") > 0
-        assert value(on_a, "spawnit_engine_duration_seconds_count", command="apply", outcome="ok") == 1
-        assert value(on_a, "spawnit_engine_duration_seconds_count", command="init", outcome="ok") >= 1
+        on_w = await eventually(lambda: scrape_if(w, "spawnit_drift_verdicts_total", verdict="DRIFTED"), "the verdict")
+        assert value(on_w, "spawnit_jobs_ended_total", kind="APPLY", state="SUCCEEDED") == 1
+        assert value(on_w, "spawnit_job_duration_seconds_count", kind="APPLY", state="SUCCEEDED") == 1
+        assert value(on_w, "spawnit_job_duration_seconds_sum", kind="APPLY", state="SUCCEEDED") > 0
+        assert value(on_w, "spawnit_engine_duration_seconds_count", command="apply", outcome="ok") == 1
+        assert value(on_w, "spawnit_engine_duration_seconds_count", command="init", outcome="ok") >= 1
         # the module replaces its resource at every plan (timestamp()): a check finds it drifted
-        assert value(on_a, "spawnit_drift_verdicts_total", verdict="DRIFTED") == 1
-        assert value(on_a, "spawnit_lease_expiries_total") == 0
-        assert value(on_a, "spawnit_queue_depth") == 0
-        assert value(scrape(b), "spawnit_jobs_ended_total", kind="APPLY", state="SUCCEEDED") == 0  # ran on A
+        assert value(on_w, "spawnit_drift_verdicts_total", verdict="DRIFTED") == 1
+        assert value(on_w, "spawnit_lease_expiries_total") == 0
+        await eventually(lambda: value(scrape(b), "spawnit_queue_depth") == 0, "an empty queue (both jobs acked)")
+        for replica in (a, b):  # the API replicas ran nothing
+            assert value(scrape(replica), "spawnit_jobs_ended_total", kind="APPLY", state="SUCCEEDED") == 0

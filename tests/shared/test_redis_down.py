@@ -1,4 +1,4 @@
-"""Redis stopped under two real replicas (API side): reads still answer from storage,
+"""Redis stopped under two real API replicas (and a worker): reads still answer from storage,
 mutations are refused with UNAVAILABLE naming Redis, /readyz is 503 naming it; Redis
 restarted: /readyz is 200, mutations work, and a job run by one replica streams to a
 subscriber on the other again."""
@@ -45,7 +45,8 @@ async def test_redis_down_reads_answer_changes_are_refused_and_everything_resume
     tmp_path: Path, redis_server: RedisServer, moto_server: str
 ) -> None:
     with cluster(tmp_path, redis_server.url, moto_server) as c:
-        a, b = c.start("a"), c.start("b")
+        a, b = c.start("a", "--role", "api"), c.start("b", "--role", "api")
+        c.start("worker", command="worker")
         first = await chatty_apply(a.api, 3, 0, tmp_path / "open")
         (tmp_path / "open").touch()
         service_id = first["service"]["id"]
