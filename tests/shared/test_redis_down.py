@@ -91,3 +91,38 @@ async def test_redis_down_reads_answer_changes_are_refused_and_everything_resume
         await asyncio.wait_for(task, 180)
         assert [line["number"] for line in got] == list(range(len(got)))
         assert printed(got) == list(range(50))
+
+
+async def test_redis_restarted_while_a_job_streams_to_another_replica_loses_no_line(
+    tmp_path: Path, redis_server: RedisServer, moto_server: str
+) -> None:
+    with cluster(tmp_path, redis_server.url, moto_server) as c:
+        a, b = c.start("a", "--role", "api"), c.start("b", "--role", "api")
+        c.start("worker", command="worker")
+        gate = tmp_path / "gate"
+        job = await chatty_apply(a.api, 300, 100, gate)
+        got: list[dict[str, Any]] = []
+        seen = asyncio.Event()
+        task = asyncio.create_task(follow(b.api, job["id"], 0, got, seen))
+        await asyncio.wait_for(seen.wait(), 120)
+        gate.touch()
+
+        async def some_printed() -> bool:
+            return len(printed(got)) >= 50
+
+        await eventually(some_printed, "50 printed lines on B")
+        redis_server.stop(kill=True)
+        at_stop = len(printed(got))
+
+        async def not_ready() -> bool:
+            return readyz(b)[0] == 503
+
+        await eventually(not_ready, "/readyz 503 on B")
+        redis_server.start()
+        await asyncio.wait_for(task, 180)  # the subscription caught up and completed
+        assert at_stop < 300, "the job printed everything before Redis stopped"
+        assert [line["number"] for line in got] == list(range(len(got))), "a gap or a duplicate"
+        assert printed(got) == list(range(300))
+        final = await b.api.wait_job(job["id"])
+        assert final["state"] == "SUCCEEDED", final
+        assert [line["text"] for line in got] == [line["text"] for line in await a.api.logs(job["id"])]
