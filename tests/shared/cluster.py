@@ -6,6 +6,7 @@ a gate file exists), so a job's log is long and arrives while subscribers follow
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import signal
 import subprocess
@@ -22,6 +23,9 @@ from tests.api.client import Api
 from tests.support import free_port, spawnit_serve, start_server_process, stop_leftovers, stop_server_process
 
 ROOT = Path(__file__).resolve().parents[2]
+# the roles (`spawnit serve --role api`, `spawnit worker`) come with shared mode's job queue;
+# without them every process is a full `spawnit serve` that runs the jobs created through it
+ROLES = importlib.util.find_spec("app.shared.wiring") is not None
 LOGS = "subscription($id: ID!, $from: Int!) { jobLogs(jobId: $id, fromLine: $from) { number text } }"
 
 
@@ -97,6 +101,23 @@ class Cluster:
             if replica.proc.poll() is None:
                 stop_server_process(replica.proc)
             stop_leftovers(replica.data_dir / "run")
+
+
+def api_replica(c: Cluster, name: str, **extra: str) -> Replica:
+    """An API replica: `serve --role api` (runs no engine), or a full serve without roles."""
+    return c.start(name, "--role", "api", **extra) if ROLES else c.start(name, **extra)
+
+
+def job_host(c: Cluster, name: str = "worker", **extra: str) -> Replica:
+    """What runs the jobs: a `spawnit worker`, or without roles a full serve (create jobs
+    through it: `through`)."""
+    return c.start(name, command="worker", **extra) if ROLES else c.start(name, **extra)
+
+
+def through(replica: Replica, host: Replica) -> Replica:
+    """The process to create a job through so that `host` runs it: any API replica with
+    roles (the shared queue), else `host` itself."""
+    return replica if ROLES else host
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ from typing import Any
 
 from tests.api.client import Api
 from tests.redis_support import RedisServer
-from tests.shared.cluster import LOGS, chatty_apply, cluster, printed
+from tests.shared.cluster import LOGS, ROLES, api_replica, chatty_apply, cluster, job_host, printed, through
 
 LINES = 400
 WORKER = "query($id: ID!) { job(id: $id) { worker } }"
@@ -50,10 +50,10 @@ async def test_a_job_run_by_replica_a_streams_its_whole_log_to_a_subscriber_on_b
     tmp_path: Path, redis_server: RedisServer, moto_server: str
 ) -> None:
     with cluster(tmp_path, redis_server.url, moto_server) as c:
-        a, b = c.start("a", "--role", "api"), c.start("b", "--role", "api")
-        worker = c.start("worker", command="worker")
+        a, b = api_replica(c, "a"), api_replica(c, "b")
+        worker = job_host(c)
         gate = tmp_path / "gate"
-        job = await chatty_apply(a.api, LINES, 400, gate)
+        job = await chatty_apply(through(a, worker).api, LINES, 400, gate)
         got: list[dict[str, Any]] = []
         seen = asyncio.Event()
         task = asyncio.create_task(follow(b.api, job["id"], 0, got, seen))
@@ -62,7 +62,8 @@ async def test_a_job_run_by_replica_a_streams_its_whole_log_to_a_subscriber_on_b
         await asyncio.wait_for(task, 180)  # completes: the end reached B
         final = await b.api.wait_job(job["id"])
         assert final["state"] == "SUCCEEDED", final
-        assert (await a.api.run(WORKER, id=job["id"]))["job"]["worker"].endswith(f":{worker.proc.pid}")
+        if ROLES:  # Job.worker comes with the roles
+            assert (await a.api.run(WORKER, id=job["id"]))["job"]["worker"].endswith(f":{worker.proc.pid}")
         assert_whole(got, await a.api.logs(job["id"]))
         assert "(local-exec): line" in "".join(l["text"] for l in got)
 
@@ -71,10 +72,11 @@ async def test_subscribers_of_a_replica_killed_with_9_resume_on_another_with_fro
     tmp_path: Path, redis_server: RedisServer, moto_server: str
 ) -> None:
     with cluster(tmp_path, redis_server.url, moto_server) as c:
-        doomed, other = c.start("doomed", "--role", "api"), c.start("other", "--role", "api")
-        c.start("worker", command="worker")
+        doomed, other = api_replica(c, "doomed"), api_replica(c, "other")
+        host = job_host(c)
         gate = tmp_path / "gate"
-        job = await chatty_apply(doomed.api, LINES, 100, gate)  # the replica that took it in dies too
+        # with roles, the replica that took the job in dies too
+        job = await chatty_apply(through(doomed, host).api, LINES, 100, gate)
         subs = [([], asyncio.Event()) for _ in range(3)]
         tasks = [asyncio.create_task(follow(doomed.api, job["id"], 0, got, seen)) for got, seen in subs]
         for _, seen in subs:

@@ -18,7 +18,7 @@ import pytest
 
 from tests.api.client import Api
 from tests.redis_support import RedisServer
-from tests.shared.cluster import chatty_apply, cluster, printed
+from tests.shared.cluster import ROLES, api_replica, chatty_apply, cluster, job_host, printed
 from tests.shared.test_cross_replica import LINES, assert_whole, follow, until
 from tests.support import free_port, start_server_process, stop_server_process
 
@@ -58,13 +58,14 @@ async def test_one_port_in_front_of_two_replicas_survives_the_death_of_one(
     lb_port = free_port()
     allowed = {"SPAWNIT_ALLOWED_HOSTS": f"127.0.0.1:{lb_port}"}  # the name clients use: the balancer's
     with cluster(tmp_path, redis_server.url, moto_server) as c:
-        a, b = c.start("a", "--role", "api", **allowed), c.start("b", "--role", "api", **allowed)
-        c.start("worker", command="worker")
+        a, b = api_replica(c, "a", **allowed), api_replica(c, "b", **allowed)
+        host = job_host(c)
         (tmp_path / "lb").mkdir()
         with nginx(tmp_path / "lb", lb_port, [a.port, b.port]) as url:
             api = Api(url)
             gate = tmp_path / "gate"
-            job = await chatty_apply(api, LINES, 100, gate)
+            # with roles through the balancer (any replica queues it); else where it runs
+            job = await chatty_apply(api if ROLES else host.api, LINES, 100, gate)
             subs: list[tuple[list[dict[str, Any]], asyncio.Event]] = [([], asyncio.Event()) for _ in range(4)]
             tasks = [asyncio.create_task(follow(api, job["id"], 0, got, seen)) for got, seen in subs]
             for _, seen in subs:

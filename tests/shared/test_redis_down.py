@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.redis_support import RedisServer
-from tests.shared.cluster import Replica, chatty_apply, cluster, printed
+from tests.shared.cluster import Replica, api_replica, chatty_apply, cluster, job_host, printed, through
 from tests.shared.test_cross_replica import follow
 
 SERVICES = "{ services { edges { node { id name } } } }"
@@ -45,9 +45,9 @@ async def test_redis_down_reads_answer_changes_are_refused_and_everything_resume
     tmp_path: Path, redis_server: RedisServer, moto_server: str
 ) -> None:
     with cluster(tmp_path, redis_server.url, moto_server) as c:
-        a, b = c.start("a", "--role", "api"), c.start("b", "--role", "api")
-        c.start("worker", command="worker")
-        first = await chatty_apply(a.api, 3, 0, tmp_path / "open")
+        a, b = api_replica(c, "a"), api_replica(c, "b")
+        host = job_host(c)
+        first = await chatty_apply(through(a, host).api, 3, 0, tmp_path / "open")
         (tmp_path / "open").touch()
         service_id = first["service"]["id"]
         assert (await a.api.wait_job(first["id"]))["state"] == "SUCCEEDED"
@@ -78,7 +78,7 @@ async def test_redis_down_reads_answer_changes_are_refused_and_everything_resume
 
         async def accepted() -> Any:
             try:
-                return await chatty_apply(a.api, 50, 200, tmp_path / "gate")
+                return await chatty_apply(through(a, host).api, 50, 200, tmp_path / "gate")
             except Exception:
                 return None
 
@@ -97,10 +97,10 @@ async def test_redis_restarted_while_a_job_streams_to_another_replica_loses_no_l
     tmp_path: Path, redis_server: RedisServer, moto_server: str
 ) -> None:
     with cluster(tmp_path, redis_server.url, moto_server) as c:
-        a, b = c.start("a", "--role", "api"), c.start("b", "--role", "api")
-        c.start("worker", command="worker")
+        a, b = api_replica(c, "a"), api_replica(c, "b")
+        host = job_host(c)
         gate = tmp_path / "gate"
-        job = await chatty_apply(a.api, 300, 100, gate)
+        job = await chatty_apply(through(a, host).api, 300, 100, gate)
         got: list[dict[str, Any]] = []
         seen = asyncio.Event()
         task = asyncio.create_task(follow(b.api, job["id"], 0, got, seen))
