@@ -108,6 +108,11 @@ class RedisBus:
         return len(self._topics.get(topic, ()))
 
     @property
+    def waiting(self) -> int:
+        """Events not yet sent to Redis (at most the outbox's limit)."""
+        return len(self._outbox)
+
+    @property
     def subscriptions(self) -> int:
         """Every subscription this process holds (the live-subscribers gauge)."""
         return sum(len(subs) for subs in self._topics.values())

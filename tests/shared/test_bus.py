@@ -120,3 +120,20 @@ async def test_redis_stopped_then_back_subscribers_catch_up_and_events_flow_agai
         while "after" not in texts:
             texts.append((await asyncio.wait_for(sub.get(), 60)).line.text)
         assert texts[-1] == "after"
+
+
+async def test_while_redis_is_away_the_outbox_holds_at_most_its_limit_newest_kept() -> None:
+    from tests.support import free_port
+
+    bus = RedisBus(aioredis.Redis.from_url(f"redis://127.0.0.1:{free_port()}/0"), outbox_limit=10)  # nothing there
+    bus.start()
+    try:
+        topic = job_topic(str(uuid.uuid4()))
+        with bus.subscribe(topic) as local:
+            for n in range(100):
+                bus.publish(topic, LineEvent(LogLine(n, f"line {n}", AT)))
+            assert bus.waiting == 10  # the newest ten wait for Redis; nothing grows past the limit
+            assert [(await local.get()).line.number for _ in range(100)] == list(range(100))  # local ones all delivered
+        assert await bus.check() is not None and bus.problem is not None
+    finally:
+        await bus.close()

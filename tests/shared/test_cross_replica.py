@@ -97,3 +97,35 @@ async def test_subscribers_of_a_replica_killed_with_9_resume_on_another_with_fro
         for got, _ in subs:
             assert_whole(got, stored)
         assert (await other.api.wait_job(job["id"]))["state"] == "SUCCEEDED"
+
+
+EVENTS = "subscription { serviceEvents { serviceId kind old new jobId } }"
+
+
+async def test_service_events_of_a_job_run_elsewhere_reach_a_subscriber_on_another_replica(
+    tmp_path: Path, redis_server: RedisServer, moto_server: str
+) -> None:
+    from tests.shared.test_metrics import scrape, value
+
+    with cluster(tmp_path, redis_server.url, moto_server) as c:
+        a, b = api_replica(c, "a"), api_replica(c, "b")
+        host = job_host(c)
+        events: list[dict[str, Any]] = []
+        done = asyncio.Event()
+
+        async def follow_events() -> None:
+            async for item in b.api.subscribe(EVENTS):
+                events.append(item["serviceEvents"])
+                if item["serviceEvents"]["new"] == "SUCCEEDED":
+                    done.set()
+                    return
+
+        task = asyncio.create_task(follow_events())
+        await until(lambda: task.done() or value(scrape(b), "spawnit_live_subscribers") >= 1, "B's subscription")
+        (tmp_path / "open").touch()
+        job = await chatty_apply(through(a, host).api, 5, 0, tmp_path / "open")
+        await asyncio.wait_for(done.wait(), 180)
+        await task
+        changes = [(e["old"], e["new"]) for e in events if e["kind"] == "JOB" and e["jobId"] == job["id"]]
+        assert changes == [(None, "QUEUED"), ("QUEUED", "RUNNING"), ("RUNNING", "SUCCEEDED")], events
+        assert {e["serviceId"] for e in events} == {job["service"]["id"]}
