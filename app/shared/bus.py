@@ -178,11 +178,11 @@ class RedisBus:
             attempt += 1
 
     def _connected(self) -> None:
-        was_lost = self.problem is not None and self.problem != "not connected to Redis yet"
+        was_lost = self.problem is not None  # at start no one subscribed yet: nobody to tell
         self.problem = None
         self.listening.set()
         metrics.BUS_CONNECTED.set(1)
-        if was_lost:  # events published meanwhile may never come: every subscriber catches up
+        if was_lost and self._topics:  # events published meanwhile never come: every subscriber catches up
             log.warning("Redis is back: %d subscription(s) catch up", self.subscriptions)
             for subs in list(self._topics.values()):
                 for sub in tuple(subs):
