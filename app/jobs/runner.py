@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from collections.abc import Callable
 
 from app.bus import Bus, job_topic, tenant_topic
@@ -29,6 +31,7 @@ from app.services.events import EventKind, ServiceEvent
 from app.vault.masker import Masker, mask_values
 
 log = logging.getLogger("spawnit.jobs")
+WORKER = f"{socket.gethostname()}:{os.getpid()}"  # who runs the jobs this process runs
 
 
 class JobRunner:
@@ -164,7 +167,7 @@ class JobRunner:
         await self._recorder.end(live)
 
     async def _execute(self, live: LiveJob) -> None:
-        live.advance(live.job.started(now()))
+        live.advance(live.job.started(now(), WORKER))
         flusher = self._recorder.flushing(live)
         deadline = _Deadline(live, self._time_out)
         deadline.set(self._timeout, "SPAWNIT_JOB_TIMEOUT_SECONDS")
