@@ -23,7 +23,7 @@ from app.jobs.queue import JobQueue
 from app.jobs.recorder import JobRecorder
 from app.jobs.registry import LiveJobs
 from app.jobs.repository import JobRepository
-from app.jobs.scheduler import Scheduler
+from app.jobs.scheduler import LEASE_SECONDS, Scheduler
 from app.jobs.steps import EngineSteps, Outcome
 from app.jobs.updates import JobEvent
 from app.jobs.workspace import EndOfJob, Workspaces
@@ -54,6 +54,8 @@ class JobRunner:
         queue: JobQueue,
         locks: Locks,
         live: LiveJobs | None = None,
+        take_at_most: int | None = None,
+        service_lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self.bus = bus
         self.grace = grace_seconds
@@ -70,6 +72,9 @@ class JobRunner:
             stopped_in_queue=self._stopped_in_queue,
             max_parallel=max_parallel,
             max_parallel_checks=max_parallel_checks,
+            adopt=self._adopt,
+            take_at_most=take_at_most,
+            lease_seconds=service_lease_seconds,
         )
         self._reservations = Reservations()
         self._closing = False
@@ -161,6 +166,10 @@ class JobRunner:
             await asyncio.wait(tasks, timeout=self.grace + 5)
 
     # -- the job's life --------------------------------------------------------------
+
+    async def _adopt(self, job_id: str) -> LiveJob | None:
+        """A taken job this process did not submit (shared mode): none in one process."""
+        return None
 
     async def _stopped_in_queue(self, live: LiveJob) -> None:
         live.advance(live.job.interrupted(now()), publish=False)
