@@ -142,7 +142,9 @@ class SharedJobRunner(JobRunner):
         where = await self.queue.where(job_id)
         job = await self._repo.load(*where, job_id) if where is not None else None
         if job is not None and not job.state.final:
-            await self._recorder.interrupt_stored(job, f"its worker ({job.worker or 'unknown'}) stopped renewing its lease")
+            await self._recorder.interrupt_stored(
+                job, f"its worker ({job.worker or 'unknown'}) stopped renewing its lease"
+            )
         await self.queue.ack(job_id)
 
     async def recover(self) -> list[Job]:
