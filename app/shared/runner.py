@@ -10,6 +10,7 @@ import contextlib
 import logging
 from typing import Any
 
+from app import metrics
 from app.bus import job_topic
 from app.clock import now
 from app.jobs.limits import Reservations, Slot
@@ -142,6 +143,7 @@ class SharedJobRunner(JobRunner):
         where = await self.queue.where(job_id)
         job = await self._repo.load(*where, job_id) if where is not None else None
         if job is not None and not job.state.final:
+            metrics.lease_expired()
             await self._recorder.interrupt_stored(
                 job, f"its worker ({job.worker or 'unknown'}) stopped renewing its lease"
             )

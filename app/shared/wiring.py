@@ -38,7 +38,8 @@ def shared_jobs(settings: Settings, redis: aioredis.Redis | None) -> SharedJobs 
     if not settings.shared or redis is None:
         return None
     return SharedJobs(
-        record_locks=RedisLocks(redis, "record", check_id),
+        # a worker waits through a Redis outage to record a job's end; an API call fails at once
+        record_locks=RedisLocks(redis, "record", check_id, patient=settings.role == "worker"),
         service_locks=RedisLocks(redis, "service", check_id, patient=True),
         queue=RedisJobQueue(redis, WORKER, settings.worker_lease_seconds),
         control=CancelControl(redis),

@@ -123,3 +123,27 @@ async def test_a_worker_killed_mid_apply_leaves_it_interrupted_and_the_service_g
         planned = await poll_job(b.api, plan["id"], FINAL)
         assert planned["state"] == "SUCCEEDED", planned
         assert pid_of(planned) == survivor.proc.pid
+
+
+CANCEL = "mutation($id: ID!, $force: Boolean!) { cancelJob(id: $id, force: $force) { id state cancelRequested } }"
+
+
+async def test_cancel_through_the_other_replica_reaches_the_worker_and_the_queue(
+    tmp_path: Path, redis_server: RedisServer, moto_server: str
+) -> None:
+    gate = tmp_path / "shut"  # the first apply waits in its provisioner until canceled
+    with cluster(tmp_path, redis_server.url, moto_server) as c:
+        a, b, _w1, _w2 = fleet(c)
+        service = await new_service(a.api, "cancel-me", gate)
+        first = (await a.api.run(APPLY, id=service))["applyService"]["id"]
+        second = (await a.api.run(APPLY, id=service))["applyService"]["id"]
+        await poll_job(a.api, first, ("RUNNING",))
+        queued = (await b.api.run(CANCEL, id=second, force=False))["cancelJob"]
+        assert queued["state"] == "CANCELED"  # behind the first in its line: no worker had it
+        asked = (await b.api.run(CANCEL, id=first, force=False))["cancelJob"]
+        assert asked["cancelRequested"] is True
+        assert (await poll_job(a.api, first, FINAL))["state"] == "CANCELED"
+        assert (await poll_job(a.api, second, FINAL))["state"] == "CANCELED"
+        gate.touch()
+        again = (await b.api.run(APPLY, id=service))["applyService"]["id"]  # the line goes on
+        assert (await poll_job(b.api, again, FINAL))["state"] == "SUCCEEDED"
