@@ -22,7 +22,6 @@ from app.bus import InMemoryBus
 from app.catalog.loader import load_catalog
 from app.catalog.readiness import AwsTargetCredentials, TargetReadiness
 from app.container import SpawnIt
-from app.drift.watcher import DriftWatcher
 from app.engine.binary import select_engine
 from app.engine.child import ChildEngine
 from app.graphiql import GraphiQLGate
@@ -43,7 +42,7 @@ from app.services.repository import ServiceRepository
 from app.services.workspaces import WorkspaceBuilder
 from app.settings import Settings
 from app.shared.bus_wiring import shared_bus
-from app.shared.wiring import job_runner, record_locks, runs_jobs, shared_jobs, start_jobs
+from app.shared.wiring import drift_watcher, job_runner, record_locks, runs_jobs, shared_jobs, start_jobs
 from app.storage.factory import open_store
 from app.storage.readiness import readyz
 from app.vault.box import SecretBox
@@ -110,7 +109,7 @@ async def build(settings: Settings) -> SpawnIt:
             catalog, services_repo, runner, jobs, job_records, locks, settings.max_jobs_per_tenant, host=host
         )
         await services_repo.load_all()
-        watcher = DriftWatcher(settings, services_repo, runner, manager.submit_check)
+        watcher = drift_watcher(settings, shared_job_parts, services_repo, runner, manager.submit_check)
         recovered = await runner.recover() if runs_jobs(settings) else []
         if recovered:
             log.warning("%d job(s) left by a stopped process marked INTERRUPTED", len(recovered))

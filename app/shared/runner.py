@@ -88,6 +88,10 @@ class SharedJobRunner(JobRunner):
         await self._control.ask(job.id, force)
         return job.cancel_asked(force)
 
+    async def ended_elsewhere(self, job_id: str) -> bool:
+        """The job left the queue (ended, wherever it ran)."""
+        return not await self.queue.known([job_id])
+
     # -- a worker ------------------------------------------------------------------------
 
     def start(self) -> None:

@@ -10,15 +10,19 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from app.drift.watcher import DriftWatcher, SubmitCheck
 from app.ids import check_id
 from app.jobs.locks import InMemoryLocks, Locks
 from app.jobs.queue import InMemoryJobQueue
 from app.jobs.runner import WORKER, JobRunner
+from app.services.repository import ServiceRepository
 from app.settings import Settings
 from app.shared.control import CancelControl
+from app.shared.drift import SharedDriftWatcher
 from app.shared.locks import RedisLocks
 from app.shared.queue import RedisJobQueue
 from app.shared.runner import SharedJobRunner
+from app.shared.schedule import SharedDriftSchedule
 
 
 def runs_jobs(settings: Settings) -> bool:
@@ -32,6 +36,7 @@ class SharedJobs:
     service_locks: RedisLocks  # a service's job, one at a time (a worker's: patient)
     queue: RedisJobQueue
     control: CancelControl
+    schedule: SharedDriftSchedule
 
 
 def shared_jobs(settings: Settings, redis: aioredis.Redis | None) -> SharedJobs | None:
@@ -43,6 +48,7 @@ def shared_jobs(settings: Settings, redis: aioredis.Redis | None) -> SharedJobs 
         service_locks=RedisLocks(redis, "service", check_id, patient=True),
         queue=RedisJobQueue(redis, WORKER, settings.worker_lease_seconds),
         control=CancelControl(redis),
+        schedule=SharedDriftSchedule(redis),
     )
 
 
@@ -65,6 +71,21 @@ def job_runner(settings: Settings, shared: SharedJobs | None, *args: Any, **kwar
         service_lease_seconds=settings.worker_lease_seconds,
         **kwargs,
     )
+
+
+def drift_watcher(
+    settings: Settings,
+    shared: SharedJobs | None,
+    repo: ServiceRepository,
+    runner: JobRunner,
+    submit_check: SubmitCheck,
+) -> DriftWatcher:
+    """One process's watcher, or a worker's on the shared schedule (a claimed service's
+    check must end within the job timeout, else it comes due again)."""
+    if shared is None:
+        return DriftWatcher(settings, repo, runner, submit_check)
+    hold = settings.job_timeout_seconds + 60
+    return SharedDriftWatcher(settings, repo, runner, submit_check, schedule=shared.schedule, hold_seconds=hold)
 
 
 def start_jobs(settings: Settings, runner: JobRunner) -> None:
