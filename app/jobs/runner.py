@@ -103,6 +103,9 @@ class JobRunner:
         """Every service's queued or running jobs, read once (services without any left out)."""
         return self.live.active_by_service()
 
+    async def look_up(self, services: list[str]) -> None:
+        """Before `active_for` of these services: learn what other processes run (shared mode)."""
+
     async def submit(self, job: Job, slot: Slot | None = None) -> Job:
         live = LiveJob(self, job)
         await self._recorder.first(job)

@@ -109,6 +109,26 @@ class RedisJobQueue:
         flags = await self._redis.smismember(self._ids, job_ids)
         return {job_id for job_id, flag in zip(job_ids, flags, strict=True) if flag}
 
+    async def lined(self, services: list[str]) -> dict[str, list[tuple[str, str]]]:
+        """The jobs queued or taken of each of `services`: service -> [(job id, tenant)], in order."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for service in services:
+                pipe.lrange(self._line + service, 0, -1)
+            lines: list[Any] = await pipe.execute()
+        ids = {service: [bytes(j).decode() for j in line] for service, line in zip(services, lines, strict=True)}
+        wanted = [job_id for line in ids.values() for job_id in line]
+        if not wanted:
+            return {}
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for job_id in wanted:
+                pipe.hget(self._meta(job_id), "tenant")
+            tenants = dict(zip(wanted, await pipe.execute(), strict=True))
+        return {
+            service: [(j, bytes(tenants[j]).decode()) for j in line if tenants.get(j) is not None]
+            for service, line in ids.items()
+            if line
+        }
+
     async def depth(self) -> int:
         return int(await self._redis.scard(self._ids))
 

@@ -48,6 +48,7 @@ class SharedJobRunner(JobRunner):
         self._repo = repo
         self._control = control
         self._tasks: list[asyncio.Task[None]] = []
+        self._elsewhere: dict[str, list[Job]] = {}  # service -> its jobs other processes hold (look_up)
 
     # -- any replica ---------------------------------------------------------------------
 
@@ -82,6 +83,37 @@ class SharedJobRunner(JobRunner):
             await self._recorder.end(live)
             return live.job
         return await self._ask(job, force)
+
+    def active_for(self, service: str) -> list[Job]:
+        here = super().active_for(service)
+        seen = {job.id for job in here}
+        return here + [job for job in self._elsewhere.get(service, ()) if job.id not in seen]
+
+    def active_by_service(self) -> dict[str, list[Job]]:
+        found = super().active_by_service()
+        for service in self._elsewhere:
+            if jobs := self.active_for(service):
+                found[service] = jobs
+        return found
+
+    async def look_up(self, services: list[str]) -> None:
+        """The queued or running jobs of `services` that other processes hold: their stored
+        records, by the service lines in Redis (for statuses and conflicts)."""
+        if not services:
+            return
+        lined = await self.queue.lined(services)
+        for service in services:
+            found = []
+            for job_id, tenant in lined.get(service, ()):
+                if job_id in self.live:
+                    continue
+                job = await self._repo.load(tenant, service, job_id)
+                if job is not None and not job.state.final:
+                    found.append(job)
+            if found:
+                self._elsewhere[service] = found
+            else:
+                self._elsewhere.pop(service, None)  # nothing kept for a service without jobs
 
     async def _ask(self, job: Job, force: bool) -> Job:
         job.cancel_asked(force)

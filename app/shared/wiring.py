@@ -58,7 +58,7 @@ def record_locks(shared: SharedJobs | None) -> Locks:
 
 def job_runner(settings: Settings, shared: SharedJobs | None, *args: Any, **kwargs: Any) -> JobRunner:
     """The runner of this process: one process's, or shared mode's (the Redis seams; a
-    worker takes only as many jobs as its pools run, and a dead worker's service lock
+    worker takes only as many jobs at once as it runs users' jobs, and a dead worker's service lock
     runs out with its lease)."""
     if shared is None:
         return JobRunner(*args, queue=InMemoryJobQueue(), locks=InMemoryLocks(), **kwargs)
@@ -67,7 +67,7 @@ def job_runner(settings: Settings, shared: SharedJobs | None, *args: Any, **kwar
         queue=shared.queue,
         control=shared.control,
         locks=shared.service_locks,
-        take_at_most=settings.max_parallel_jobs + settings.drift_max_parallel,
+        take_at_most=settings.max_parallel_jobs,
         service_lease_seconds=settings.worker_lease_seconds,
         **kwargs,
     )

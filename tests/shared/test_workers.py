@@ -147,3 +147,22 @@ async def test_cancel_through_the_other_replica_reaches_the_worker_and_the_queue
         gate.touch()
         again = (await b.api.run(APPLY, id=service))["applyService"]["id"]  # the line goes on
         assert (await poll_job(b.api, again, FINAL))["state"] == "SUCCEEDED"
+
+
+async def test_the_other_replica_sees_a_running_job_in_status_and_refuses_delete(
+    tmp_path: Path, redis_server: RedisServer, moto_server: str
+) -> None:
+    gate = tmp_path / "shut"
+    with cluster(tmp_path, redis_server.url, moto_server) as c:
+        a, b, _w1, _w2 = fleet(c)
+        service = await new_service(a.api, "busy", gate)
+        job_id = (await a.api.run(APPLY, id=service))["applyService"]["id"]
+        await poll_job(a.api, job_id, ("RUNNING",))
+        seen = await b.api.run("query($id: ID!) { service(id: $id) { status } }", id=service)
+        assert seen["service"]["status"] == "DEPLOYING"
+        listed = await b.api.run("{ services(first: 10) { edges { node { id status } } } }")
+        assert [e["node"]["status"] for e in listed["services"]["edges"]] == ["DEPLOYING"]
+        refused = await b.api.errors("mutation($id: ID!) { deleteService(id: $id) { id } }", id=service)
+        assert refused.codes == ["CONFLICT"]
+        gate.touch()
+        assert (await poll_job(b.api, job_id, FINAL))["state"] == "SUCCEEDED"
