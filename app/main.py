@@ -110,8 +110,7 @@ async def build(settings: Settings) -> SpawnIt:
         )
         await services_repo.load_all()
         watcher = drift_watcher(settings, shared_job_parts, services_repo, runner, manager.submit_check)
-        recovered = await runner.recover() if runs_jobs(settings) else []
-        if recovered:
+        if runs_jobs(settings) and (recovered := await runner.recover()):  # an API replica runs none
             log.warning("%d job(s) left by a stopped process marked INTERRUPTED", len(recovered))
         log.info("engine: %s; store: %s; catalog: %d entries", engine.name, settings.store, len(catalog))
         verifier = _verifier(settings)
