@@ -10,6 +10,8 @@ import contextlib
 import logging
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from app import metrics
 from app.bus import job_topic
 from app.clock import now
@@ -101,7 +103,11 @@ class SharedJobRunner(JobRunner):
         records, by the service lines in Redis (for statuses and conflicts)."""
         if not services:
             return
-        lined = await self.queue.lined(services)
+        try:
+            lined = await self.queue.lined(services)
+        except (RedisError, OSError) as exc:  # reads answer from storage while Redis is away
+            log.warning("jobs of other processes unknown (Redis unreachable: %s)", exc)
+            return
         for service in services:
             found = []
             for job_id, tenant in lined.get(service, ()):
