@@ -22,7 +22,6 @@ from app.bus import InMemoryBus
 from app.catalog.loader import load_catalog
 from app.catalog.readiness import AwsTargetCredentials, TargetReadiness
 from app.container import SpawnIt
-from app.drift.watcher import DriftWatcher
 from app.engine.binary import select_engine
 from app.engine.child import ChildEngine
 from app.graphiql import GraphiQLGate
@@ -30,13 +29,9 @@ from app.graphiql import routes as graphiql_routes
 from app.http.console_config import console_config_route
 from app.http.hosts import edge_middleware
 from app.http.metrics import metrics_route
-from app.ids import check_id
-from app.jobs.locks import InMemoryLocks
 from app.jobs.queries import JobQueries
-from app.jobs.queue import InMemoryJobQueue
 from app.jobs.registry import LiveJobs
 from app.jobs.repository import JobRepository
-from app.jobs.runner import JobRunner
 from app.jobs.steps import EngineSteps
 from app.localtarget.install import cli_config_text, install_provider
 from app.localtarget.policy import LocalTargetPolicy, local_policy
@@ -48,6 +43,7 @@ from app.services.repository import ServiceRepository
 from app.services.workspaces import WorkspaceBuilder
 from app.settings import Settings
 from app.shared.bus_wiring import shared_bus
+from app.shared.wiring import drift_watcher, job_runner, record_locks, runs_jobs, shared_jobs, start_jobs
 from app.storage.factory import open_store
 from app.storage.readiness import readyz
 from app.vault.box import SecretBox
@@ -76,15 +72,18 @@ async def build(settings: Settings) -> SpawnIt:
         modules = {p.parent.parent.name for p in settings.modules_dir.glob("*/instance/*.tf")}
         catalog = await load_catalog(store, settings.catalog_dir, modules)
         bus = shared.bus if shared is not None else InMemoryBus()
-        # a service's record: short read-modify-writes, by checked service id
-        locks = InMemoryLocks(check_id)
-        services_repo = ServiceRepository(store, SecretBox.from_settings(settings.secret_key, settings.data_dir))
+        shared_job_parts = shared_jobs(settings, shared.redis if shared is not None else None)
+        locks = record_locks(shared_job_parts)  # a service's record: short read-modify-writes
+        box = SecretBox.from_settings(settings.secret_key, settings.data_dir)
+        services_repo = ServiceRepository(store, box, fresh=settings.shared)
         workspaces = WorkspaceBuilder(settings, services_repo, catalog)
         health = HealthCheck(settings.health_timeout_seconds)
         bookkeeping = JobBookkeeping(settings, store, services_repo, locks, bus, workspaces, health)
         job_records = JobRepository(store)
         live = LiveJobs()
-        runner = JobRunner(
+        runner = job_runner(
+            settings,
+            shared_job_parts,
             job_records,
             bus,
             EngineSteps(engine, settings.lock_timeout_seconds),
@@ -95,8 +94,6 @@ async def build(settings: Settings) -> SpawnIt:
             log_flush_seconds=settings.log_flush_seconds,
             max_parallel_checks=settings.drift_max_parallel,
             job_timeout_seconds=settings.job_timeout_seconds,
-            queue=InMemoryJobQueue(),
-            locks=InMemoryLocks(),  # a service's jobs, one at a time
             live=live,
         )
         jobs = JobQueries(job_records, live, services_repo.get, shared.logs(job_records) if shared else None)
@@ -113,9 +110,8 @@ async def build(settings: Settings) -> SpawnIt:
             catalog, services_repo, runner, jobs, job_records, locks, settings.max_jobs_per_tenant, host=host
         )
         await services_repo.load_all()
-        watcher = DriftWatcher(settings, services_repo, runner, manager.submit_check)
-        recovered = await runner.recover()
-        if recovered:
+        watcher = drift_watcher(settings, shared_job_parts, services_repo, runner, manager.submit_check)
+        if runs_jobs(settings) and (recovered := await runner.recover()):  # an API replica runs none
             log.warning("%d job(s) left by a stopped process marked INTERRUPTED", len(recovered))
         log.info("engine: %s; store: %s; catalog: %d entries", engine.name, settings.store, len(catalog))
         verifier = _verifier(settings)
@@ -166,7 +162,9 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         spawnit = await build(settings)
         app.state.spawnit = spawnit
-        spawnit.drift.start()
+        if runs_jobs(settings):
+            spawnit.drift.start()
+            start_jobs(settings, spawnit.runner)
         try:
             yield
         finally:
@@ -181,12 +179,15 @@ def create_app(settings: Settings) -> Starlette:
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    api = [
+        *graphiql_routes(settings.graphiql),
+        Route("/graphql", GraphiQLGate(graphql) if settings.graphiql else graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        console_config_route(settings),
+    ]
     return Starlette(
         routes=[
-            *graphiql_routes(settings.graphiql),
-            Route("/graphql", GraphiQLGate(graphql) if settings.graphiql else graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
-            console_config_route(settings),
+            *(api if settings.role != "worker" else []),  # a worker serves no GraphQL
             Route("/healthz", health),
             Route("/readyz", readyz),
             metrics_route(),

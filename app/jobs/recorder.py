@@ -109,15 +109,19 @@ class JobRecorder:
             if job is None or job.state.final:
                 continue
             await reap(job.pid, grace)
-            job = job.interrupted(now())
-            book = LogBook(await self._repo.load_log(tenant, service, job_id))
-            book.add("job interrupted: the SpawnIt process running it stopped", now())
-            await self._repo.save_log(job, book.lines)
-            await self._repo.save(job)
-            await self._forget(job, await self._bookkeeping.job_ended(job))
-            recovered.append(job)
-            log.warning("job %s was left %s by a stopped process: INTERRUPTED", job.id, "running")
+            recovered.append(await self.interrupt_stored(job))
         return recovered
+
+    async def interrupt_stored(self, job: Job, why: str = "the SpawnIt process running it stopped") -> Job:
+        """A stored job nobody runs any more: INTERRUPTED, its log says why, its service learns."""
+        job = job.interrupted(now())
+        book = LogBook(await self._repo.load_log(job.tenant, job.service, job.id))
+        book.add(f"job interrupted: {why}", now())
+        await self._repo.save_log(job, book.lines)
+        await self._repo.save(job)
+        await self._forget(job, await self._bookkeeping.job_ended(job))
+        log.warning("job %s was left running or queued (%s): INTERRUPTED", job.id, why)
+        return job
 
     async def _forget(self, job: Job, dropped: tuple[str, ...]) -> None:
         """The jobs of `job`'s service it no longer keeps: out of storage and the index."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,11 +22,17 @@ from app.storage import Store, keys
 from app.storage.records import Unreadable, parse_record, report
 from app.vault.box import SecretBox
 
+LISTING_TTL = 1.0  # shared mode: a tenant's listing is read again from storage past this age
+
 
 class ServiceRepository:
-    def __init__(self, store: Store, box: SecretBox) -> None:
+    def __init__(self, store: Store, box: SecretBox, *, fresh: bool = False) -> None:
         self._store = store
         self._box = box
+        # shared mode: other processes write services too, so every read goes to storage
+        # (the cache then only holds what was read last, for `all`)
+        self._fresh = fresh
+        self._listed: dict[str, float] = {}  # tenant -> when its services were last listed (fresh mode)
         self._loading = asyncio.Lock()
         self._cache: dict[str, dict[str, ServiceInfo]] = {}
 
@@ -65,12 +72,35 @@ class ServiceRepository:
             return _stand_in(tenant, service_id, raw, exc.reason)
 
     async def get(self, tenant: str, service_id: str) -> ServiceInfo:
+        if self._fresh:
+            return await self._get_fresh(tenant, keys.checked(service_id))
         info = (await self._tenant(tenant)).get(keys.checked(service_id))
         if info is None:
             raise NotFound(f"no service with id {service_id}", field="id")
         return info
 
+    async def _get_fresh(self, tenant: str, service_id: str) -> ServiceInfo:
+        keys.checked(tenant, "tenant")
+        key = keys.info(tenant, service_id)
+        raw = await self._store.get(key)
+        cached = self._cache.setdefault(tenant, {})
+        if raw is None:
+            cached.pop(service_id, None)
+            raise NotFound(f"no service with id {service_id}", field="id")
+        cached[service_id] = info = self._read(key, tenant, service_id, raw)
+        return info
+
+    async def refresh(self) -> None:
+        """Shared mode: forget what was read, then read every tenant's services again."""
+        self._cache.clear()
+        self._listed.clear()
+        await self.load_all()
+
     async def of_tenant(self, tenant: str) -> list[ServiceInfo]:
+        if self._fresh and self._listed.get(tenant, -LISTING_TTL) + LISTING_TTL <= time.monotonic():
+            keys.checked(tenant, "tenant")
+            self._cache[tenant] = await self._read_tenant(tenant)
+            self._listed[tenant] = time.monotonic()
         return sorted((await self._tenant(tenant)).values(), key=lambda s: (s.created_at, s.id))
 
     async def save(self, info: ServiceInfo, tfvars: dict[str, Any] | None = None, *, remember: bool = False) -> None:
