@@ -79,7 +79,7 @@ async def build(settings: Settings) -> SpawnIt:
         workspaces = WorkspaceBuilder(settings, services_repo, catalog)
         health = HealthCheck(settings.health_timeout_seconds)
         bookkeeping = JobBookkeeping(settings, store, services_repo, locks, bus, workspaces, health)
-        job_records = JobRepository(store)
+        job_records = shared.jobs(store) if shared is not None else JobRepository(store)
         live = LiveJobs()
         runner = job_runner(
             settings,

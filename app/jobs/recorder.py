@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import replace
 
 from app import metrics
 from app.bus import Bus, job_topic
@@ -18,7 +19,7 @@ from app.jobs.model import Job
 from app.jobs.reaper import reap
 from app.jobs.registry import LiveJobs
 from app.jobs.repository import JobRepository
-from app.jobs.updates import JobEvent
+from app.jobs.updates import JobEvent, LineEvent
 from app.jobs.workspace import EndOfJob
 
 log = logging.getLogger("spawnit.jobs")
@@ -114,12 +115,16 @@ class JobRecorder:
 
     async def interrupt_stored(self, job: Job, why: str = "the SpawnIt process running it stopped") -> Job:
         """A stored job nobody runs any more: INTERRUPTED, its log says why, its service learns."""
-        job = job.interrupted(now())
+        job = replace(job.interrupted(now()), rev=job.rev + 1)  # a change: watchers take it
         book = LogBook(await self._repo.load_log(job.tenant, job.service, job.id))
         book.add(f"job interrupted: {why}", now())
         await self._repo.save_log(job, book.lines)
         await self._repo.save(job)
         await self._forget(job, await self._bookkeeping.job_ended(job))
+        # its followers (on any replica) get the last line and the end: nobody else will say it
+        self._bus.publish(job_topic(job.id), LineEvent(book.lines[-1]))
+        self._bus.publish(job_topic(job.id), JobEvent(job))
+        _count(job)
         log.warning("job %s was left running or queued (%s): INTERRUPTED", job.id, why)
         return job
 

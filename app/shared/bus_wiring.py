@@ -14,7 +14,8 @@ from app.jobs.repository import JobRepository
 from app.settings import Settings
 from app.shared.bus import RedisBus
 from app.shared.connection import connect
-from app.shared.logs import RedisLogs
+from app.shared.logs import RedisLogs, SharedJobRepository
+from app.storage import Store
 
 log = logging.getLogger("spawnit.shared")
 
@@ -23,6 +24,10 @@ log = logging.getLogger("spawnit.shared")
 class SharedBus:
     redis: aioredis.Redis
     bus: RedisBus
+
+    def jobs(self, store: Store) -> JobRepository:
+        """Job records whose logs read from storage are completed from Redis."""
+        return SharedJobRepository(store, self.redis)
 
     def logs(self, repo: JobRepository) -> RedisLogs:
         return RedisLogs(self.redis, repo)

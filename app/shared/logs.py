@@ -16,6 +16,7 @@ from app.jobs.logs import LogLine
 from app.jobs.model import Job
 from app.jobs.repository import JobRepository
 from app.shared.bus import log_key
+from app.storage import Store
 
 log = logging.getLogger("spawnit.shared.logs")
 
@@ -69,3 +70,19 @@ def merged(stored: list[LogLine], streamed: list[LogLine], from_line: int, limit
         out.append(by_number[number])
         number += 1
     return out
+
+
+class SharedJobRepository(JobRepository):
+    """Shared mode's job records: a log read from storage is completed from the job's
+    stream, which may hold lines its worker streamed but never flushed (a worker killed
+    between two flushes): the log archived when another worker interrupts the job, and
+    every reader after, holds every line a follower was sent, once."""
+
+    def __init__(self, store: Store, redis: aioredis.Redis) -> None:
+        super().__init__(store)
+        self._logs = RedisLogs(redis, self)
+
+    async def load_log(self, tenant: str, service: str, job_id: str) -> list[LogLine]:
+        stored = await super().load_log(tenant, service, job_id)
+        streamed = await self._logs.streamed(job_id, len(stored), None)
+        return merged(stored, streamed, 0, None) if streamed else stored

@@ -11,6 +11,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
+import pytest
 import redis
 
 from tests.api.client import Api
@@ -135,3 +136,32 @@ async def test_service_events_of_a_job_run_elsewhere_reach_a_subscriber_on_anoth
         changes = [(e["old"], e["new"]) for e in events if e["kind"] == "JOB" and e["jobId"] == job["id"]]
         assert changes == [(None, "QUEUED"), ("QUEUED", "RUNNING"), ("RUNNING", "SUCCEEDED")], events
         assert {e["serviceId"] for e in events} == {job["service"]["id"]}
+
+
+@pytest.mark.skipif(not ROLES, reason="a worker's lease comes with the roles")
+async def test_a_subscriber_of_a_job_whose_worker_is_killed_completes_when_it_is_interrupted(
+    tmp_path: Path, redis_server: RedisServer, moto_server: str
+) -> None:
+    lease = {"SPAWNIT_WORKER_LEASE_SECONDS": "6"}
+    with cluster(tmp_path, redis_server.url, moto_server) as c:
+        a, b = api_replica(c, "a", **lease), api_replica(c, "b", **lease)
+        workers = [job_host(c, "w1", **lease), job_host(c, "w2", **lease)]
+        gate = tmp_path / "gate"
+        job = await chatty_apply(a.api, LINES, 50, gate)
+        got: list[dict[str, Any]] = []
+        seen = asyncio.Event()
+        task = asyncio.create_task(follow(b.api, job["id"], 0, got, seen))
+        await asyncio.wait_for(seen.wait(), 120)
+        gate.touch()
+        await until(lambda: len(printed(got)) >= 20, "20 printed lines on B")
+        updates = asyncio.create_task(b.api.wait_job(job["id"], timeout=120))  # jobUpdates on B too
+        pid = int((await a.api.run(WORKER, id=job["id"]))["job"]["worker"].rsplit(":", 1)[1])
+        next(w for w in workers if w.proc.pid == pid).kill()
+        await asyncio.wait_for(task, 120)  # completed: the survivor's verdict reached B
+        assert len(printed(got)) < LINES
+        assert [line["number"] for line in got] == list(range(len(got))), "a gap or a duplicate"
+        assert (await b.api.job(job["id"]))["state"] == "INTERRUPTED"
+        assert (await updates)["state"] == "INTERRUPTED"
+        assert "job interrupted: its worker" in got[-1]["text"]
+        # the archive holds what B was sent (lines the killed worker streamed but never flushed too)
+        assert [line["text"] for line in await a.api.logs(job["id"])] == [line["text"] for line in got]
