@@ -22,6 +22,7 @@ from app.storage import Store, keys
 from app.storage.records import Unreadable, parse_record, report
 from app.vault.box import SecretBox
 
+READS_AT_ONCE = 16  # a tenant's records read from storage at once
 LISTING_TTL = 1.0  # shared mode: a tenant's listing is read again from storage past this age
 
 
@@ -49,14 +50,22 @@ class ServiceRepository:
             return self._cache[tenant]
 
     async def _read_tenant(self, tenant: str) -> dict[str, ServiceInfo]:
+        wanted = [
+            (key, parts[2])
+            for key in await self._store.keys_under(keys.tenant_prefix(tenant))
+            if len(parts := key.split("/")) == 4 and parts[3] == "info.json" and keys.is_id(parts[2])
+        ]
+        gate = asyncio.Semaphore(READS_AT_ONCE)
+
+        async def one(key: str) -> bytes | None:
+            async with gate:
+                return await self._store.get(key)
+
         found: dict[str, ServiceInfo] = {}
-        for key in await self._store.keys_under(keys.tenant_prefix(tenant)):
-            parts = key.split("/")
-            if len(parts) == 4 and parts[3] == "info.json" and keys.is_id(parts[2]):
-                raw = await self._store.get(key)
-                if raw is not None:
-                    info = self._read(key, tenant, parts[2], raw)
-                    found[info.id] = info
+        for (key, service_id), raw in zip(wanted, await asyncio.gather(*(one(k) for k, _ in wanted)), strict=True):
+            if raw is not None:
+                info = self._read(key, tenant, service_id, raw)
+                found[info.id] = info
         return found
 
     def _read(self, key: str, tenant: str, service_id: str, raw: bytes) -> ServiceInfo:

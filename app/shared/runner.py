@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -26,6 +27,7 @@ from app.shared.queue import RedisJobQueue, keep_leases
 
 log = logging.getLogger("spawnit.shared")
 
+RECORD_TTL = 1.0  # another process's job record, read again past this age
 RECENT_SECONDS = 60.0  # a QUEUED record younger than this may still be on its way into the queue
 _NOBODY = Reservations()
 
@@ -50,6 +52,7 @@ class SharedJobRunner(JobRunner):
         self._repo = repo
         self._control = control
         self._tasks: list[asyncio.Task[None]] = []
+        self._records: dict[str, tuple[float, Job | None]] = {}  # job id -> (read at, record): RECORD_TTL
         self._elsewhere: dict[str, list[Job]] = {}  # service -> its jobs other processes hold (look_up)
 
     # -- any replica ---------------------------------------------------------------------
@@ -108,18 +111,29 @@ class SharedJobRunner(JobRunner):
         except (RedisError, OSError) as exc:  # reads answer from storage while Redis is away
             log.warning("jobs of other processes unknown (Redis unreachable: %s)", exc)
             return
+        wanted = [(s, j, t) for s in services for j, t in lined.get(s, ()) if j not in self.live]
+        loaded = await asyncio.gather(*(self._record(t, s, j) for s, j, t in wanted))
+        found: dict[str, list[Job]] = {}
+        for (service, _, _), job in zip(wanted, loaded, strict=True):
+            if job is not None and not job.state.final:
+                found.setdefault(service, []).append(job)
         for service in services:
-            found = []
-            for job_id, tenant in lined.get(service, ()):
-                if job_id in self.live:
-                    continue
-                job = await self._repo.load(tenant, service, job_id)
-                if job is not None and not job.state.final:
-                    found.append(job)
-            if found:
-                self._elsewhere[service] = found
+            if service in found:
+                self._elsewhere[service] = found[service]
             else:
                 self._elsewhere.pop(service, None)  # nothing kept for a service without jobs
+        stale = time.monotonic() - RECORD_TTL
+        for job_id in [j for j, (at, _) in self._records.items() if at < stale]:
+            del self._records[job_id]
+
+    async def _record(self, tenant: str, service: str, job_id: str) -> Job | None:
+        """A stored job record, read at most once a second (listings come often)."""
+        cached = self._records.get(job_id)
+        if cached is not None and cached[0] >= time.monotonic() - RECORD_TTL:
+            return cached[1]
+        job = await self._repo.load(tenant, service, job_id)
+        self._records[job_id] = (time.monotonic(), job)
+        return job
 
     async def _ask(self, job: Job, force: bool) -> Job:
         job.cancel_asked(force)
