@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 from app import metrics
 from app.bus import job_topic
 from app.clock import now
+from app.errors import Conflict
 from app.jobs.limits import Reservations, Slot
 from app.jobs.live import LiveJob
 from app.jobs.model import Job, JobState
@@ -71,7 +72,19 @@ class SharedJobRunner(JobRunner):
         self.bus.publish(job_topic(job.id), JobEvent(job))
         self.job_state_changed(job, None)
         await self.queue.submit(job.id)
+        if job.kind.is_users:
+            await self._preempt_checks(job)
         return job
+
+    async def _preempt_checks(self, job: Job) -> None:
+        """A user's job preempts the drift checks of its service, wherever they are queued
+        or run (withdrawn from the line, or killed by their worker)."""
+        await self.look_up([job.service])
+        for other in self.active_for(job.service):
+            if other.kind.preemptible and other.id != job.id:
+                log.info("drift check %s yields to job %s asked for by a user", other.id, job.id)
+                with contextlib.suppress(Conflict):  # it ended meanwhile
+                    await self.cancel(other, force=True)
 
     async def cancel(self, job: Job, force: bool) -> Job:
         live = self.live.find(job.id)
@@ -85,7 +98,9 @@ class SharedJobRunner(JobRunner):
             live = LiveJob(self, stored)
             live.advance(stored.canceled_in_queue(now()), publish=False)
             live.log("canceled while queued")
-            await self._recorder.end(live)
+            # recorded on its own: the caller may hold the service's record lock (a user's
+            # submission preempting a check), which ending a job takes
+            self._recorder.end_later(live)
             return live.job
         return await self._ask(job, force)
 

@@ -166,3 +166,28 @@ async def test_the_other_replica_sees_a_running_job_in_status_and_refuses_delete
         assert refused.codes == ["CONFLICT"]
         gate.touch()
         assert (await poll_job(b.api, job_id, FINAL))["state"] == "SUCCEEDED"
+
+
+async def test_a_users_job_through_one_replica_preempts_a_drift_check_queued_through_another(
+    tmp_path: Path, redis_server: RedisServer, moto_server: str
+) -> None:
+    opened, shut = tmp_path / "open", tmp_path / "shut"
+    opened.touch()
+    with cluster(tmp_path, redis_server.url, moto_server) as c:
+        a, b, _w1, _w2 = fleet(c)
+        service = await new_service(a.api, "checked", opened)
+        first = (await a.api.run(APPLY, id=service))["applyService"]["id"]
+        assert (await poll_job(a.api, first, FINAL))["state"] == "SUCCEEDED"
+        await a.api.run(
+            "mutation($id: ID!, $i: UpdateServiceInput!) { updateService(id: $id, input: $i) { id } }",
+            id=service,
+            i={"variables": {"gate": str(shut)}},
+        )
+        busy = (await a.api.run(APPLY, id=service))["applyService"]["id"]  # holds the service
+        await poll_job(a.api, busy, ("RUNNING",))
+        check = (await a.api.run("mutation($id: ID!) { checkDrift(id: $id) { id } }", id=service))["checkDrift"]
+        plan = (await b.api.run("mutation($id: ID!) { planService(id: $id) { id } }", id=service))["planService"]
+        assert (await poll_job(b.api, check["id"], FINAL))["state"] == "CANCELED"  # before the apply ends
+        shut.touch()
+        assert (await poll_job(b.api, busy, FINAL))["state"] == "SUCCEEDED"
+        assert (await poll_job(b.api, plan["id"], FINAL))["state"] == "SUCCEEDED"
