@@ -28,6 +28,7 @@ from app.shared.queue import RedisJobQueue, keep_leases
 
 log = logging.getLogger("spawnit.shared")
 
+LOST_KEPT = 1000  # jobs a worker lost, remembered so it never writes their records again
 RECORD_TTL = 1.0  # another process's job record, read again past this age
 RECENT_SECONDS = 60.0  # a QUEUED record younger than this may still be on its way into the queue
 _NOBODY = Reservations()
@@ -52,6 +53,8 @@ class SharedJobRunner(JobRunner):
         self.queue = queue
         self._repo = repo
         self._control = control
+        self._lost_jobs: dict[str, None] = {}  # jobs whose lease this worker lost (the newest LOST_KEPT)
+        repo.fenced = self._fenced
         self._tasks: list[asyncio.Task[None]] = []
         self._records: dict[str, tuple[float, Job | None]] = {}  # job id -> (read at, record): RECORD_TTL
         self._elsewhere: dict[str, list[Job]] = {}  # service -> its jobs other processes hold (look_up)
@@ -200,8 +203,29 @@ class SharedJobRunner(JobRunner):
         for live in self.live:
             await self._heard(live.job.id)
 
+    async def _fenced(self, job: Job) -> bool:
+        """Whether this worker may no longer write `job` (checked in Redis just before each
+        write of a job it runs: a worker that stalled past its lease learns it at its first
+        write, not at its next renewal)."""
+        if job.id in self._lost_jobs:
+            return True
+        if job.id not in self.queue.held:
+            return False  # not a job this worker runs (a replica recording a withdrawn job)
+        try:
+            holds = await self.queue.still_holds(job.id)
+        except (RedisError, OSError):
+            return False  # Redis away: nobody can have taken it over meanwhile
+        if not holds:
+            await self._lost(job.id)
+        return not holds
+
     async def _lost(self, job_id: str) -> None:
-        """Another worker took this job over (Redis was unreachable past the lease): stop."""
+        """Another worker took this job over (this one stalled, or Redis was unreachable,
+        past the lease) and recorded it INTERRUPTED: stop the engine, and write nothing more
+        of the job (its record and log are the other worker's now)."""
+        self._lost_jobs[job_id] = None  # no record or log write of it from here on
+        while len(self._lost_jobs) > LOST_KEPT:
+            del self._lost_jobs[next(iter(self._lost_jobs))]
         live = self.live.find(job_id)
         if live is not None and not live.job.state.final:
             why = "this worker lost its lease on the job (Redis unreachable past SPAWNIT_WORKER_LEASE_SECONDS)"
