@@ -67,8 +67,7 @@ async def test_subscribers_of_a_replica_killed_with_9_resume_on_another_with_fro
     tmp_path: Path, redis_server: RedisServer, moto_server: str
 ) -> None:
     with cluster(tmp_path, redis_server.url, moto_server) as c:
-        # the job runs on `runner` alone: every `serve` without --role takes jobs from the queue
-        runner, doomed, other = c.start("runner"), c.start("doomed", "--role", "api"), c.start("other", "--role", "api")
+        runner, doomed, other = c.start("runner"), c.start("doomed"), c.start("other")
         gate = tmp_path / "gate"
         job = await chatty_apply(runner.api, LINES, 100, gate)
         subs = [([], asyncio.Event()) for _ in range(3)]
