@@ -66,7 +66,9 @@ def _accepts(tf_type: Any, value: Any) -> bool:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if tf_type == "bool":
         return isinstance(value, bool)
-    kind, inner = tf_type
+    kind, inner = tf_type[0], tf_type[1]
+    if kind == "object":  # optional attributes may be left out; none may be unknown
+        return isinstance(value, dict) and all(k in inner and _accepts(inner[k], v) for k, v in value.items())
     if kind == "list":
         return isinstance(value, list) and all(_accepts(inner, v) for v in value)
     if kind == "map":
