@@ -40,10 +40,12 @@ from app.jobs.steps import EngineSteps
 from app.localtarget.install import cli_config_text, install_provider
 from app.localtarget.policy import LocalTargetPolicy, local_policy
 from app.services.bookkeeping import JobBookkeeping
+from app.services.credentials import TargetCredentials
 from app.services.graphs import ServiceGraphs
 from app.services.health import HealthCheck
 from app.services.manager import ServiceManager
 from app.services.repository import ServiceRepository
+from app.services.targets import TargetEnvironment
 from app.services.workspaces import WorkspaceBuilder
 from app.settings import Settings
 from app.storage.factory import open_store
@@ -75,11 +77,15 @@ async def build(settings: Settings) -> SpawnIt:
         bus = InMemoryBus()
         # a service's record: short read-modify-writes, by checked service id
         locks = InMemoryLocks(check_id)
-        services_repo = ServiceRepository(store, SecretBox.from_settings(settings.secret_key, settings.data_dir))
-        workspaces = WorkspaceBuilder(settings, services_repo, catalog)
+        box = SecretBox.from_settings(settings.secret_key, settings.data_dir)
+        services_repo = ServiceRepository(store, box)
+        credentials = TargetCredentials(store, box)  # a tenant's own cloud credentials
+        workspaces = WorkspaceBuilder(settings, services_repo, catalog, TargetEnvironment(settings, credentials))
         health = HealthCheck(settings.health_timeout_seconds)
-        bookkeeping = JobBookkeeping(settings, store, services_repo, locks, bus, workspaces, health)
         job_records = JobRepository(store)
+        bookkeeping = JobBookkeeping(
+            settings, store, services_repo, locks, bus, workspaces, health, job_records.forget_service
+        )
         live = LiveJobs()
         runner = JobRunner(
             job_records,
@@ -101,8 +107,11 @@ async def build(settings: Settings) -> SpawnIt:
             AwsTargetCredentials(
                 has_keys=bool(settings.aws_target_access_key_id and settings.aws_target_secret_access_key),
                 profile=settings.aws_target_profile,
+                instance_role=settings.aws_target_instance_role,
+                region=settings.aws_target_region,
             ),
             ttl=settings.target_check_seconds,
+            kubeconfig=settings.kubeconfig,
         )
         await readiness.refresh()
         host = LocalTargetPolicy(readiness, local_policy(settings.local_target, settings.auth_enabled))
@@ -117,7 +126,7 @@ async def build(settings: Settings) -> SpawnIt:
         log.info("engine: %s; store: %s; catalog: %d entries", engine.name, settings.store, len(catalog))
         verifier = _verifier(settings)
         graphs = ServiceGraphs(engine, settings, services_repo, busy=lambda service: bool(runner.active_for(service)))
-        return SpawnIt(settings, store, catalog, bus, runner, manager, jobs, watcher, graphs, verifier)
+        return SpawnIt(settings, store, catalog, bus, runner, manager, jobs, watcher, graphs, verifier, credentials)
     except BaseException:
         await store.close()
         raise

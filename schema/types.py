@@ -171,6 +171,21 @@ class Service:
         description="The engine's own graph of the service with what its state holds: drawn on demand, "
         "drawn anew once a job on the service ended (while one runs, the graph drawn before it).",
     )
+    deletion_job_id: strawberry.Private[str | None] = None
+
+    @strawberry.field(  # type: ignore[untyped-decorator]
+        description="The DESTROY job of `deleteService(id, destroy: true)`: the service is deleted once it "
+        "succeeds (its jobs with it); null when no deletion is under way."
+    )
+    async def deletion(self, info: Info) -> Job | None:
+        if self.deletion_job_id is None:
+            return None
+        ctx = of(info)
+        job = next(
+            (j for j in await ctx.app.jobs.of_service(ctx.tenant.id, str(self.id)) if j.id == self.deletion_job_id),
+            None,
+        )
+        return Job.of(job) if job is not None and not job.state.final else None
 
     @classmethod
     def of(cls, view: ServiceView, ctx: Context) -> Service:
@@ -197,6 +212,7 @@ class Service:
             health=HealthInfo.of(info.health),
             drift_check_interval=info.drift_interval,
             history=[HistoryEntry.of(c) for c in info.history],
+            deletion_job_id=info.delete_after_job,
         )
 
     @strawberry.field
