@@ -114,7 +114,7 @@ class Job:
     @strawberry.field
     async def service(self, info: Info) -> Service:
         ctx = of(info)
-        return Service.of(await ctx.app.services.get(ctx.tenant.id, self.service_id), ctx)
+        return Service.of(await ctx.app.services.of_job(ctx.tenant.id, self.service_id), ctx)
 
     @strawberry.field
     async def logs(self, info: Info, from_line: int = 0, limit: int | None = 1000) -> list[LogLine]:
