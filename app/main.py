@@ -19,6 +19,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 
 from app.auth.oidc import OIDCVerifier
 from app.bus import InMemoryBus
+from app.catalog.kubernetes import with_kubernetes
 from app.catalog.loader import load_catalog
 from app.catalog.readiness import AwsTargetCredentials, TargetReadiness
 from app.container import SpawnIt
@@ -73,7 +74,7 @@ async def build(settings: Settings) -> SpawnIt:
     try:
         engine = _engine(settings)
         modules = {p.parent.parent.name for p in settings.modules_dir.glob("*/instance/*.tf")}
-        catalog = await load_catalog(store, settings.catalog_dir, modules)
+        catalog = with_kubernetes(await load_catalog(store, settings.catalog_dir, modules), modules)
         bus = InMemoryBus()
         # a service's record: short read-modify-writes, by checked service id
         locks = InMemoryLocks(check_id)

@@ -93,6 +93,8 @@ def test_entry_runs_on_the_module(entry_id: str, target: str, source: str, tmp_p
     )
     given = job_variables(target, settings)
     assert given == {"tenant_id": TENANT, "publish_address": "0.0.0.0"}
+    if target == "kubernetes":  # a sidecar is reached through a Service of its ports there
+        assert all(s.get("ports") for s in tfvars.get("sidecars", [])), f"{entry_id}: a sidecar without ports"
     module = load(module_dir(target))
     diags = plan_values(variables_only_dir(module, tmp_path / "vars"), {**tfvars, **given, "secrets": secrets})
     assert diags == [], f"{entry_id} on {target}: {json.dumps(diags, indent=1)[:2000]}"
