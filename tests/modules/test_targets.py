@@ -118,6 +118,8 @@ def test_docker_puts_every_container_of_the_tenant_on_its_network():
     service = module.managed["docker_container.service"]["Config"]
     attached = block(service, "networks_advanced")
     assert references(attribute(attached, "name")) == {"terraform_data.tenant_network"}
+    # not on Docker's default bridge as well, where every tenant's containers meet
+    assert references(attribute(service, "network_mode")) == {"terraform_data.tenant_network"}
     assert reaches(module, attribute(attached, "aliases"), "var.service_name")
     assert reaches(module, attribute(attached, "aliases"), "var.service_id")
 
@@ -142,6 +144,7 @@ def test_docker_sidecars_sit_on_the_services_own_network_and_publish_nothing():
     assert reaches(module, sidecar["ForEach"], "var.sidecars")
     attached = block(sidecar["Config"], "networks_advanced")
     assert references(attribute(attached, "name")) == {"docker_network.service"}
+    assert references(attribute(sidecar["Config"], "network_mode")) == {"docker_network.service"}
     assert not any(
         b.get("Type") == "ports" or (b.get("Labels") or [None])[0] == "ports" for b in sidecar["Config"]["Blocks"]
     )

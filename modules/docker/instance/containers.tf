@@ -11,6 +11,9 @@ resource "docker_container" "sidecar" {
   wait         = length(each.value.healthcheck) > 0
   wait_timeout = 300
 
+  # the service's network only: never Docker's default bridge, which every tenant shares
+  network_mode = docker_network.service[0].name
+
   networks_advanced {
     name    = docker_network.service[0].name
     aliases = [each.key]
@@ -56,6 +59,9 @@ resource "docker_container" "service" {
   # with a health check, the apply succeeds only once the service is healthy
   wait         = length(var.healthcheck) > 0
   wait_timeout = 180
+
+  # the tenant's network first, never Docker's default bridge, which every tenant shares
+  network_mode = terraform_data.tenant_network.output
 
   # the tenant's network, the service's name as an alias: its other services reach it
   networks_advanced {
