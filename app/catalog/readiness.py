@@ -1,7 +1,8 @@
 """Which targets this host can run now, and why not.
 
 A target is ready when what it runs on answers: `docker` when a Docker daemon answers a
-ping through its socket (`DOCKER_HOST`, else `/var/run/docker.sock`), `aws` when
+ping through `DOCKER_HOST` (else `/var/run/docker.sock`; tcp with TLS and ssh too: see
+`app/catalog/docker_ping.py`), `aws` when
 credentials for the aws target are configured (never the store's: keys, a profile or the
 host's instance role) and a region, `kubernetes` when a kubeconfig is configured and
 `kubectl` (which ensures a tenant's namespace) is installed, `local` always (an
@@ -22,7 +23,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from app.catalog.docker_ping import ping_docker
+
+__all__ = ["AwsTargetCredentials", "TargetReadiness", "aws_problem", "kubernetes_problem", "ping_docker"]
 
 log = logging.getLogger("spawnit.targets")
 
@@ -39,34 +43,6 @@ class AwsTargetCredentials:
     profile: str | None = None
     instance_role: bool = False
     region: str | None = "us-east-1"  # None: not configured (the provider needs one)
-
-
-async def ping_docker(docker_host: str, timeout: float = 1.0) -> str | None:
-    """None when the daemon at `docker_host` answers `GET /_ping` with 200, else why not."""
-    parts = urlsplit(docker_host)
-    try:
-        if parts.scheme == "unix":
-            opened = asyncio.open_unix_connection(parts.path)
-        elif parts.scheme in ("tcp", "http", "https") and parts.hostname:
-            opened = asyncio.open_connection(parts.hostname, parts.port or 2375, ssl=parts.scheme == "https" or None)
-        else:
-            return f"DOCKER_HOST {docker_host!r} is not a unix:// or tcp:// address"
-        reader, writer = await asyncio.wait_for(opened, timeout)
-    except (OSError, TimeoutError) as exc:
-        return f"no Docker daemon answers at {docker_host} ({exc.strerror or type(exc).__name__})"
-    try:
-        writer.write(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
-        await writer.drain()
-        status = await asyncio.wait_for(reader.readline(), timeout)
-    except (OSError, TimeoutError) as exc:
-        return f"the Docker daemon at {docker_host} did not answer a ping ({type(exc).__name__})"
-    finally:
-        writer.close()
-        with contextlib.suppress(OSError):
-            await writer.wait_closed()
-    if status.split()[1:2] != [b"200"]:
-        return f"the Docker daemon at {docker_host} refused a ping ({status.decode(errors='replace').strip()})"
-    return None
 
 
 def aws_problem(credentials: AwsTargetCredentials, env: Mapping[str, str]) -> str | None:
@@ -128,7 +104,7 @@ class TargetReadiness:
         """Check every target now (at start-up, and in the background when stale)."""
         docker_host = self._env.get("DOCKER_HOST") or DEFAULT_DOCKER_HOST
         problems: dict[str, str | None] = {
-            "docker": await ping_docker(docker_host),
+            "docker": await ping_docker(docker_host, env=self._env),
             "aws": aws_problem(self._aws, self._env),
             "kubernetes": kubernetes_problem(self._kubeconfig),
         }
