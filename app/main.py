@@ -67,6 +67,17 @@ def private_folders(settings: Settings) -> None:
     settings.data_dir.chmod(0o700)  # a data folder made by an older SpawnIt may be 0755
 
 
+def _readiness(settings: Settings) -> TargetReadiness:
+    """Which targets this host can run now: the aws target's own credentials (never the store's)."""
+    aws = AwsTargetCredentials(
+        has_keys=bool(settings.aws_target_access_key_id and settings.aws_target_secret_access_key),
+        profile=settings.aws_target_profile,
+        instance_role=settings.aws_target_instance_role,
+        region=settings.aws_target_region,
+    )
+    return TargetReadiness(aws, ttl=settings.target_check_seconds, kubeconfig=settings.kubeconfig)
+
+
 async def build(settings: Settings) -> SpawnIt:
     """Every domain service, wired, with jobs left behind by a dead process recovered."""
     private_folders(settings)
@@ -104,16 +115,7 @@ async def build(settings: Settings) -> SpawnIt:
             live=live,
         )
         jobs = JobQueries(job_records, live, services_repo.get)
-        readiness = TargetReadiness(
-            AwsTargetCredentials(
-                has_keys=bool(settings.aws_target_access_key_id and settings.aws_target_secret_access_key),
-                profile=settings.aws_target_profile,
-                instance_role=settings.aws_target_instance_role,
-                region=settings.aws_target_region,
-            ),
-            ttl=settings.target_check_seconds,
-            kubeconfig=settings.kubeconfig,
-        )
+        readiness = _readiness(settings)
         await readiness.refresh()
         host = LocalTargetPolicy(readiness, local_policy(settings.local_target, settings.auth_enabled))
         manager = ServiceManager(
