@@ -28,6 +28,7 @@ from app.engine.binary import select_engine
 from app.engine.child import ChildEngine
 from app.graphiql import GraphiQLGate
 from app.graphiql import routes as graphiql_routes
+from app.http import icons
 from app.http.console_config import console_config_route
 from app.http.hosts import edge_middleware
 from app.ids import check_id
@@ -192,6 +193,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/graphql", GraphiQLGate(graphql) if settings.graphiql else graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             console_config_route(settings),
+            *icons.routes(),
             Route("/healthz", health),
             Route("/readyz", readyz),
         ],

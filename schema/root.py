@@ -25,7 +25,7 @@ from resolvers import jobs as jobs_r
 from resolvers import services as services_r
 from resolvers import targets as targets_r
 from schema import types
-from schema.catalog import CatalogEntry, Me
+from schema.catalog import CatalogCategory, CatalogEntry, Me
 from schema.errors import DomainErrors
 from schema.listing import ServiceCounts
 from schema.targets import TargetCredentialsStatus
@@ -40,6 +40,10 @@ class Query:
         resolver=catalog_r.catalog, description="Every deployable kind of service."
     )
     catalog_entry: CatalogEntry = strawberry.field(resolver=catalog_r.catalog_entry)
+    catalog_categories: list[CatalogCategory] = strawberry.field(
+        resolver=catalog_r.catalog_categories,
+        description="The catalog's categories in order, each with its entries; only categories that hold an entry.",
+    )
     services: types.ServiceConnection = strawberry.field(
         resolver=services_r.services,
         description="The caller's services, oldest first; `filter` keeps some (applied before the page is cut).",

@@ -20,7 +20,7 @@ from app.jobs.logs import LogLine as DomainLine
 from app.jobs.model import Job as DomainJob
 from app.pagination import Page, paginate
 from app.services.reads import ServiceView
-from schema.catalog import CatalogEntry
+from schema.catalog import CatalogEntry, ConnectionDetail
 from schema.context import Context, of
 from schema.enums import JobKind, JobPhase, JobState, ServiceStatus
 from schema.graph import ServiceGraph
@@ -156,6 +156,10 @@ class Service:
         description="Deployed, and the variables changed since the last successful apply: apply to bring them in."
     )
     outputs: JSON
+    connection: list[ConnectionDetail] = strawberry.field(
+        description="What reaches the running service (URL, host:port, a connection string with the "
+        "password masked), from its entry's outputs; empty until it has an endpoint."
+    )
     created_at: datetime
     updated_at: datetime
     drift: DriftInfo
@@ -193,19 +197,20 @@ class Service:
         # a BROKEN service's record may not say its entry (nor may one the catalog dropped)
         entry = app.catalog.entries.get(info.catalog_entry) or _unknown_entry(info.catalog_entry)
         outputs = {name: MASK if o.get("sensitive") else o.get("value") for name, o in info.outputs.items()}
+        shown = {k: MASK if k in info.sensitive else v for k, v in mask(entry, info.variables).items()}
+        builtins = {"service_id": info.id, "service_name": info.name}
         return cls(
             id=strawberry.ID(info.id),
             tenant_id=strawberry.ID(info.tenant),
             name=info.name,
             catalog_entry=CatalogEntry.of(entry, app.services.host),
             target=info.target,
-            variables=cast(
-                JSON, {k: MASK if k in info.sensitive else v for k, v in mask(entry, info.variables).items()}
-            ),
+            variables=cast(JSON, shown),
             status=view.status,
             applied=info.applied,
             pending_changes=info.pending_changes,
             outputs=cast(JSON, outputs),
+            connection=ConnectionDetail.of_service(entry, shown, builtins, outputs),
             created_at=info.created_at,
             updated_at=info.updated_at,
             drift=DriftInfo.of(info.drift, app.drift.next_check_at(info)),

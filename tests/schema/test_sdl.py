@@ -26,6 +26,12 @@ def test_public_names_integrators_code_against() -> None:
         "me: Me!",
         "catalog: [CatalogEntry!]!",
         "catalogEntry(id: ID!)",
+        "catalogCategories: [CatalogCategory!]!",
+        "category: CatalogCategory!",
+        "iconUrl: String!",
+        "entries: [CatalogEntry!]!",
+        "outputs: [CatalogOutput!]!",
+        "connection: [ConnectionDetail!]!",
         "services(first: Int! = 20, after: String = null",  # optional arguments may follow (filter)
         "service(id: ID!)",
         "job(id: ID!)",

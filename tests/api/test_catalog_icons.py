@@ -1,0 +1,66 @@
+"""The catalog over a real server: every entry has a category and an icon URL that
+serves an SVG (strict content type, a policy that runs nothing); the categories list
+their entries; an icon is found by entry id only."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import httpx
+
+from tests.server import Running
+
+SVG = "{http://www.w3.org/2000/svg}svg"
+
+QUERY = "{ catalog { id name category { id name } iconUrl } }"
+
+
+async def test_every_entry_has_a_category_and_an_icon_that_serves_an_svg(spawnit: Running) -> None:
+    catalog = (await spawnit.api.run(QUERY))["catalog"]
+    sizes = {}
+    async with httpx.AsyncClient(base_url=spawnit.url) as http:
+        for entry in catalog:
+            assert entry["category"]["id"] and entry["category"]["name"], entry
+            assert entry["iconUrl"].startswith(f"/catalog/icons/{entry['id']}.svg"), entry
+            response = await http.get(entry["iconUrl"])
+            assert response.status_code == 200, entry["id"]
+            assert response.headers["content-type"] == "image/svg+xml"
+            assert response.headers["x-content-type-options"] == "nosniff"
+            assert "default-src 'none'" in response.headers["content-security-policy"]
+            assert "sandbox" in response.headers["content-security-policy"]
+            assert ET.fromstring(response.content).tag == SVG
+            sizes[entry["id"]] = len(response.content)
+    # each entry of the catalog has a picture of its own, not the generic one
+    bodies = {}
+    async with httpx.AsyncClient(base_url=spawnit.url) as http:
+        for entry in catalog:
+            bodies[(await http.get(entry["iconUrl"])).content] = entry["id"]
+    assert len(bodies) == len(catalog), "two entries share an icon"
+
+
+async def test_the_categories_each_with_its_entries(spawnit: Running) -> None:
+    categories = (
+        await spawnit.api.run("{ catalogCategories { id name description entries { id category { id } } } }")
+    )["catalogCategories"]
+    placed = {e["id"]: c["name"] for c in categories for e in c["entries"]}
+    catalog = [e["id"] for e in (await spawnit.api.run("{ catalog { id } }"))["catalog"]]
+    assert sorted(placed) == sorted(catalog)  # every entry on exactly one shelf
+    for c in categories:
+        assert c["description"] and c["entries"], c
+        assert all(e["category"]["id"] == c["id"] for e in c["entries"])
+    assert placed["minecraft"] == "Game Servers"
+    assert placed["jenkins"] == "Dev Tools"
+
+
+async def test_an_icon_is_looked_up_by_entry_id_only(spawnit: Running) -> None:
+    async with httpx.AsyncClient(base_url=spawnit.url) as http:
+        for path in (
+            "/catalog/icons/no-such-entry.svg",
+            "/catalog/icons/minecraft.png",
+            "/catalog/icons/..%2Fcatalog.json",
+            "/catalog/icons/%2e%2e%2f%2e%2e%2fpyproject.toml.svg",
+            "/catalog/icons/minecraft",
+        ):
+            response = await http.get(path)
+            assert response.status_code == 404, path
+            assert "svg" not in response.headers.get("content-type", ""), path
