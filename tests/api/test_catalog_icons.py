@@ -12,11 +12,19 @@ from tests.server import Running
 
 SVG = "{http://www.w3.org/2000/svg}svg"
 
+ORIGINAL = (
+    "minecraft quakejs rust csgo minio nginx-proxy-manager kubernetes-node postgresql "
+    "wordpress ghost keycloak drupal gitlab jenkins sonarqube artifactory"
+).split()
+TODAY = "static-site redis postgresql mariadb mongodb minecraft gitea jenkins nginx".split()
+
 QUERY = "{ catalog { id name category { id name } iconUrl } }"
 
 
 async def test_every_entry_has_a_category_and_an_icon_that_serves_an_svg(spawnit: Running) -> None:
     catalog = (await spawnit.api.run(QUERY))["catalog"]
+    ids = [e["id"] for e in catalog]
+    assert set(ORIGINAL) | set(TODAY) <= set(ids), sorted(set(ORIGINAL) | set(TODAY) - set(ids))
     sizes = {}
     async with httpx.AsyncClient(base_url=spawnit.url) as http:
         for entry in catalog:
@@ -42,14 +50,41 @@ async def test_the_categories_each_with_its_entries(spawnit: Running) -> None:
     categories = (
         await spawnit.api.run("{ catalogCategories { id name description entries { id category { id } } } }")
     )["catalogCategories"]
+    assert {"Game Servers", "Server Types", "Applications", "Dev Tools"} <= {c["name"] for c in categories}
     placed = {e["id"]: c["name"] for c in categories for e in c["entries"]}
     catalog = [e["id"] for e in (await spawnit.api.run("{ catalog { id } }"))["catalog"]]
     assert sorted(placed) == sorted(catalog)  # every entry on exactly one shelf
     for c in categories:
         assert c["description"] and c["entries"], c
         assert all(e["category"]["id"] == c["id"] for e in c["entries"])
-    assert placed["minecraft"] == "Game Servers"
-    assert placed["jenkins"] == "Dev Tools"
+    expected = {
+        "Game Servers": "minecraft quakejs rust csgo",
+        "Server Types": "minio nginx-proxy-manager kubernetes-node",
+        "Databases": "postgresql mariadb mongodb redis",
+        "Applications": "wordpress ghost keycloak drupal",
+        "Dev Tools": "gitlab gitea jenkins sonarqube artifactory",
+        "Web": "static-site nginx",
+    }
+    assert {
+        name: " ".join(e["id"] for c in categories if c["name"] == name for e in c["entries"]) for name in expected
+    } == expected
+
+
+async def test_an_entry_that_cannot_run_here_says_why_and_is_refused_with_it(spawnit: Running) -> None:
+    query = "{ catalog { id targets outputs { name } targetAvailability { target available reason } } }"
+    catalog = {e["id"]: e for e in (await spawnit.api.run(query))["catalog"]}
+    for entry in catalog.values():
+        assert entry["outputs"], f"{entry['id']}: no connection details"
+        local = [t for t in entry["targetAvailability"] if t["target"] == "local"]
+        assert local, f"{entry['id']}: says nothing of local"
+        if "local" not in entry["targets"]:
+            assert not local[0]["available"] and "not available on 'local'" in local[0]["reason"], entry["id"]
+    assert "Debian" in next(t["reason"] for t in catalog["wordpress"]["targetAvailability"] if t["target"] == "local")
+    errors = await spawnit.api.errors(
+        'mutation { createService(input: {catalogEntryId: "gitlab", target: "local", name: "g", variables: {}}) { id } }'
+    )
+    assert errors.codes == ["BAD_USER_INPUT"]
+    assert "not available on 'local'" in errors.errors[0]["message"]
 
 
 async def test_an_icon_is_looked_up_by_entry_id_only(spawnit: Running) -> None:

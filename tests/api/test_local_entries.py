@@ -94,6 +94,26 @@ async def test_postgresql_runs_on_local_and_enforces_its_password(api: Api) -> N
 
 
 @needs_postgres
+async def test_postgresql_shows_its_connection_details_with_the_password_masked(api: Api) -> None:
+    service_id, outputs = await deploy(api, "postgresql", {"port": free_port(), "database": "shop", "user": "clerk"})
+    try:
+        query = "query($id: ID!) { service(id: $id) { connection { name value } } }"
+        shown = {d["name"]: d["value"] for d in (await api.run(query, id=service_id))["service"]["connection"]}
+        host, port = outputs["endpoint"].rsplit(":", 1)
+        assert shown["address"] == outputs["endpoint"]
+        assert shown["connection_string"] == f"postgresql://clerk:********@{host}:{port}/shop"
+        assert shown["psql"] == f"psql -h {host} -p {port} -U clerk shop"
+        # the masked string with the revealed password logs in: the details are the real ones
+        reveal = 'mutation($id: ID!) { revealSecret(id: $id, field: "password") }'
+        password = (await api.run(reveal, id=service_id))["revealSecret"]
+        assert password not in str(shown) and len(password) == 32
+        ok = psql(outputs["endpoint"], "clerk", password, "shop", "select current_database()")
+        assert ok.returncode == 0 and ok.stdout.strip() == "shop", ok.stderr
+    finally:
+        await teardown(api, service_id)
+
+
+@needs_postgres
 async def test_postgresql_generates_a_password_when_none_is_given(api: Api) -> None:
     service_id, outputs = await deploy(api, "postgresql", {"port": free_port()})
     try:
