@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from pathlib import Path
+
 import httpx
 
-from tests.server import Running
+from app.catalog.icons import GENERIC_SVG
+from tests.api.catalogs import with_slow_entry
+from tests.issuer import AUDIENCE, Issuer
+from tests.server import Running, Start
 
 SVG = "{http://www.w3.org/2000/svg}svg"
 
@@ -99,3 +104,17 @@ async def test_an_icon_is_looked_up_by_entry_id_only(spawnit: Running) -> None:
             response = await http.get(path)
             assert response.status_code == 404, path
             assert "svg" not in response.headers.get("content-type", ""), path
+
+
+async def test_icons_are_public_with_auth_on_and_an_entry_without_one_gets_the_generic(
+    start: Start, issuer: Issuer, tmp_path: Path
+) -> None:
+    spawnit = await start(oidc_issuer=issuer.url, oidc_audience=AUDIENCE, catalog_dir=with_slow_entry(tmp_path))
+    alice = spawnit.api.as_(issuer.token("alice"))
+    urls = {e["id"]: e["iconUrl"] for e in (await alice.run("{ catalog { id iconUrl } }"))["catalog"]}
+    async with httpx.AsyncClient(base_url=spawnit.url) as http:  # an <img> sends no token
+        own = await http.get(urls["minecraft"])
+        generic = await http.get(urls["slow-site"])
+    assert own.status_code == generic.status_code == 200
+    assert generic.content == GENERIC_SVG and own.content != GENERIC_SVG
+    assert generic.headers["content-type"] == "image/svg+xml"
