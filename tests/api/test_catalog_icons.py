@@ -5,7 +5,6 @@ their entries; an icon is found by entry id only."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-
 from pathlib import Path
 
 import httpx
