@@ -12,6 +12,8 @@ import pytest
 
 from tests.api.client import Api
 from tests.conftest import free_port
+from tests.issuer import AUDIENCE, Issuer
+from tests.server import Start
 
 
 def redis_command(endpoint: str, *words: str) -> bytes:
@@ -110,3 +112,20 @@ async def test_nginx_runs_on_local_and_serves_the_page_only(api: Api) -> None:
         await teardown(api, service_id)
     with pytest.raises(OSError):
         urllib.request.urlopen(endpoint, timeout=5)
+
+
+@pytest.mark.skipif(
+    (shutil.which("nginx") is None or shutil.which("bwrap") is None) and not os.environ.get("CI"),
+    reason="nginx or bubblewrap is not installed (.ci/run installs both)",
+)
+async def test_nginx_runs_for_a_tenant_in_the_sandbox(start: Start, issuer: Issuer) -> None:
+    spawnit = await start(
+        oidc_issuer=issuer.url, oidc_audience=AUDIENCE, jwks_refresh_floor_seconds=0, local_target="tenants"
+    )
+    alice = spawnit.api.as_(issuer.token("alice"))
+    service_id, outputs = await deploy(alice, "nginx", {"port": free_port(), "title": "In the sandbox"})
+    try:
+        with urllib.request.urlopen(outputs["endpoint"], timeout=5) as response:
+            assert response.status == 200 and "<h1>In the sandbox</h1>" in response.read().decode()
+    finally:
+        await teardown(alice, service_id)
