@@ -83,7 +83,8 @@ async def test_an_entry_that_cannot_run_here_says_why_and_is_refused_with_it(spa
         assert local, f"{entry['id']}: says nothing of local"
         if "local" not in entry["targets"]:
             assert not local[0]["available"] and "not available on 'local'" in local[0]["reason"], entry["id"]
-    assert "Debian" in next(t["reason"] for t in catalog["wordpress"]["targetAvailability"] if t["target"] == "local")
+    assert "Debian" in next(t["reason"] for t in catalog["gitlab"]["targetAvailability"] if t["target"] == "local")
+    assert "local" in catalog["wordpress"]["targets"] and "local" in catalog["nginx"]["targets"]
     errors = await spawnit.api.errors(
         'mutation { createService(input: {catalogEntryId: "gitlab", target: "local", name: "g", variables: {}}) { id } }'
     )

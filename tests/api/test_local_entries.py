@@ -157,3 +157,46 @@ async def test_mariadb_runs_on_local_and_enforces_its_passwords(api: Api) -> Non
     finally:
         await teardown(api, service_id)
     assert mariadb(endpoint, "clerk", password, "shop", "select 1").returncode != 0  # gone
+
+
+needs_wordpress = pytest.mark.skipif(
+    not (shutil.which("php") and os.path.isfile("/usr/share/wordpress/wp-settings.php") and shutil.which("mariadbd"))
+    and not os.environ.get("CI"),
+    reason="Debian's wordpress, php-cli, php-mysql and mariadb-server are not installed (.ci/run installs them)",
+)
+
+
+@needs_wordpress
+async def test_wordpress_runs_on_local_from_debians_packages_and_installs(api: Api) -> None:
+    import urllib.parse
+    import urllib.request
+
+    service_id, outputs = await deploy(api, "wordpress", {"port": free_port()})
+    endpoint = outputs["endpoint"]
+    try:
+        with urllib.request.urlopen(endpoint, timeout=30) as response:  # / redirects to the installer
+            assert response.status == 200 and response.url.endswith("/wp-admin/install.php")
+            assert "WordPress" in response.read().decode()
+        # the installer writes to the service's own MariaDB: WordPress logged in to it
+        form = {
+            "weblog_title": "SpawnIt test blog",
+            "user_name": "admin",
+            "admin_password": "Very-Str0ng-pass-123",
+            "admin_password2": "Very-Str0ng-pass-123",
+            "admin_email": "admin@example.com",
+            "blog_public": "0",
+        }
+        data = urllib.parse.urlencode(form).encode()
+        with urllib.request.urlopen(endpoint + "wp-admin/install.php?step=2", data=data, timeout=60) as response:
+            assert response.status == 200
+        with urllib.request.urlopen(endpoint, timeout=30) as response:
+            assert response.status == 200 and "<title>SpawnIt test blog</title>" in response.read().decode()
+        # Debian's machine-wide configuration is not what answers, and no secret file is served
+        for path in ("salts.php", "mysql-data/mysql/user.frm", "wp-config.php"):
+            try:
+                with urllib.request.urlopen(endpoint + path, timeout=10) as response:
+                    assert "define(" not in response.read().decode(errors="replace"), path
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 404, path
+    finally:
+        await teardown(api, service_id)
