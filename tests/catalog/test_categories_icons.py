@@ -131,3 +131,21 @@ async def test_the_shipped_catalog_gives_every_entry_a_category_and_its_own_icon
     for entry in catalog:
         assert entry.category.id != "other", entry.id
         assert entry.icon is not None, entry.id
+
+
+async def test_no_shipped_connection_detail_shows_a_secret() -> None:
+    from tests.catalog.test_templates_vs_modules import sample_values
+
+    catalog = await load_catalog(MemoryStore(), REPO_CATALOG)
+    builtins = {"service_id": "0b7c6d4e-0000-4000-8000-00000000000a", "service_name": "svc"}
+    masked = 0
+    for entry in catalog:
+        values = sample_values(entry)
+        secrets = [values[f.name] for f in entry.fields if f.sensitive and values[f.name]]
+        details = connection_details(entry, values, builtins, {"endpoint": "http://203.0.113.7:8080/"})
+        assert details, f"{entry.id}: no connection details"
+        for output, value in details:
+            assert "{{" not in value and value, f"{entry.id}.{output.name}: {value!r}"
+            assert not any(s in value for s in secrets), f"{entry.id}.{output.name} shows a secret"
+            masked += "********" in value
+    assert masked >= 5  # connection strings name their password, masked (postgresql, mariadb, mongodb, redis, minio...)
