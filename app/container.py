@@ -10,6 +10,7 @@ from app.catalog.model import Catalog
 from app.drift.watcher import DriftWatcher
 from app.jobs.queries import JobQueries
 from app.jobs.runner import JobRunner
+from app.services.credentials import TargetCredentials
 from app.services.graphs import ServiceGraphs
 from app.services.manager import ServiceManager
 from app.settings import Settings
@@ -28,3 +29,4 @@ class SpawnIt:
     drift: DriftWatcher
     graphs: ServiceGraphs  # a service's resource graph, drawn by the engine, cached
     verifier: OIDCVerifier | None = None  # None: auth off
+    credentials: TargetCredentials | None = None  # tenants' own cloud credentials (write-only)
