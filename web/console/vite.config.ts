@@ -1,0 +1,20 @@
+/// <reference types="vitest/config" />
+// The console's build: one HTML page and hashed assets under /assets/, all served by SpawnIt
+// (app/console.py). Nothing is loaded from another host at run time.
+import { defineConfig } from "vite";
+
+export default defineConfig({
+  base: "/",
+  logLevel: "warn",
+  oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: "es2022",
+    assetsDir: "assets",
+    sourcemap: false,
+    modulePreload: { polyfill: false },
+  },
+  server: { proxy: { "/graphql": { target: "http://127.0.0.1:8000", ws: true } } },
+  test: { environment: "happy-dom", include: ["src/**/*.test.ts", "src/**/*.test.tsx"] },
+});
