@@ -23,7 +23,8 @@ function theClient(): Client {
       const token = await currentToken();
       return token ? { Authorization: `Bearer ${token}` } : {};
     },
-    on: { closed: () => cuts.forEach((cut) => cut()) },
+    // after graphql-ws has handled the close itself (its own promises settled), never inside it
+    on: { closed: () => setTimeout(() => cuts.forEach((cut) => cut()), 0) },
   });
   return client;
 }
