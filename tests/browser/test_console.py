@@ -118,11 +118,18 @@ async def test_deploy_watch_drift_destroy_delete(tmp_path: Path) -> None:
             assert await page.evaluate("window.__sameDocument === true"), "the page reloaded"
             await tab.shoot("service-drifted")
 
+            drifted_url = page.url
             await page.get_by_role("navigation", name="Main").get_by_role("link", name="Services").click()
             row = page.locator("tr[data-service]")
             await expect(row.get_by_test_id("drift")).to_have_text(re.compile("DRIFTED"), timeout=WAIT_MS)
             await expect(page.get_by_test_id("count-drifted")).to_have_text("1", timeout=WAIT_MS)
             await tab.shoot("dashboard")
+            phone = await open_tab(browser, drifted_url, width=390, height=844)
+            await expect(phone.page.get_by_test_id("drift")).to_have_text(re.compile("DRIFTED"), timeout=WAIT_MS)
+            width = await phone.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"the service page is {width} px wide on a 390 px phone"
+            await phone.shoot("service-phone")
+            await phone.context.close()
 
             # destroy, then delete
             await row.get_by_role("link", name="hello").click()

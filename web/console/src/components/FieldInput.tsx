@@ -22,7 +22,9 @@ export function FieldInput({ field, value, error, editing, onChange }: Props) {
     "aria-invalid": error ? ("true" as const) : undefined,
     "aria-required": field.required ? ("true" as const) : undefined,
   };
-  const hint = [boundsHint(field), field.default != null && field.default !== "" && !field.sensitive ? `default ${JSON.stringify(field.default)}` : ""]
+  const bounds = boundsHint(field);
+  const said = field.max != null && field.description.includes(String(field.max)); // the text gives them already
+  const hint = [said ? "" : bounds, field.default != null && field.default !== "" && !field.sensitive ? `default ${JSON.stringify(field.default)}` : ""]
     .filter(Boolean)
     .join(" · ");
   return (

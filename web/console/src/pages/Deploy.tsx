@@ -73,6 +73,11 @@ export function DeployPage({ entryId, target: givenTarget }: { entryId?: string;
         ))}
       </ol>
       <Problem error={error} />
+      {failure && step !== "review" && Object.keys(problems).every((k) => k !== "") ? (
+        <p class="problem" role="alert">The service was not created: fix the fields marked below.</p>
+      ) : (
+        <Problem error={failure} />
+      )}
       {!data && !error ? <Loading what="the catalog" /> : null}
       {data && step === "entry" ? <EntryStep entries={data.catalog} heading={heading} /> : null}
       {entry && step === "target" ? (
@@ -94,11 +99,6 @@ export function DeployPage({ entryId, target: givenTarget }: { entryId?: string;
       {entry && step === "review" ? (
         <ReviewStep entry={entry} target={target} name={name} values={values} busy={busy} heading={heading} onBack={() => setStep("form")} onCreate={create} />
       ) : null}
-      {failure && step !== "review" && Object.keys(problems).every((k) => k !== "") ? (
-        <p class="problem" role="alert">The service was not created: fix the fields marked below.</p>
-      ) : (
-        <Problem error={failure} />
-      )}
       {data && entryId && !entry ? <p class="problem" role="alert">No catalog entry “{entryId}”.</p> : null}
     </section>
   );
