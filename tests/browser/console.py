@@ -21,7 +21,7 @@ from tests.support import environment_without_settings, free_port, server_proces
 
 ROOT = Path(__file__).resolve().parents[2]
 # CI keeps this folder as an artifact (README, "The console"); git ignores it
-SCREENSHOTS = Path(os.environ.get("SPAWNIT_SCREENSHOTS", ROOT / "tests" / "browser" / "screenshots"))
+SCREENSHOTS = Path(os.environ.get("CONSOLE_SCREENSHOTS", ROOT / "tests" / "browser" / "screenshots"))
 WAIT_MS = 120_000  # a generous bound on one page step on a loaded machine, never a synchronisation
 
 

@@ -15,6 +15,13 @@ export default defineConfig({
     sourcemap: false,
     modulePreload: { polyfill: false },
   },
-  server: { proxy: { "/graphql": { target: "http://127.0.0.1:8000", ws: true } } },
+  // `npm run dev`: the API of a `scripts/serve` on port 8000 behind Vite's own server
+  server: {
+    proxy: {
+      "/graphql": { target: "http://127.0.0.1:8000", ws: true },
+      "/console/config.json": "http://127.0.0.1:8000",
+      "/catalog/icons": "http://127.0.0.1:8000",
+    },
+  },
   test: { environment: "happy-dom", include: ["src/**/*.test.ts", "src/**/*.test.tsx"] },
 });
