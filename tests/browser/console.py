@@ -5,7 +5,9 @@ local service found by the port it listens on."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,3 +121,45 @@ def listener_pid(port: int) -> int:
                     if os.readlink(fd) in inodes:
                         return int(proc.name)
     raise AssertionError(f"nothing listens on 127.0.0.1:{port}")
+
+
+SECRET_TEMPLATE = {
+    "fields": [
+        {"name": "port", "type": "integer", "default": 8080, "min": 1024, "max": 65535, "description": "Port."},
+        {"name": "motto", "type": "string", "default": "hello", "max": 100, "description": "A motto."},
+        {
+            "name": "token",
+            "type": "string",
+            "sensitive": True,
+            "generate": True,
+            "default": "",
+            "max": 64,
+            "description": "A secret; left empty, SpawnIt generates one.",
+        },
+    ],
+    "targets": {
+        "local": {
+            "requires": ["python3"],
+            "variables": {
+                "image": "",
+                "command": ["python3", "-m", "http.server", "{{port}}", "--bind", "127.0.0.1"],
+                "ports": ["{{port}}"],
+                "env": {"TOKEN": "${token}"},
+                "files": {"index.html": "<h1>{{motto}}</h1>"},
+                "endpoint_scheme": "http",
+            },
+        }
+    },
+}
+
+
+def with_secret_entry(tmp_path: Path) -> Path:
+    """A copy of the shipped catalog with a `secret-site` entry (a sensitive, generated field)."""
+    folder = tmp_path / "catalog"
+    shutil.copytree(ROOT / "catalog", folder)
+    catalog = json.loads((folder / "catalog.json").read_text())
+    entry = {"id": "secret-site", "name": "Secret site", "description": "Keeps a token.", "template": "secret-site"}
+    catalog["entries"].append(entry)
+    (folder / "catalog.json").write_text(json.dumps(catalog))
+    (folder / "templates" / "secret-site.template.tfvars.json").write_text(json.dumps(SECRET_TEMPLATE))
+    return folder
