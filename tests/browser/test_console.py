@@ -54,6 +54,12 @@ async def test_deploy_watch_drift_destroy_delete(tmp_path: Path) -> None:
             await expect(page.get_by_test_id("auth-off")).to_be_visible(timeout=WAIT_MS)
             await expect(page.locator("[data-entry=static-site]")).to_contain_text("local", timeout=WAIT_MS)
             await tab.shoot("catalog")
+            search = page.get_by_label("Search the catalog")
+            await search.fill("web page")  # words of the description
+            await expect(page.locator("[data-entry]")).to_have_count(1)
+            await search.fill("no such thing")
+            await expect(page.get_by_text("Nothing in the catalog matches")).to_be_visible()
+            await search.fill("")
 
             # the wizard: entry -> target -> form; a port the API refuses lands on its field
             await page.get_by_role("link", name="Deploy Static web site").click()
