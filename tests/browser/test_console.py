@@ -73,6 +73,12 @@ async def test_deploy_watch_drift_destroy_delete(tmp_path: Path) -> None:
             assert (await served.api.run("{ services { totalCount } }"))["services"]["totalCount"] == 0
             await tab.shoot("deploy-form-error")
 
+            # a dashboard open all along, never reloaded: its badges follow serviceEvents
+            dash = await open_tab(browser, f"{served.url}/")
+            await expect(dash.page.get_by_text("No services yet")).to_be_visible(timeout=WAIT_MS)
+            await dash.page.evaluate("window.__sameDocument = true")
+            live = dash.page.locator("tr[data-service]")
+
             # plan, then apply exactly that plan; lines and progress arrive over the socket
             port = free_port()
             await fill_form(page, str(port))
@@ -101,6 +107,7 @@ async def test_deploy_watch_drift_destroy_delete(tmp_path: Path) -> None:
             job = await served.api.job(job_id)
             assert int(done or 0) == int(total or 0) == job["progress"]["total"] > 0
             await tab.shoot("job-log")
+            await expect(live.get_by_test_id("status")).to_have_text(re.compile("DEPLOYED"), timeout=WAIT_MS)
 
             # the service: DEPLOYED, its endpoint answers the page we asked for
             await page.get_by_role("link", name="hello").click()
@@ -123,6 +130,11 @@ async def test_deploy_watch_drift_destroy_delete(tmp_path: Path) -> None:
             await expect(page.get_by_test_id("drift-resources")).to_contain_text("spawnit_", timeout=WAIT_MS)
             assert await page.evaluate("window.__sameDocument === true"), "the page reloaded"
             await tab.shoot("service-drifted")
+            await expect(live.get_by_test_id("drift")).to_have_text(re.compile("DRIFTED"), timeout=WAIT_MS)
+            await expect(dash.page.get_by_test_id("count-drifted")).to_have_text("1", timeout=WAIT_MS)
+            assert await dash.page.evaluate("window.__sameDocument === true"), "the dashboard reloaded"
+            assert dash.refused == [] and dash.errors == [], (dash.refused, dash.errors)
+            await dash.context.close()
 
             drifted_url = page.url
             await page.get_by_role("navigation", name="Main").get_by_role("link", name="Services").click()
