@@ -13,7 +13,7 @@ function socketUrl(): string {
 
 function theClient(): Client {
   if (client) return client;
-  client = createClient({
+  const made: Client = createClient({
     url: socketUrl(),
     lazy: true,
     retryAttempts: Infinity,
@@ -23,16 +23,20 @@ function theClient(): Client {
       const token = await currentToken();
       return token ? { Authorization: `Bearer ${token}` } : {};
     },
-    // after graphql-ws has handled the close itself (its own promises settled), never inside it
-    on: { closed: () => setTimeout(() => cuts.forEach((cut) => cut()), 0) },
+    // after graphql-ws has handled the close itself (its own promises settled), never inside it;
+    // a replaced socket's close is not news: its subscribers moved already (restartSocket)
+    on: { closed: () => setTimeout(() => client === made && cuts.forEach((cut) => cut()), 0) },
   });
-  return client;
+  client = made;
+  return made;
 }
 
-/** Reopen the socket (after a sign-in or a token renewal: connection_init carries the new token). */
+/** A new socket (after a sign-in or a token renewal: its connection_init carries the new
+ * token); live subscriptions (api/live) move to it before the old one closes. */
 export function restartSocket(): void {
   const old = client;
   client = null;
+  cuts.forEach((cut) => cut());
   old?.dispose();
 }
 

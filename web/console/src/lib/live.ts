@@ -1,9 +1,9 @@
 // Live page data: run `refresh` whenever a service event arrives (coalesced: at most one
-// refresh in flight and one waiting), and when the socket comes back after a cut.
+// refresh in flight and one waiting), and when the subscription is made again after a cut.
 import { useEffect } from "preact/hooks";
 import { SERVICE_EVENTS } from "../api/queries";
 import type { ServiceEvent } from "../api/types";
-import { onSocketClosed, subscribe } from "../api/ws";
+import { live } from "../api/live";
 
 export function coalesce(run: () => Promise<void>): () => void {
   let running = false;
@@ -30,23 +30,17 @@ export function coalesce(run: () => Promise<void>): () => void {
 export function useServiceEvents(serviceId: string | null, refresh: () => Promise<void>, onEvent?: (e: ServiceEvent) => void): void {
   useEffect(() => {
     const poke = coalesce(refresh);
-    let stop = start();
-    function start() {
-      return subscribe<{ serviceEvents: ServiceEvent }>(SERVICE_EVENTS, { serviceId }, {
-        next: (data) => {
-          onEvent?.(data.serviceEvents);
-          poke();
-        },
-      });
-    }
-    const off = onSocketClosed(() => {
-      stop();
-      stop = start();
-      poke(); // what changed while the socket was down
+    let first = true;
+    const events = live<{ serviceEvents: ServiceEvent }>(SERVICE_EVENTS, () => {
+      if (!first) poke(); // subscribed again after a cut: what changed meanwhile
+      first = false;
+      return { serviceId };
+    }, {
+      next: (data) => {
+        onEvent?.(data.serviceEvents);
+        poke();
+      },
     });
-    return () => {
-      off();
-      stop();
-    };
+    return events.stop;
   }, [serviceId, refresh]);
 }

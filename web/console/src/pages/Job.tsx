@@ -4,7 +4,7 @@ import { gql } from "../api/http";
 import type { ApiError } from "../api/errors";
 import { APPLY, CANCEL, JOB_QUERY, JOB_UPDATES } from "../api/queries";
 import type { JobDetail } from "../api/types";
-import { subscribe } from "../api/ws";
+import { live } from "../api/live";
 import { Badge } from "../components/Badge";
 import { Loading, Problem } from "../components/Problem";
 import { follow } from "../lib/follow";
@@ -21,10 +21,10 @@ export function JobPage({ id }: { id: string }) {
   const [failure, setFailure] = useState<ApiError | null>(null);
   useEffect(() => setJob(data?.job ?? null), [data]);
   useEffect(() => {
-    const stop = subscribe<{ jobUpdates: Omit<JobDetail, "service"> }>(JOB_UPDATES, { jobId: id }, {
+    const updates = live<{ jobUpdates: Omit<JobDetail, "service"> }>(JOB_UPDATES, () => ({ jobId: id }), {
       next: (update) => setJob((old) => (old ? { ...old, ...update.jobUpdates } : old)),
     });
-    return stop;
+    return updates.stop;
   }, [id]);
   if (!job) return error ? <Problem error={error} /> : <Loading what="the job" />;
 
