@@ -11,6 +11,7 @@ import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, BrowserContext, Page, WebSocket, async_playwright
@@ -74,14 +75,20 @@ class Tab:
         """`<name>-light.png` and `<name>-dark.png`, the theme switched by the console's own toggle."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         html = self.page.locator("html")
+        themes = []
         for _ in range(2):
             theme = await html.get_attribute("data-theme")
+            themes.append(theme)
             await self.page.screenshot(path=str(SCREENSHOTS / f"{name}-{theme}.png"), full_page=True)
             await self.page.get_by_test_id("theme-toggle").click()
+        assert sorted(themes) == ["dark", "light"], f"the theme toggle went {themes}"  # type: ignore[type-var]
 
 
-async def open_tab(browser: Browser, url: str, *, width: int = 1280, height: int = 900) -> Tab:
-    context = await browser.new_context(viewport={"width": width, "height": height}, color_scheme="light")
+async def open_tab(
+    browser: Browser, url: str, *, width: int = 1280, height: int = 900, scheme: Literal["light", "dark"] = "light"
+) -> Tab:
+    """A new context (no stored theme: the system's `scheme` decides) with one page at `url`."""
+    context = await browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
     tab = Tab(context, await context.new_page())
 
     async def only_the_host(route: BrowserRoute) -> None:

@@ -142,8 +142,9 @@ async def test_deploy_watch_drift_destroy_delete(tmp_path: Path) -> None:
             await expect(row.get_by_test_id("drift")).to_have_text(re.compile("DRIFTED"), timeout=WAIT_MS)
             await expect(page.get_by_test_id("count-drifted")).to_have_text("1", timeout=WAIT_MS)
             await tab.shoot("dashboard")
-            phone = await open_tab(browser, drifted_url, width=390, height=844)
+            phone = await open_tab(browser, drifted_url, width=390, height=844, scheme="dark")
             await expect(phone.page.get_by_test_id("drift")).to_have_text(re.compile("DRIFTED"), timeout=WAIT_MS)
+            assert await phone.page.locator("html").get_attribute("data-theme") == "dark"  # the system's choice
             width = await phone.page.evaluate("document.documentElement.scrollWidth")
             assert width <= 390, f"the service page is {width} px wide on a 390 px phone"
             await phone.shoot("service-phone")

@@ -67,6 +67,7 @@ async def test_reveal_asks_first_and_an_edit_keeps_the_secret(tmp_path: Path) ->
             page.once("dialog", lambda dialog: dialog.accept())
             await page.get_by_role("button", name="Reveal token").click()
             await expect(token).to_have_text(secret, timeout=WAIT_MS)
+            await expect(page.get_by_test_id("history")).to_contain_text("secret revealed token", timeout=WAIT_MS)
             history = (await served.api.run(HISTORY, id=service["id"]))["service"]["history"]
             assert [h["new"] for h in history if h["kind"] == "SECRET_REVEALED"] == ["token", "token"]
 

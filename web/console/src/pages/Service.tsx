@@ -11,7 +11,7 @@ import { useServiceEvents } from "../lib/live";
 import { navigate } from "../lib/router";
 import { useQuery } from "../lib/useQuery";
 import { EditService } from "./EditService";
-import { DriftPanel, JobsTable, Outputs, VariablesTable } from "./ServiceParts";
+import { DriftPanel, HistoryPanel, JobsTable, Outputs, VariablesTable } from "./ServiceParts";
 
 export function ServicePage({ id }: { id: string }) {
   const { data, error, reload } = useQuery<{ service: ServiceDetail }>(SERVICE, { id });
@@ -67,6 +67,7 @@ export function ServicePage({ id }: { id: string }) {
         {service.graph.nodes.length ? <Graph graph={service.graph} /> : <p class="muted">No resources yet: apply the service to see its graph.</p>}
       </section>
       <JobsTable jobs={service.jobs.edges.map((e) => e.node)} />
+      <HistoryPanel history={service.history} />
     </section>
   );
 }

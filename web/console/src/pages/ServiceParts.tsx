@@ -116,3 +116,20 @@ export function JobsTable({ jobs }: { jobs: JobSummary[] }) {
     </section>
   );
 }
+
+export function HistoryPanel({ history }: { history: ServiceDetail["history"] }) {
+  if (!history.length) return null;
+  const said: Record<string, string> = { DRIFT: "drift", HEALTH: "health", SECRET_REVEALED: "secret revealed" };
+  return (
+    <section aria-labelledby="history-title" class="panel">
+      <h2 id="history-title">History</h2>
+      <ul class="changes" data-testid="history">
+        {[...history].reverse().map((h) => (
+          <li>
+            {when(h.at)}: <strong>{said[h.kind] ?? h.kind}</strong> {h.kind === "SECRET_REVEALED" ? h.new : `${h.old ?? "—"} → ${h.new}`}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
