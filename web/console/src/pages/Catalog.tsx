@@ -67,7 +67,7 @@ function EntryCard({ entry }: { entry: CatalogEntry }) {
             <span aria-hidden="true">{t.available ? "✓" : "✗"} </span>
             <strong>{t.target}</strong>
             <span class="visually-hidden">{t.available ? ": available" : ": not available"}</span>
-            {t.available ? null : <span class="muted"> — {t.reason ?? "not available here"}</span>}
+            {t.available ? null : <span class="muted"> — {(t.reason ?? "not available here").replace(/^not available on this host: /, "")}</span>}
           </li>
         ))}
       </ul>
