@@ -20,7 +20,7 @@ from playwright.async_api import Route as BrowserRoute
 from app.console import CONSOLE, is_built
 from tests.api.client import Api
 from tests.browser.test_graphiql import ARGS, CHROMIUM, need_chromium
-from tests.support import environment_without_settings, free_port, server_process, spawnit_serve
+from tests.support import environment_without_settings, free_port, server_process, spawnit_serve, stop_leftovers
 
 ROOT = Path(__file__).resolve().parents[2]
 # CI keeps this folder as an artifact (README, "The console"); git ignores it
@@ -43,8 +43,13 @@ def spawnit_served(tmp_path: Path, *flags: str, env: dict[str, str] | None = Non
     argv = spawnit_serve(port, "--data-dir", str(data), "--engine", "embedded", *flags)
     url = f"http://127.0.0.1:{port}"
     environ = {**environment_without_settings(), **(env or {})}
-    with server_process(argv, url, tmp_path / "serve.log", env=environ, cwd=ROOT):
-        yield Served(url, data, Api(url))
+    try:
+        with server_process(argv, url, tmp_path / "serve.log", env=environ, cwd=ROOT):
+            yield Served(url, data, Api(url))
+    finally:
+        # a local service's processes run in sessions of their own: what a test left running
+        # (or the sandbox around a process it killed by hand) goes with the test
+        stop_leftovers(data / "run")
 
 
 @contextlib.asynccontextmanager

@@ -65,6 +65,8 @@ async def test_a_network_cut_loses_and_repeats_no_line(tmp_path: Path) -> None:
             assert resumed[0] == 0 and seen <= resumed[1] < len(logs), (seen, resumed, len(logs))
             assert any("Still creating" in line["text"] for line in logs[resumed[1] :])  # lines after the cut
             assert tab.refused == [] and tab.errors == [], (tab.refused, tab.errors)
+        destroy = await served.api.mutate_job("destroyService", service["id"])
+        assert (await served.api.wait_job(destroy["id"]))["state"] == "SUCCEEDED"
 
 
 async def test_pause_download_cancel_and_force_cancel(tmp_path: Path) -> None:

@@ -81,3 +81,28 @@ async def test_reveal_asks_first_and_an_edit_keeps_the_secret(tmp_path: Path) ->
             await expect(page.get_by_test_id("status")).to_have_text(re.compile("DRAFT"))
             await tab.shoot("service-edit")
             assert tab.refused == [] and tab.errors == [], (tab.refused, tab.errors)
+
+
+async def test_generate_for_me_then_apply_at_once(tmp_path: Path) -> None:
+    with spawnit_served(tmp_path, "--catalog-dir", str(with_secret_entry(tmp_path))) as served:
+        async with chromium() as browser:
+            tab = await open_tab(browser, f"{served.url}/deploy/secret-site")
+            page = tab.page
+            await page.get_by_role("button", name="Next").click()  # local, the one target it has
+            await page.locator("#field-service-name").fill("generated")
+            await page.locator("#field-port").fill(str(free_port()))
+            token = page.locator("#field-token")
+            await expect(token).to_have_attribute("type", "password")
+            await page.get_by_role("button", name="Generate token for me").click()
+            generated = await token.input_value()
+            assert re.fullmatch(r"[A-Za-z0-9]{32}", generated), generated
+            await page.get_by_role("button", name="Review").click()
+            await expect(page.get_by_role("cell", name="•••••••• (set)")).to_be_visible()
+            assert generated not in await page.content()  # the review shows it masked
+            await page.get_by_role("button", name="Create and apply").click()
+            await expect(page.locator("h1")).to_have_text("apply job", timeout=WAIT_MS)
+            await expect(page.get_by_test_id("job-state")).to_contain_text("SUCCEEDED", timeout=WAIT_MS)
+            service_id = (await served.api.job(page.url.rsplit("/", 1)[1]))["service"]["id"]
+            assert (await served.api.run(REVEAL, id=service_id))["revealSecret"] == generated
+            await served.api.wait_job((await served.api.mutate_job("destroyService", service_id))["id"])
+            assert tab.refused == [] and tab.errors == [], (tab.refused, tab.errors)
