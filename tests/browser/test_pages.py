@@ -110,3 +110,10 @@ async def test_root_serves_the_console_once_built(tmp_path: Path) -> None:
     async with serving_app(Starlette(routes=routes(True, console=console))) as url, httpx.AsyncClient() as client:
         response = await client.get(f"{url}/", headers=HTML)
     assert response.status_code == 200 and "SpawnIt console" in response.text
+
+
+def test_the_consoles_policy_adds_only_the_issuers_origin() -> None:
+    assert console.policy(None) == console.policy("not a url")
+    with_auth = console.policy("https://keycloak.example:8443/realms/spawnit")
+    assert "connect-src 'self' https://keycloak.example:8443;" in with_auth
+    assert with_auth.replace(" https://keycloak.example:8443", "") == console.policy(None)
