@@ -1,6 +1,6 @@
 // Live page data: run `refresh` whenever a service event arrives (coalesced: at most one
 // refresh in flight and one waiting), and when the subscription is made again after a cut.
-import { useEffect } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import { SERVICE_EVENTS } from "../api/queries";
 import type { ServiceEvent } from "../api/types";
 import { live } from "../api/live";
@@ -28,8 +28,10 @@ export function coalesce(run: () => Promise<void>): () => void {
 }
 
 export function useServiceEvents(serviceId: string | null, refresh: () => Promise<void>, onEvent?: (e: ServiceEvent) => void): void {
+  const latest = useRef(refresh); // the page's current refresh (filters change it), one subscription
+  latest.current = refresh;
   useEffect(() => {
-    const poke = coalesce(refresh);
+    const poke = coalesce(() => latest.current());
     let first = true;
     const events = live<{ serviceEvents: ServiceEvent }>(SERVICE_EVENTS, () => {
       if (!first) poke(); // subscribed again after a cut: what changed meanwhile
@@ -42,5 +44,5 @@ export function useServiceEvents(serviceId: string | null, refresh: () => Promis
       },
     });
     return events.stop;
-  }, [serviceId, refresh]);
+  }, [serviceId]);
 }

@@ -1,5 +1,5 @@
 // The tenant's services: counts, search and filters, pages, badges updated live (serviceEvents).
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { gql } from "../api/http";
 import type { ApiError } from "../api/errors";
 import { CATALOG, COUNTS, SERVICES } from "../api/queries";
@@ -36,18 +36,21 @@ export function DashboardPage() {
   const catalog = useQuery<{ catalog: CatalogEntry[] }>(CATALOG);
   const after = cursors[cursors.length - 1] ?? null;
 
+  const asked = useRef(0); // answers to an older question (a search typed since) are dropped
   const refresh = useCallback(async () => {
     const filter = { status: status ? [status] : null, catalogEntryId: entry || null, search: search.trim() || null };
+    const mine = ++asked.current;
     try {
       const [list, tally] = await Promise.all([
         gql<{ services: Page }>(SERVICES, { first: PAGE, after, filter }),
         gql<{ serviceCounts: Counts }>(COUNTS),
       ]);
+      if (mine !== asked.current) return;
       setPage(list.services);
       setCounts(tally.serviceCounts);
       setError(null);
     } catch (problem) {
-      setError(problem as ApiError);
+      if (mine === asked.current) setError(problem as ApiError);
     }
   }, [status, entry, search, after]);
 
