@@ -76,15 +76,16 @@ class Tab:
     sent: list[str] = field(default_factory=list)  # websocket frames the page sent
     received: list[str] = field(default_factory=list)
 
-    async def shoot(self, name: str) -> None:
-        """`<name>-light.png` and `<name>-dark.png`, the theme switched by the console's own toggle."""
+    async def shoot(self, name: str, full: bool = True) -> None:
+        """`<name>-light.png` and `<name>-dark.png`, the theme switched by the console's own toggle
+        (`full`: the whole page, else the window)."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         html = self.page.locator("html")
         themes = []
         for _ in range(2):
             theme = await html.get_attribute("data-theme")
             themes.append(theme)
-            await self.page.screenshot(path=str(SCREENSHOTS / f"{name}-{theme}.png"), full_page=True)
+            await self.page.screenshot(path=str(SCREENSHOTS / f"{name}-{theme}.png"), full_page=full)
             await self.page.get_by_test_id("theme-toggle").click()
         assert sorted(themes) == ["dark", "light"], f"the theme toggle went {themes}"  # type: ignore[type-var]
 

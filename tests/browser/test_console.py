@@ -54,6 +54,7 @@ async def test_deploy_watch_drift_destroy_delete(tmp_path: Path) -> None:
             await expect(page.get_by_test_id("auth-off")).to_be_visible(timeout=WAIT_MS)
             await expect(page.locator("[data-entry=static-site]")).to_contain_text("local", timeout=WAIT_MS)
             await tab.shoot("catalog")
+            await tab.shoot("catalog-top", full=False)  # the first screen, for docs/screenshots
             search = page.get_by_label("Search the catalog")
             await search.fill("web page")  # words of the description
             await expect(page.locator("[data-entry]")).to_have_count(1)
