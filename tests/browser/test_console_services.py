@@ -1,7 +1,7 @@
 """The console's lists and a service's own page against a real `spawnit serve`: the dashboard
 over 25 services (pages of 20, search, filters by status and by entry, counts), a sensitive
 variable masked until revealed behind a confirmation (and the reveal recorded), an edit saved
-with the secret left as it was."""
+with the secret left as it was, then an edit redeployed and served."""
 
 from __future__ import annotations
 
@@ -80,6 +80,20 @@ async def test_reveal_asks_first_and_an_edit_keeps_the_secret(tmp_path: Path) ->
             assert (await served.api.run(REVEAL, id=service["id"]))["revealSecret"] == secret
             await expect(page.get_by_test_id("status")).to_have_text(re.compile("DRAFT"))
             await tab.shoot("service-edit")
+
+            # edit and redeploy: the running site serves the new motto
+            await page.get_by_role("button", name="Edit").click()
+            await page.locator("#field-motto").fill("veni vidi")
+            await page.get_by_role("button", name="Save and redeploy").click()
+            await expect(page.locator("h1")).to_have_text("apply job", timeout=WAIT_MS)
+            await expect(page.get_by_test_id("job-state")).to_contain_text("SUCCEEDED", timeout=WAIT_MS)
+            await page.get_by_role("link", name="vault").click()
+            endpoint = await page.get_by_test_id("output-endpoint").get_attribute("href")
+            site = await tab.context.new_page()
+            await site.goto(str(endpoint))
+            await expect(site.locator("h1")).to_have_text("veni vidi", timeout=WAIT_MS)
+            assert (await served.api.run(REVEAL, id=service["id"]))["revealSecret"] == secret
+            await served.api.wait_job((await served.api.mutate_job("destroyService", service["id"]))["id"])
             assert tab.refused == [] and tab.errors == [], (tab.refused, tab.errors)
 
 
