@@ -53,6 +53,9 @@ async def test_deploy_watch_drift_destroy_delete(tmp_path: Path) -> None:
             page = tab.page
             await expect(page.get_by_test_id("auth-off")).to_be_visible(timeout=WAIT_MS)
             await expect(page.locator("[data-entry=static-site]")).to_contain_text("local", timeout=WAIT_MS)
+            # keyboard first: the first Tab reaches the skip link, which moves focus to the page
+            await page.keyboard.press("Tab")
+            await expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
             await tab.shoot("catalog")
             await tab.shoot("catalog-top", full=False)  # the first screen, for docs/screenshots
             search = page.get_by_label("Search the catalog")
@@ -66,6 +69,10 @@ async def test_deploy_watch_drift_destroy_delete(tmp_path: Path) -> None:
             await page.get_by_role("link", name="Deploy Static web site").click()
             await expect(page.get_by_role("radio", name="local")).to_be_checked(timeout=WAIT_MS)
             await page.get_by_role("button", name="Next").click()
+            unlabelled = await page.locator("input, select, textarea").evaluate_all(
+                "(els) => els.filter((e) => !e.labels.length && !e.getAttribute('aria-label')).map((e) => e.outerHTML)"
+            )
+            assert unlabelled == [], f"form controls without a label: {unlabelled}"
             await fill_form(page, "80")
             await page.get_by_role("button", name="Create and apply").click()
             error = page.locator('[data-field="port"] .field-error')

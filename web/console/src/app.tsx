@@ -1,5 +1,5 @@
 // The console's frame: header, navigation, theme, sign-in, the auth-off banner, the page.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Session } from "./auth/session";
 import { applyTheme, chosenTheme, type Theme } from "./lib/theme";
 import { linkClick, navigate, useRoute, type Route } from "./lib/router";
@@ -14,8 +14,11 @@ export function App({ session }: { session: Session }) {
   const route = useRoute();
   const [, setVersion] = useState(0);
   useEffect(() => session.onChange(() => setVersion((v) => v + 1)), [session]);
+  const arrived = useRef(false);
   useEffect(() => {
-    document.getElementById("main")?.focus({ preventScroll: true });
+    // after a page change (not on arrival: the skip link stays the first stop), focus the page
+    if (arrived.current) document.getElementById("main")?.focus({ preventScroll: true });
+    arrived.current = true;
   }, [route.page, "id" in route ? route.id : ""]);
   const auth = session.config.enabled;
   const needsSignIn = auth && !session.signedIn && route.page !== "callback";
