@@ -13,6 +13,7 @@ import asyncio
 import json
 import re
 import time
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +37,8 @@ class ServiceRepository:
         self._listed: dict[str, float] = {}  # tenant -> when its services were last listed (fresh mode)
         self._loading = asyncio.Lock()
         self._cache: dict[str, dict[str, ServiceInfo]] = {}
+        # the last records of services deleted lately (bounded): what their jobs still name
+        self._gone: OrderedDict[str, ServiceInfo] = OrderedDict()
 
     async def _tenant(self, tenant: str) -> dict[str, ServiceInfo]:
         keys.checked(tenant, "tenant")  # before the cache keeps anything
@@ -190,8 +193,18 @@ class ServiceRepository:
         (await self._tenant(info.tenant)).pop(info.id, None)
         for key in await self._store.keys_under(keys.service_prefix(info.tenant, info.id)):
             await self._store.delete(key)
+        self._gone[info.id] = info
+        while len(self._gone) > GONE_KEPT:
+            self._gone.popitem(last=False)
+
+    def deleted(self, tenant: str, service_id: str) -> ServiceInfo | None:
+        """The last record of a service this process deleted lately (a job of it that a
+        client follows still names it), else None."""
+        info = self._gone.get(service_id)
+        return info if info is not None and info.tenant == tenant else None
 
 
+GONE_KEPT = 256  # deleted services whose last record is kept in memory, newest
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SALVAGED = ("name", "catalog_entry", "target", "created_at", "updated_at")
 

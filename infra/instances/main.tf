@@ -22,6 +22,14 @@ locals {
   keycloak_host = regex("^https?://([^:/]+)", var.keycloak_url)[0]
   issuer        = "${var.keycloak_url}/realms/${var.realm}"
   labels        = merge(var.labels, { stack = "instances" })
+
+  # the aws target's own credentials, from the operator's environment (infra/README.md),
+  # never MinIO's: SpawnIt hands them to aws jobs only; the store keeps AWS_ACCESS_KEY_ID
+  aws_target_env = { for name, value in {
+    SPAWNIT_AWS_ACCESS_KEY_ID     = var.aws_target_access_key_id
+    SPAWNIT_AWS_SECRET_ACCESS_KEY = var.aws_target_secret_access_key
+    SPAWNIT_AWS_REGION            = var.aws_target_region
+  } : name => value if can(regex(".", value)) } # (no operator here: see tests/modules/tfconfig.py)
 }
 
 # the network and volumes made by the earlier stacks, found by name
@@ -74,7 +82,7 @@ module "api" {
 
   name  = "spawnit-api"
   image = var.images.api
-  env = {
+  env = merge(local.aws_target_env, {
     SPAWNIT_HOST          = "0.0.0.0"
     SPAWNIT_STORE         = "s3"
     SPAWNIT_S3_BUCKET     = var.data_bucket
@@ -86,7 +94,10 @@ module "api" {
     SPAWNIT_OIDC_AUDIENCE = var.api_audience
     SPAWNIT_ADMIN_ROLE    = var.admin_role
     SPAWNIT_SECRET_KEY    = var.spawnit_secret_key
-  }
+    # docker services publish on every interface of the Docker host (the API's own port
+    # stays on 127.0.0.1: var.ports)
+    SPAWNIT_DOCKER_PUBLISH_ADDRESS = var.docker_publish_address
+  })
   network = data.docker_network.spawnit.name
   aliases = ["spawnit-api"]
   ports   = [{ internal = 8000, external = var.ports.api }]
