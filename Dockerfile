@@ -28,6 +28,19 @@ with tarfile.open(path) as archive:
 os.chmod("/opt/tofu/tofu", 0o755)
 PY
 
+# ---------------------------------------------------------------- the web front ends, built
+# The console (web/console) and GraphiQL's bundle (web/graphiql), each from its locked npm
+# packages; only their built files reach the final image (no node, no node_modules there).
+FROM node:20-slim AS web
+WORKDIR /src/web
+COPY web/console/package.json web/console/package-lock.json ./console/
+COPY web/graphiql/package.json web/graphiql/package-lock.json ./graphiql/
+RUN cd console && npm ci --no-audit --no-fund --loglevel=error \
+ && cd ../graphiql && npm ci --no-audit --no-fund --loglevel=error
+COPY web/console ./console
+COPY web/graphiql ./graphiql
+RUN cd console && npm run build && cd ../graphiql && npm run build
+
 # ---------------------------------------------------------------- the API
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -47,6 +60,11 @@ COPY resolvers ./resolvers
 COPY modules ./modules
 COPY catalog ./catalog
 RUN pip install --no-cache-dir --no-deps . && install -d -o spawnit -g spawnit /var/lib/spawnit
+# the built console and GraphiQL, where app/console.py and app/graphiql.py look for them: web/
+# beside the installed `app` package (site-packages), linked to /opt/spawnit/web
+COPY --from=web /src/web/console/dist ./web/console/dist
+COPY --from=web /src/web/graphiql/dist ./web/graphiql/dist
+RUN ln -s /opt/spawnit/web "$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/web"
 
 USER 10001:10001
 ENV SPAWNIT_DATA_DIR=/var/lib/spawnit SPAWNIT_PORT=8000 SPAWNIT_HOST=0.0.0.0 \

@@ -10,6 +10,7 @@ from app.catalog.model import Catalog
 from app.drift.watcher import DriftWatcher
 from app.jobs.queries import JobQueries
 from app.jobs.runner import JobRunner
+from app.services.credentials import TargetCredentials
 from app.services.graphs import ServiceGraphs
 from app.services.manager import ServiceManager
 from app.settings import Settings
@@ -30,3 +31,4 @@ class SpawnIt:
     graphs: ServiceGraphs  # a service's resource graph, drawn by the engine, cached
     verifier: OIDCVerifier | None = None  # None: auth off
     shared: SharedBus | None = None  # shared mode's Redis bus; None: one process
+    credentials: TargetCredentials | None = None  # tenants' own cloud credentials (write-only)

@@ -12,14 +12,16 @@ from pathlib import Path
 
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app import console as console_app
+
 WEB = Path(__file__).resolve().parent.parent / "web"
 DIST = WEB / "graphiql" / "dist"
-CONSOLE = WEB / "console" / "dist"
+CONSOLE = console_app.CONSOLE
 ASSETS = "/graphiql/assets"
 BUILT = "BUILT"  # written last by web/graphiql/build.mjs: its presence means a complete build
 
@@ -120,13 +122,10 @@ class Assets(StaticFiles):
         return response
 
 
-def home(graphiql: bool, console: Path = CONSOLE) -> Route:
-    """`GET /`: the console once one is built (web/console/dist), else GraphiQL."""
+def home(graphiql: bool) -> Route:
+    """`GET /` without a built console (web/console/dist): GraphiQL."""
 
     async def endpoint(request: Request) -> Response:
-        index = console / "index.html"
-        if index.is_file():
-            return FileResponse(index, headers={"cache-control": "no-cache"})
         if graphiql:
             return RedirectResponse(request.base_url.path.rstrip("/") + "/graphql", status_code=307)
         return PlainTextResponse("SpawnIt: the GraphQL API is at /graphql (GraphiQL is switched off).\n", 404)
@@ -135,8 +134,8 @@ def home(graphiql: bool, console: Path = CONSOLE) -> Route:
 
 
 def routes(graphiql: bool, dist: Path = DIST, console: Path = CONSOLE) -> list[BaseRoute]:
-    """The way in, and GraphiQL's assets when GraphiQL is on."""
-    found: list[BaseRoute] = [home(graphiql, console)]
+    """The way in (the console once built, else GraphiQL), and GraphiQL's assets when it is on."""
+    found: list[BaseRoute] = console_app.routes(console) or [home(graphiql)]
     if graphiql:
         # the bundle is ~6 MB, ~1.5 MB compressed: what a browser behind a slow link waits for
         assets = GZipMiddleware(Assets(directory=dist, check_dir=False), minimum_size=1024)

@@ -19,6 +19,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 
 from app.auth.oidc import OIDCVerifier
 from app.bus import InMemoryBus
+from app.catalog.kubernetes import with_kubernetes
 from app.catalog.loader import load_catalog
 from app.catalog.readiness import AwsTargetCredentials, TargetReadiness
 from app.container import SpawnIt
@@ -26,6 +27,7 @@ from app.engine.binary import select_engine
 from app.engine.child import ChildEngine
 from app.graphiql import GraphiQLGate
 from app.graphiql import routes as graphiql_routes
+from app.http import icons
 from app.http.console_config import console_config_route
 from app.http.hosts import edge_middleware
 from app.http.metrics import metrics_route
@@ -36,10 +38,12 @@ from app.jobs.steps import EngineSteps
 from app.localtarget.install import cli_config_text, install_provider
 from app.localtarget.policy import LocalTargetPolicy, local_policy
 from app.services.bookkeeping import JobBookkeeping
+from app.services.credentials import TargetCredentials
 from app.services.graphs import ServiceGraphs
 from app.services.health import HealthCheck
 from app.services.manager import ServiceManager
 from app.services.repository import ServiceRepository
+from app.services.targets import TargetEnvironment
 from app.services.workspaces import WorkspaceBuilder
 from app.settings import Settings
 from app.shared.bus_wiring import shared_bus
@@ -62,6 +66,17 @@ def private_folders(settings: Settings) -> None:
     settings.data_dir.chmod(0o700)  # a data folder made by an older SpawnIt may be 0755
 
 
+def _readiness(settings: Settings) -> TargetReadiness:
+    """Which targets this host can run now: the aws target's own credentials (never the store's)."""
+    aws = AwsTargetCredentials(
+        has_keys=bool(settings.aws_target_access_key_id and settings.aws_target_secret_access_key),
+        profile=settings.aws_target_profile,
+        instance_role=settings.aws_target_instance_role,
+        region=settings.aws_target_region,
+    )
+    return TargetReadiness(aws, ttl=settings.target_check_seconds, kubeconfig=settings.kubeconfig)
+
+
 async def build(settings: Settings) -> SpawnIt:
     """Every domain service, wired, with jobs left behind by a dead process recovered."""
     private_folders(settings)
@@ -70,16 +85,19 @@ async def build(settings: Settings) -> SpawnIt:
     try:
         engine = _engine(settings)
         modules = {p.parent.parent.name for p in settings.modules_dir.glob("*/instance/*.tf")}
-        catalog = await load_catalog(store, settings.catalog_dir, modules)
+        catalog = with_kubernetes(await load_catalog(store, settings.catalog_dir, modules), modules)
         bus = shared.bus if shared is not None else InMemoryBus()
         shared_job_parts = shared_jobs(settings, shared.redis if shared is not None else None)
         locks = record_locks(shared_job_parts)  # a service's record: short read-modify-writes
         box = SecretBox.from_settings(settings.secret_key, settings.data_dir)
         services_repo = ServiceRepository(store, box, fresh=settings.shared)
-        workspaces = WorkspaceBuilder(settings, services_repo, catalog)
+        credentials = TargetCredentials(store, box)  # a tenant's own cloud credentials
+        workspaces = WorkspaceBuilder(settings, services_repo, catalog, TargetEnvironment(settings, credentials))
         health = HealthCheck(settings.health_timeout_seconds)
-        bookkeeping = JobBookkeeping(settings, store, services_repo, locks, bus, workspaces, health)
         job_records = shared.jobs(store) if shared is not None else JobRepository(store)
+        bookkeeping = JobBookkeeping(
+            settings, store, services_repo, locks, bus, workspaces, health, job_records.forget_service
+        )
         live = LiveJobs()
         runner = job_runner(
             settings,
@@ -97,13 +115,7 @@ async def build(settings: Settings) -> SpawnIt:
             live=live,
         )
         jobs = JobQueries(job_records, live, services_repo.get, shared.logs(job_records) if shared else None)
-        readiness = TargetReadiness(
-            AwsTargetCredentials(
-                has_keys=bool(settings.aws_target_access_key_id and settings.aws_target_secret_access_key),
-                profile=settings.aws_target_profile,
-            ),
-            ttl=settings.target_check_seconds,
-        )
+        readiness = _readiness(settings)
         await readiness.refresh()
         host = LocalTargetPolicy(readiness, local_policy(settings.local_target, settings.auth_enabled))
         manager = ServiceManager(
@@ -116,7 +128,8 @@ async def build(settings: Settings) -> SpawnIt:
         log.info("engine: %s; store: %s; catalog: %d entries", engine.name, settings.store, len(catalog))
         verifier = _verifier(settings)
         graphs = ServiceGraphs(engine, settings, services_repo, busy=lambda service: bool(runner.active_for(service)))
-        return SpawnIt(settings, store, catalog, bus, runner, manager, jobs, watcher, graphs, verifier, shared)
+        parts = (settings, store, catalog, bus, runner, manager, jobs, watcher, graphs, verifier)
+        return SpawnIt(*parts, shared=shared, credentials=credentials)
     except BaseException:
         await store.close()
         if shared is not None:
@@ -184,6 +197,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/graphql", GraphiQLGate(graphql) if settings.graphiql else graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         console_config_route(settings),
+        *icons.routes(),
     ]
     return Starlette(
         routes=[

@@ -67,6 +67,16 @@ def _path(name: str, raw: str) -> Path:
     return Path(raw)
 
 
+def _address(name: str, raw: str) -> str:
+    """An IP address (what Docker publishes ports on)."""
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(raw.strip()))
+    except ValueError:
+        raise BadInput(f"{name} must be an IP address (e.g. 0.0.0.0 or 127.0.0.1), got {raw!r}", field=name) from None
+
+
 def _number(kind: Callable[[str, str | None, Any], Any]) -> Callable[[str, str], Any]:
     return lambda name, raw: kind(name, raw, None)
 
@@ -121,7 +131,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("INTROSPECTION", "introspection", _bool_, "allow schema introspection"),
     Option("MAX_JOBS_PER_TENANT", "max_jobs_per_tenant", _int_, "users' jobs queued or running per tenant"),
     Option("MAX_BODY_BYTES", "max_body_bytes", _int_, "largest request body"),
-    Option("AWS_TARGET_PROFILE", "aws_target_profile", _text, "AWS shared-credentials profile of the aws target"),
+    Option("AWS_TARGET_PROFILE", "aws_target_profile", _text, "old name of SPAWNIT_AWS_PROFILE"),
+    Option("AWS_PROFILE", "aws_target_profile", _text, "AWS shared-credentials profile of the aws target"),
+    Option("AWS_REGION", "aws_target_region", _text, "AWS region of the aws target's services"),
+    Option("AWS_INSTANCE_ROLE", "aws_target_instance_role", _bool_, "the aws target uses this host's instance role"),
+    Option("DOCKER_PUBLISH_ADDRESS", "docker_publish_address", _address, "address docker services publish on"),
+    Option("KUBECONFIG", "kubeconfig", _path, "kubeconfig of the kubernetes target (default: KUBECONFIG)"),
     Option("TARGET_CHECK_SECONDS", "target_check_seconds", _float_, "how long a target check is trusted"),
     Option("ALLOWED_HOSTS", "allowed_hosts", split_list, "Host names served besides loopback, comma-separated"),
     Option("CORS_ORIGINS", "cors_origins", split_list, "origins whose pages may call the API, comma-separated"),

@@ -98,6 +98,12 @@ class Settings:
     aws_target_access_key_id: Secret = field(default_factory=lambda: Secret(""))
     aws_target_secret_access_key: Secret = field(default_factory=lambda: Secret(""))
     aws_target_profile: str | None = None
+    aws_target_region: str | None = None  # AWS_REGION of the aws target's jobs
+    aws_target_instance_role: bool = False  # no keys nor profile: the host's instance role
+    # the address docker services publish their ports on: every interface, as Docker's own
+    # default, because a catalog service is meant to be reached by others (a game server)
+    docker_publish_address: str = "0.0.0.0"
+    kubeconfig: Path | None = None  # the kubernetes target's cluster (None: $KUBECONFIG, else none)
     target_check_seconds: float = 10.0  # how long a target's readiness (docker ping, ...) is trusted
     allowed_hosts: tuple[str, ...] = ()  # Host names (name or name:port, "*" any) besides loopback
     cors_origins: tuple[str, ...] = ()  # origins whose pages may call the API (CORS, websockets)
@@ -115,6 +121,8 @@ class Settings:
         # the engine runs inside each work directory, so a relative path would point elsewhere.
         for name in ("data_dir", "catalog_dir", "modules_dir"):
             object.__setattr__(self, name, Path(getattr(self, name)).expanduser().resolve())
+        if self.kubeconfig is not None:
+            object.__setattr__(self, "kubeconfig", Path(self.kubeconfig).expanduser().resolve())
 
     @property
     def ws_message_limit(self) -> int:
@@ -163,11 +171,20 @@ class Settings:
             ),
             secret_key=Secret(env.get("SPAWNIT_SECRET_KEY", "")),
             redis_url=Secret(env.get("SPAWNIT_REDIS_URL", "")),
-            aws_target_access_key_id=Secret(env.get("SPAWNIT_AWS_TARGET_ACCESS_KEY_ID", "")),
-            aws_target_secret_access_key=Secret(env.get("SPAWNIT_AWS_TARGET_SECRET_ACCESS_KEY", "")),
+            # SPAWNIT_AWS_*; the older SPAWNIT_AWS_TARGET_* names still work
+            aws_target_access_key_id=Secret(
+                _first(env, "SPAWNIT_AWS_ACCESS_KEY_ID", "SPAWNIT_AWS_TARGET_ACCESS_KEY_ID")
+            ),
+            aws_target_secret_access_key=Secret(
+                _first(env, "SPAWNIT_AWS_SECRET_ACCESS_KEY", "SPAWNIT_AWS_TARGET_SECRET_ACCESS_KEY")
+            ),
         )
         # the options parsed onto the secrets, then checked together (with_values checks)
-        return secrets.with_values({k: v for k, v in raw.items() if v not in (None, "")})
+        settings = secrets.with_values({k: v for k, v in raw.items() if v not in (None, "")})
+        if settings.kubeconfig is None and env.get("KUBECONFIG"):
+            first = env["KUBECONFIG"].split(os.pathsep)[0]
+            settings = settings.replace(kubeconfig=Path(first).expanduser().resolve())
+        return settings
 
     def with_values(self, raw: Mapping[str, str]) -> Settings:
         """These settings with some options (by `Option.name`, as text) parsed and replaced."""
@@ -218,3 +235,8 @@ class Settings:
                 "without an API) only make sense when they share a Redis",
                 field="role",
             )
+
+
+def _first(env: Mapping[str, str], *names: str) -> str:
+    """The value of the first of `names` set (not empty) in `env`, else ""."""
+    return next((env[name] for name in names if env.get(name)), "")

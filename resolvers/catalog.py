@@ -5,13 +5,17 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from schema.catalog import CatalogEntry, Me
+from schema.catalog import CatalogCategory, CatalogEntry, Me
 from schema.context import of
 
 
 def catalog(info: Info) -> list[CatalogEntry]:
     app = of(info).app
     return [CatalogEntry.of(e, app.services.host) for e in app.catalog]
+
+
+def catalog_categories(info: Info) -> list[CatalogCategory]:
+    return [CatalogCategory.of(c) for c in of(info).app.catalog.categories.values()]
 
 
 def catalog_entry(info: Info, id: strawberry.ID) -> CatalogEntry:

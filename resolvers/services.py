@@ -83,9 +83,9 @@ async def update_service(info: Info, id: strawberry.ID, input: inputs.UpdateServ
     return types.Service.of(view, ctx)
 
 
-async def delete_service(info: Info, id: strawberry.ID) -> types.Service:
+async def delete_service(info: Info, id: strawberry.ID, destroy: bool = False) -> types.Service:
     ctx = of(info)
-    return types.Service.of(await ctx.app.services.delete(ctx.tenant.id, arg_id(id, "id")), ctx)
+    return types.Service.of(await ctx.app.services.delete(ctx.tenant.id, arg_id(id, "id"), destroy), ctx)
 
 
 async def service_events(

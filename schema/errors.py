@@ -75,6 +75,8 @@ API_NAMES = {
     "plan_job_id": "planJobId",
     "catalog_entry": "catalogEntryId",
     "drift_interval": "driftCheckInterval",
+    "access_key_id": "accessKeyId",
+    "secret_access_key": "secretAccessKey",
 }
 
 

@@ -23,11 +23,13 @@ from app.settings import Settings
 from resolvers import catalog as catalog_r
 from resolvers import jobs as jobs_r
 from resolvers import services as services_r
+from resolvers import targets as targets_r
 from schema import types
-from schema.catalog import CatalogEntry, Me
+from schema.catalog import CatalogCategory, CatalogEntry, Me
 from schema.errors import DomainErrors
 from schema.listing import ServiceCounts
 from schema.shared_gate import SharedGate
+from schema.targets import TargetCredentialsStatus
 
 DOCUMENT_CACHE = 256  # distinct documents kept parsed and validated (least recently used out)
 
@@ -39,6 +41,10 @@ class Query:
         resolver=catalog_r.catalog, description="Every deployable kind of service."
     )
     catalog_entry: CatalogEntry = strawberry.field(resolver=catalog_r.catalog_entry)
+    catalog_categories: list[CatalogCategory] = strawberry.field(
+        resolver=catalog_r.catalog_categories,
+        description="The catalog's categories in order, each with its entries; only categories that hold an entry.",
+    )
     services: types.ServiceConnection = strawberry.field(
         resolver=services_r.services,
         description="The caller's services, oldest first; `filter` keeps some (applied before the page is cut).",
@@ -53,6 +59,10 @@ class Query:
         description="Every tenant's services, read-only: administrators only (FORBIDDEN otherwise).",
     )
     job: types.Job = strawberry.field(resolver=jobs_r.job)
+    target_credentials: TargetCredentialsStatus = strawberry.field(
+        resolver=targets_r.target_credentials,
+        description="Whether the caller registered credentials of its own for `target`: never the credentials.",
+    )
 
 
 @strawberry.type
@@ -63,7 +73,18 @@ class Mutation:
     )
     update_service: types.Service = strawberry.mutation(resolver=services_r.update_service)
     delete_service: types.Service = strawberry.mutation(
-        resolver=services_r.delete_service, description="Refused (CONFLICT) while the service has resources."
+        resolver=services_r.delete_service,
+        description="Refused (CONFLICT) while the service has resources; with `destroy: true`, a DESTROY job "
+        "runs first and its success deletes the service: follow it through the answer's `deletion`.",
+    )
+    set_target_credentials: TargetCredentialsStatus = strawberry.mutation(
+        resolver=targets_r.set_target_credentials,
+        description="Register the caller's own cloud credentials for `target` (aws), used for its services "
+        "there instead of the operator's. Sealed at rest, write-only: no answer ever shows them.",
+    )
+    clear_target_credentials: TargetCredentialsStatus = strawberry.mutation(
+        resolver=targets_r.clear_target_credentials,
+        description="Forget the caller's own credentials for `target`: the operator's are used again.",
     )
     reveal_secret: str = strawberry.mutation(
         resolver=services_r.reveal_secret,

@@ -20,7 +20,7 @@ from app.jobs.logs import LogLine as DomainLine
 from app.jobs.model import Job as DomainJob
 from app.pagination import Page, paginate
 from app.services.reads import ServiceView
-from schema.catalog import CatalogEntry
+from schema.catalog import CatalogEntry, ConnectionDetail
 from schema.context import Context, of
 from schema.enums import JobKind, JobPhase, JobState, ServiceStatus
 from schema.graph import ServiceGraph
@@ -116,7 +116,7 @@ class Job:
     @strawberry.field
     async def service(self, info: Info) -> Service:
         ctx = of(info)
-        return Service.of(await ctx.app.services.get(ctx.tenant.id, self.service_id), ctx)
+        return Service.of(await ctx.app.services.of_job(ctx.tenant.id, self.service_id), ctx)
 
     @strawberry.field
     async def logs(self, info: Info, from_line: int = 0, limit: int | None = 1000) -> list[LogLine]:
@@ -158,6 +158,10 @@ class Service:
         description="Deployed, and the variables changed since the last successful apply: apply to bring them in."
     )
     outputs: JSON
+    connection: list[ConnectionDetail] = strawberry.field(
+        description="What reaches the running service (URL, host:port, a connection string with the "
+        "password masked), from its entry's outputs; empty until it has an endpoint."
+    )
     created_at: datetime
     updated_at: datetime
     drift: DriftInfo
@@ -173,6 +177,21 @@ class Service:
         description="The engine's own graph of the service with what its state holds: drawn on demand, "
         "drawn anew once a job on the service ended (while one runs, the graph drawn before it).",
     )
+    deletion_job_id: strawberry.Private[str | None] = None
+
+    @strawberry.field(  # type: ignore[untyped-decorator]
+        description="The DESTROY job of `deleteService(id, destroy: true)`: the service is deleted once it "
+        "succeeds (its jobs with it); null when no deletion is under way."
+    )
+    async def deletion(self, info: Info) -> Job | None:
+        if self.deletion_job_id is None:
+            return None
+        ctx = of(info)
+        job = next(
+            (j for j in await ctx.app.jobs.of_service(ctx.tenant.id, str(self.id)) if j.id == self.deletion_job_id),
+            None,
+        )
+        return Job.of(job) if job is not None and not job.state.final else None
 
     @classmethod
     def of(cls, view: ServiceView, ctx: Context) -> Service:
@@ -180,25 +199,27 @@ class Service:
         # a BROKEN service's record may not say its entry (nor may one the catalog dropped)
         entry = app.catalog.entries.get(info.catalog_entry) or _unknown_entry(info.catalog_entry)
         outputs = {name: MASK if o.get("sensitive") else o.get("value") for name, o in info.outputs.items()}
+        shown = {k: MASK if k in info.sensitive else v for k, v in mask(entry, info.variables).items()}
+        builtins = {"service_id": info.id, "service_name": info.name}
         return cls(
             id=strawberry.ID(info.id),
             tenant_id=strawberry.ID(info.tenant),
             name=info.name,
             catalog_entry=CatalogEntry.of(entry, app.services.host),
             target=info.target,
-            variables=cast(
-                JSON, {k: MASK if k in info.sensitive else v for k, v in mask(entry, info.variables).items()}
-            ),
+            variables=cast(JSON, shown),
             status=view.status,
             applied=info.applied,
             pending_changes=info.pending_changes,
             outputs=cast(JSON, outputs),
+            connection=ConnectionDetail.of_service(entry, shown, builtins, outputs),
             created_at=info.created_at,
             updated_at=info.updated_at,
             drift=DriftInfo.of(info.drift, app.drift.next_check_at(info)),
             health=HealthInfo.of(info.health),
             drift_check_interval=info.drift_interval,
             history=[HistoryEntry.of(c) for c in info.history],
+            deletion_job_id=info.delete_after_job,
         )
 
     @strawberry.field

@@ -168,6 +168,7 @@ def test_every_option_is_a_flag_of_the_same_name_and_a_readme_row() -> None:
         assert f"`SPAWNIT_{option.name}`" in readme, f"README has no row for SPAWNIT_{option.name}"
     documented = set(re.findall(r"`SPAWNIT_([A-Z0-9_]+)`", readme))
     secrets = {"SECRET_KEY", "AWS_TARGET_ACCESS_KEY_ID", "AWS_TARGET_SECRET_ACCESS_KEY", "REDIS_URL"}
+    secrets |= {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}  # the aws target's keys, by their new names
     assert documented - secrets <= {o.name for o in OPTIONS}, "README names settings SpawnIt does not read"
 
 
@@ -198,3 +199,34 @@ def test_shared_mode_needs_the_s3_store_and_a_role_needs_shared_mode() -> None:
     assert shared.shared and shared.role == "api"
     assert "hunter2" not in repr(shared) and "hunter2" not in str(shared.redis_url)
     assert not Settings().shared and Settings().role == "all"
+
+
+def test_the_aws_targets_settings_by_their_new_names_and_the_old_ones(tmp_path: Path) -> None:
+    new = Settings.from_env(
+        {
+            "SPAWNIT_AWS_ACCESS_KEY_ID": "AKIANEW",
+            "SPAWNIT_AWS_SECRET_ACCESS_KEY": "new-secret",
+            "SPAWNIT_AWS_TARGET_ACCESS_KEY_ID": "AKIAOLD",
+            "SPAWNIT_AWS_REGION": "eu-west-3",
+            "SPAWNIT_AWS_TARGET_PROFILE": "old",
+            "SPAWNIT_AWS_PROFILE": "new",
+            "AWS_ACCESS_KEY_ID": "store-key",
+        }
+    )
+    assert new.aws_target_access_key_id.reveal() == "AKIANEW"
+    assert new.aws_target_secret_access_key.reveal() == "new-secret"
+    assert new.aws_target_region == "eu-west-3" and new.aws_target_profile == "new"
+    assert new.s3.access_key_id.reveal() == "store-key"  # the store's stay the store's
+    old = Settings.from_env({"SPAWNIT_AWS_TARGET_ACCESS_KEY_ID": "AKIAOLD", "SPAWNIT_AWS_TARGET_PROFILE": "old"})
+    assert old.aws_target_access_key_id.reveal() == "AKIAOLD" and old.aws_target_profile == "old"
+
+
+def test_docker_publish_address_and_kubeconfig(tmp_path: Path) -> None:
+    assert Settings.from_env({}).docker_publish_address == "0.0.0.0"
+    assert Settings.from_env({"SPAWNIT_DOCKER_PUBLISH_ADDRESS": "127.0.0.1"}).docker_publish_address == "127.0.0.1"
+    with pytest.raises(BadInput, match="SPAWNIT_DOCKER_PUBLISH_ADDRESS must be an IP address"):
+        Settings.from_env({"SPAWNIT_DOCKER_PUBLISH_ADDRESS": "everywhere"})
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert Settings.from_env({"KUBECONFIG": f"{first}:{second}"}).kubeconfig == first
+    assert Settings.from_env({"KUBECONFIG": str(first), "SPAWNIT_KUBECONFIG": str(second)}).kubeconfig == second
+    assert Settings.from_env({}).kubeconfig is None

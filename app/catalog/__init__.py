@@ -6,7 +6,7 @@ typed values into a target's terraform.tfvars.json.
 """
 
 from app.catalog.loader import load_catalog
-from app.catalog.model import BUILTINS, Catalog, Entry, Field, FieldType, TargetSpec
+from app.catalog.model import BUILTINS, Catalog, Category, Entry, Field, FieldType, Icon, Output, TargetSpec
 from app.catalog.render import render
 from app.catalog.validate import (
     MASK,
@@ -20,10 +20,13 @@ __all__ = [
     "BUILTINS",
     "MASK",
     "Catalog",
+    "Category",
     "Entry",
     "Field",
     "FieldType",
+    "Icon",
     "InvalidValues",
+    "Output",
     "TargetSpec",
     "load_catalog",
     "mask",

@@ -13,7 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from app.catalog.model import BUILTINS, Catalog, Entry, Field, FieldType, TargetSpec
+from app.catalog.icons import read_icon
+from app.catalog.model import BUILTINS, OTHER, Catalog, Category, Entry, Field, FieldType, TargetSpec
+from app.catalog.outputs import parse_outputs
 from app.catalog.render import render
 from app.catalog.validate import check_value, generate_secret
 from app.storage import Store, keys
@@ -22,8 +24,10 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _TARGET_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _TEMPLATE_SUFFIX = ".template.tfvars.json"
-_ENTRY_KEYS = {"id", "name", "description", "template", "jobTimeoutSeconds"}
-_TEMPLATE_KEYS = {"fields", "targets"}
+_ENTRY_KEYS = {"id", "name", "description", "template", "jobTimeoutSeconds", "category"}
+_CATALOG_KEYS = {"categories", "entries"}
+_CATEGORY_KEYS = {"id", "name", "description"}
+_TEMPLATE_KEYS = {"fields", "targets", "outputs", "unsupported"}
 _TARGET_KEYS = {"requires", "variables"}
 _FIELD_KEYS = {
     "name",
@@ -46,26 +50,50 @@ async def load_catalog(store: Store, seed_dir: Path, modules: Collection[str] | 
     """The catalog in `store`; if it has none, first copy `seed_dir`'s into it.
 
     `modules`: the targets this SpawnIt has a module for (None: assume all); an entry's
-    target without one is listed but not available."""
+    target without one is listed but not available. Icons come from the project's own
+    files, `seed_dir/icons/<entry id>.svg` (an entry without one gets the generic icon)."""
     if await store.get(keys.CATALOG) is None:
         await _seed(store, Path(seed_dir))
     doc = _json(await store.get(keys.CATALOG), keys.CATALOG)
     if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
         raise ValueError(f'{keys.CATALOG}: must be an object with an "entries" list')
+    _no_unknown_keys(doc, _CATALOG_KEYS, keys.CATALOG)
+    categories = _categories(doc.get("categories", []))
     entries: dict[str, Entry] = {}
     for i, item in enumerate(doc["entries"]):
         entry_id, template = _entry_meta(item, f"{keys.CATALOG}: entries[{i}]")
         where = f"{keys.CATALOG}: entry '{entry_id}'"
         _expect(entry_id not in entries, where, "duplicate id")
+        category = item.get("category", OTHER.id)
+        known = category in categories or category == OTHER.id
+        _expect(known, where, f"category {str(category)[:64]!r} is not in the catalog's categories")
         key = keys.template(template)
         data = await store.get(key)
         _expect(data is not None, where, f"its template {key} is missing")
         entry = _entry(item, _json(data, key), key)
-        if modules is not None:
-            targets = {n: replace(t, has_module=n in modules) for n, t in entry.targets.items()}
-            entry = replace(entry, targets=targets)
-        entries[entry_id] = entry
-    return Catalog(entries)
+        targets = {n: replace(t, has_module=modules is None or n in modules) for n, t in entry.targets.items()}
+        icon = read_icon(Path(seed_dir) / "icons", entry_id)
+        entries[entry_id] = replace(entry, targets=targets, category=categories.get(category, OTHER), icon=icon)
+    used = {e.category.id for e in entries.values()}
+    shelves = {c.id: c for c in [*categories.values(), OTHER] if c.id in used}
+    return Catalog(entries, shelves)
+
+
+def _categories(items: Any) -> dict[str, Category]:
+    _expect(isinstance(items, list), keys.CATALOG, '"categories" must be a list')
+    found: dict[str, Category] = {}
+    for i, item in enumerate(items):
+        where = f"{keys.CATALOG}: categories[{i}]"
+        _expect(isinstance(item, dict), where, "must be an object")
+        _no_unknown_keys(item, _CATEGORY_KEYS, where)
+        ok = isinstance(item.get("id"), str) and SLUG.match(item["id"])
+        _expect(ok, where, f"id must match {SLUG.pattern}")
+        _expect(item["id"] not in found, where, "duplicate id")
+        for key in ("name", "description"):
+            ok = isinstance(item.get(key), str) and item[key]
+            _expect(ok, where, f"{key} must be a non-empty string")
+        found[item["id"]] = Category(item["id"], item["name"], item["description"])
+    return found
 
 
 async def _seed(store: Store, seed_dir: Path) -> None:
@@ -112,6 +140,11 @@ def _entry(meta: dict[str, Any], doc: Any, where: str) -> Entry:
     targets = doc.get("targets")
     ok = isinstance(targets, dict) and targets
     _expect(ok, where, '"targets" must be a non-empty object')
+    unsupported = doc.get("unsupported", {})
+    listed = isinstance(unsupported, dict) and all(isinstance(v, str) and v for v in unsupported.values())
+    _expect(listed, where, '"unsupported" must map target names to the reason (a non-empty string)')
+    both = sorted(set(unsupported) & set(targets))
+    _expect(not both, where, f"targets both supported and unsupported: {', '.join(both)}")
     entry = Entry(
         id=meta["id"],
         name=meta["name"],
@@ -119,6 +152,8 @@ def _entry(meta: dict[str, Any], doc: Any, where: str) -> Entry:
         fields=fields,
         targets={n: _target(n, spec, f"{where}: targets.{n}") for n, spec in targets.items()},
         job_timeout_seconds=meta.get("jobTimeoutSeconds"),
+        outputs=parse_outputs(doc.get("outputs", []), fields, f"{where}: outputs"),
+        unsupported=dict(unsupported),
     )
     # test-render every target with the defaults: an unknown placeholder fails here
     defaults = {f.name: f.default for f in fields}

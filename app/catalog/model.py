@@ -85,6 +85,38 @@ class TargetSpec:
 
 
 @dataclass(frozen=True)
+class Category:
+    """A shelf of the catalog (Game Servers, Databases, ...); `id` is a slug."""
+
+    id: str
+    name: str
+    description: str = ""
+
+
+# where an entry that names no category goes
+OTHER = Category("other", "Other", "Services that fit no other category.")
+
+
+@dataclass(frozen=True)
+class Icon:
+    """An entry's icon: an SVG document checked by the loader (`app.catalog.icons`)."""
+
+    svg: bytes
+    version: str  # a digest of the bytes: changes when the picture does (cache busting)
+
+
+@dataclass(frozen=True)
+class Output:
+    """A connection detail shown once the service runs: `value` is a template over the
+    fields and the module's outputs (`{{endpoint}}`, `{{host}}`, `{{port}}`); a sensitive
+    field in it shows masked."""
+
+    name: str
+    description: str
+    value: str
+
+
+@dataclass(frozen=True)
 class Entry:
     id: str
     name: str
@@ -92,6 +124,11 @@ class Entry:
     fields: tuple[Field, ...]
     targets: Mapping[str, TargetSpec]
     job_timeout_seconds: float | None = None  # overrides SPAWNIT_JOB_TIMEOUT_SECONDS for its jobs
+    category: Category = OTHER
+    icon: Icon | None = None  # None: the generic icon
+    outputs: tuple[Output, ...] = ()
+    # target -> why this entry does not run there (e.g. local: "no Debian package"), for people
+    unsupported: Mapping[str, str] = field(default_factory=dict)
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -103,6 +140,8 @@ class Entry:
     def unavailable_reason(self, target: str, host: Host) -> str | None:
         """None when `target` can be used on this host, else why not (for people)."""
         spec = self.targets.get(target)
+        if spec is None and target in self.unsupported:
+            return f"not available on '{target}': {self.unsupported[target]}"
         if spec is None:
             return f"'{self.id}' has no target '{target}' (targets: {', '.join(self.targets)})"
         if not spec.has_module:
@@ -119,6 +158,10 @@ class Entry:
 @dataclass(frozen=True)
 class Catalog:
     entries: Mapping[str, Entry] = field(default_factory=dict)
+    categories: Mapping[str, Category] = field(default_factory=dict)  # in catalog order, each used
+
+    def in_category(self, category_id: str) -> list[Entry]:
+        return [e for e in self.entries.values() if e.category.id == category_id]
 
     def get(self, entry_id: str) -> Entry:
         entry = self.entries.get(entry_id) if isinstance(entry_id, str) else None

@@ -1,8 +1,11 @@
 """Which targets this host can run now, and why not.
 
 A target is ready when what it runs on answers: `docker` when a Docker daemon answers a
-ping through its socket (`DOCKER_HOST`, else `/var/run/docker.sock`), `aws` when
-credentials for the aws target are configured (never the store's), `local` always (an
+ping through `DOCKER_HOST` (else `/var/run/docker.sock`; tcp with TLS and ssh too: see
+`app/catalog/docker_ping.py`), `aws` when
+credentials for the aws target are configured (never the store's: keys, a profile or the
+host's instance role) and a region, `kubernetes` when a kubeconfig is configured and
+`kubectl` (which ensures a tenant's namespace) is installed, `local` always (an
 entry's own executables are checked per entry). Answers are cached for `ttl` seconds and
 re-checked in the background, so a daemon started or a program installed later is picked
 up without a restart, and no request waits on a probe.
@@ -20,53 +23,38 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from app.catalog.docker_ping import ping_docker
+
+__all__ = ["AwsTargetCredentials", "TargetReadiness", "aws_problem", "kubernetes_problem", "ping_docker"]
 
 log = logging.getLogger("spawnit.targets")
 
 DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
-PROBED = ("docker", "aws")  # the targets whose readiness is checked here
+PROBED = ("docker", "aws", "kubernetes")  # the targets whose readiness is checked here
 
 
 @dataclass(frozen=True)
 class AwsTargetCredentials:
-    """How the aws target authenticates: static keys or a named profile (either may be empty)."""
+    """How the aws target authenticates: static keys, a named profile or the host's
+    instance role (any may be unset), and in which region."""
 
     has_keys: bool = False
     profile: str | None = None
-
-
-async def ping_docker(docker_host: str, timeout: float = 1.0) -> str | None:
-    """None when the daemon at `docker_host` answers `GET /_ping` with 200, else why not."""
-    parts = urlsplit(docker_host)
-    try:
-        if parts.scheme == "unix":
-            opened = asyncio.open_unix_connection(parts.path)
-        elif parts.scheme in ("tcp", "http", "https") and parts.hostname:
-            opened = asyncio.open_connection(parts.hostname, parts.port or 2375, ssl=parts.scheme == "https" or None)
-        else:
-            return f"DOCKER_HOST {docker_host!r} is not a unix:// or tcp:// address"
-        reader, writer = await asyncio.wait_for(opened, timeout)
-    except (OSError, TimeoutError) as exc:
-        return f"no Docker daemon answers at {docker_host} ({exc.strerror or type(exc).__name__})"
-    try:
-        writer.write(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
-        await writer.drain()
-        status = await asyncio.wait_for(reader.readline(), timeout)
-    except (OSError, TimeoutError) as exc:
-        return f"the Docker daemon at {docker_host} did not answer a ping ({type(exc).__name__})"
-    finally:
-        writer.close()
-        with contextlib.suppress(OSError):
-            await writer.wait_closed()
-    if status.split()[1:2] != [b"200"]:
-        return f"the Docker daemon at {docker_host} refused a ping ({status.decode(errors='replace').strip()})"
-    return None
+    instance_role: bool = False
+    region: str | None = "us-east-1"  # None: not configured (the provider needs one)
 
 
 def aws_problem(credentials: AwsTargetCredentials, env: Mapping[str, str]) -> str | None:
-    """None when the aws target has credentials of its own, else what to set."""
-    if credentials.has_keys:
+    """None when the aws target has credentials of its own and a region, else what to set."""
+    problem = _aws_credentials_problem(credentials, env)
+    if problem is None and not credentials.region:
+        return "no AWS region for the aws target: set SPAWNIT_AWS_REGION"
+    return problem
+
+
+def _aws_credentials_problem(credentials: AwsTargetCredentials, env: Mapping[str, str]) -> str | None:
+    if credentials.has_keys or credentials.instance_role:
         return None
     if credentials.profile:
         path = Path(env.get("AWS_SHARED_CREDENTIALS_FILE") or Path.home() / ".aws" / "credentials")
@@ -77,16 +65,34 @@ def aws_problem(credentials: AwsTargetCredentials, env: Mapping[str, str]) -> st
             return None
         return f"AWS profile {credentials.profile!r} is not in {path}"
     return (
-        "no AWS credentials for the aws target: set SPAWNIT_AWS_TARGET_ACCESS_KEY_ID and "
-        "SPAWNIT_AWS_TARGET_SECRET_ACCESS_KEY, or SPAWNIT_AWS_TARGET_PROFILE"
+        "no AWS credentials for the aws target: set SPAWNIT_AWS_ACCESS_KEY_ID and "
+        "SPAWNIT_AWS_SECRET_ACCESS_KEY, or SPAWNIT_AWS_PROFILE, or SPAWNIT_AWS_INSTANCE_ROLE=true"
     )
+
+
+def kubernetes_problem(kubeconfig: Path | None) -> str | None:
+    """None when the kubernetes target has a cluster to talk to, else what to set."""
+    if kubeconfig is None:
+        return "no kubeconfig for the kubernetes target: set SPAWNIT_KUBECONFIG (or KUBECONFIG)"
+    if not kubeconfig.is_file():
+        return f"the kubeconfig {kubeconfig} is not a file"
+    if shutil.which("kubectl") is None:
+        return "kubectl is not installed (the kubernetes target makes a tenant's namespace with it)"
+    return None
 
 
 class TargetReadiness:
     """The last known readiness of each target and of executables, refreshed when stale."""
 
-    def __init__(self, aws: AwsTargetCredentials, ttl: float = 10.0, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        aws: AwsTargetCredentials,
+        ttl: float = 10.0,
+        env: Mapping[str, str] | None = None,
+        kubeconfig: Path | None = None,
+    ) -> None:
         self._aws = aws
+        self._kubeconfig = kubeconfig
         self._ttl = ttl
         self._env = os.environ if env is None else env
         self._problems: dict[str, str | None] = {}
@@ -98,8 +104,9 @@ class TargetReadiness:
         """Check every target now (at start-up, and in the background when stale)."""
         docker_host = self._env.get("DOCKER_HOST") or DEFAULT_DOCKER_HOST
         problems: dict[str, str | None] = {
-            "docker": await ping_docker(docker_host),
+            "docker": await ping_docker(docker_host, env=self._env),
             "aws": aws_problem(self._aws, self._env),
+            "kubernetes": kubernetes_problem(self._kubeconfig),
         }
         for name, problem in problems.items():
             if self._problems.get(name, "unknown") != problem:

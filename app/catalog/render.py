@@ -8,7 +8,8 @@ The only template language is `{{name}}`, where name is a form field or a builti
 Only dict values and list items are walked; dict keys are taken literally.
 Any other "{{...}}" is a catalog authoring error (ValueError).
 
-Secrets never enter the variables: the strings of `files`, `env` and `command` are
+Secrets never enter the variables: the strings of `files`, `env`, `command` and
+`sidecars` (their `env` and `command`) are
 templates over the module's sensitive `secrets` map (every module applies
 `templatestring(value, var.secrets)` to them), so a sensitive field's placeholder
 becomes `${name}`, literal `${` and `%{` are escaped, and the values themselves reach
@@ -27,7 +28,7 @@ from typing import Any
 from app.catalog.model import BUILTINS, Entry
 
 _PLACEHOLDER = re.compile(r"\{\{([^{}]*)\}\}")
-TEMPLATED = ("files", "env", "command")  # the module renders these over var.secrets
+TEMPLATED = ("files", "env", "command", "sidecars")  # the module renders these over var.secrets
 
 
 def render(entry: Entry, target: str, values: Mapping[str, Any], builtins: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,13 @@
 """The backend block SpawnIt writes into each work directory, and its init settings.
 
 Modules declare no backend. For the S3 store the state lives at the service's key with
-the engine's native lock file; credentials reach the engine through the child's
-environment only (never on the command line, never on disk). For the folder store the
-`local` backend keeps the state at the service's path inside the store.
+the engine's native lock file. The store's credentials reach the backend, and the backend
+only, through a shared credentials file of the work directory (profile `spawnit-store`,
+mode 0600, written before a job and removed after it: `CREDENTIALS_FILE`), named by the
+backend settings: never on the command line, never in the engine's environment, where
+the aws target's provider would take them for its own (the backend's explicit profile
+wins over the environment's `AWS_*`, which are the aws target's). For the folder store
+the `local` backend keeps the state at the service's path inside the store.
 """
 
 from __future__ import annotations
@@ -15,12 +19,16 @@ from pathlib import Path
 from app.settings import Settings
 from app.storage import keys
 
+CREDENTIALS_FILE = ".spawnit-store-credentials"  # in the work directory, 0600, only while a job runs
+STORE_PROFILE = "spawnit-store"
+
 
 @dataclass(frozen=True)
 class Backend:
     kind: str  # "s3" or "local"
     config: tuple[tuple[str, str], ...]
-    env: Mapping[str, str] = field(default_factory=dict, repr=False)  # credentials: never printed
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)  # never printed
+    credentials: str = field(default="", repr=False)  # CREDENTIALS_FILE's text: never printed
 
     @property
     def has_lock_files(self) -> bool:
@@ -55,12 +63,20 @@ def backend_for(settings: Settings, tenant: str, service: str) -> Backend:
         config.append(("endpoints", f'{{s3="{s3.endpoint}"}}'))
     if s3.path_style:
         config.append(("use_path_style", "true"))
-    env: dict[str, str] = {}
-    if s3.access_key_id:
-        env["AWS_ACCESS_KEY_ID"] = s3.access_key_id.reveal()
-    if s3.secret_access_key:
-        env["AWS_SECRET_ACCESS_KEY"] = s3.secret_access_key.reveal()
-    return Backend("s3", tuple(config), env)
+    credentials = ""
+    if s3.access_key_id and s3.secret_access_key:
+        path = settings.workdirs.resolve() / tenant / service / CREDENTIALS_FILE
+        config.append(("shared_credentials_files", f'["{path}"]'))
+        config.append(("profile", STORE_PROFILE))
+        credentials = _credentials_file(s3.access_key_id.reveal(), s3.secret_access_key.reveal())
+    return Backend("s3", tuple(config), credentials=credentials)
+
+
+def _credentials_file(access_key_id: str, secret_access_key: str) -> str:
+    for value in (access_key_id, secret_access_key):
+        if any(c in value for c in "\r\n[]"):
+            raise ValueError("the S3 store's credentials hold a line break or a bracket")
+    return f"[{STORE_PROFILE}]\naws_access_key_id = {access_key_id}\naws_secret_access_key = {secret_access_key}\n"
 
 
 def state_path(settings: Settings, tenant: str, service: str) -> Path | None:

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from app.engine.backend import Backend
+from app.engine.backend import CREDENTIALS_FILE, Backend
 
 BACKEND_FILE = "spawnit_backend.tf"
 TFVARS_FILE = "terraform.tfvars.json"
@@ -48,6 +48,22 @@ def lay_out(workdir: Path, module_dir: Path, backend: Backend, tfvars: dict[str,
     for name, data in wanted.items():
         _write_if_changed(workdir / name, data)
     _write_if_changed(workdir / TFVARS_FILE, json.dumps(tfvars, indent=2, sort_keys=True).encode())
+    write_credentials(workdir, backend)
+
+
+def write_credentials(workdir: Path, backend: Backend) -> None:
+    """The backend's own credentials file, SpawnIt's alone (0600), if it has one."""
+    path = workdir / CREDENTIALS_FILE
+    path.unlink(missing_ok=True)
+    if backend.credentials:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(backend.credentials)
+
+
+def drop_credentials(workdir: Path) -> None:
+    """No credentials left on disk once a job's engine is done."""
+    (workdir / CREDENTIALS_FILE).unlink(missing_ok=True)
 
 
 def init_hash(workdir: Path, backend: Backend, engine: str, cli_config: str) -> str:

@@ -78,7 +78,8 @@ class JobRecorder:
             except Exception as exc:  # storage down: the service still learns how the job ended
                 log.error("could not store the end of job %s: %s", live.job.id, exc)
             try:
-                await self._forget(live.job, await self._bookkeeping.job_ended(live.job))
+                if not await self._repo.fenced(live.job):  # else the process that took it over booked it
+                    await self._forget(live.job, await self._bookkeeping.job_ended(live.job))
             except SpawnItError as exc:
                 log.error("could not record what job %s means for its service: %s", live.job.id, exc.message)
             except Exception:

@@ -48,6 +48,12 @@ class EngineSteps:
         self._lock_timeout = f"-lock-timeout={lock_timeout_seconds}s"
 
     async def perform(self, handle: JobHandle, ws: Workspace) -> Outcome:
+        try:
+            return await self._perform(handle, ws)
+        finally:
+            wd.drop_credentials(ws.workdir)  # the store's credentials, on disk only while the engine runs
+
+    async def _perform(self, handle: JobHandle, ws: Workspace) -> Outcome:
         job = handle.job
         plan_path = None
         if job.kind is JobKind.APPLY and job.plan_job_id:

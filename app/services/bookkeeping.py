@@ -8,6 +8,8 @@ import logging
 import os
 import pwd
 import socket
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from app import metrics
@@ -43,7 +45,9 @@ class JobBookkeeping:
         bus: Bus,
         workspaces: WorkspaceBuilder,
         health: HealthCheck,
+        forget_service: Callable[[str], None] = lambda service_id: None,
     ) -> None:
+        self._forget_service = forget_service  # a deleted service's job records
         self._settings = settings
         self._store = store
         self._repo = repo
@@ -68,6 +72,13 @@ class JobBookkeeping:
             except NotFound:
                 return ()
             new = old.after_job(job, at, ran_with)
+            if old.delete_after_job is not None and old.delete_after_job == job.id:
+                if job.state is JobState.SUCCEEDED:  # deleteService(destroy: true): destroyed, now deleted
+                    await self._repo.delete(new)
+                    self._forget_service(new.id)
+                    log.info("service %s destroyed by job %s and deleted", new.id, job.id)
+                    return ()
+                new = replace(new, delete_after_job=None)  # not destroyed: the service stays
             new = new.with_verdicts(at, verdict(new.drift, job, at), health)
             dropped: tuple[str, ...] = ()
             if not job.kind.is_users:

@@ -117,7 +117,12 @@ class ServiceManager(ServiceReads):
             await self._ports.save(info, self._repo.save)
             return self._view(info)
 
-    async def delete(self, tenant: str, service_id: str) -> ServiceView:
+    async def delete(self, tenant: str, service_id: str, destroy: bool = False) -> ServiceView:
+        """Delete a service that holds no resources; with `destroy`, a DESTROY job first
+        whose success deletes the service (its view names the job: `delete_after_job`)."""
+        if destroy:
+            job = await self._submit(tenant, service_id, JobKind.DESTROY, then_delete=True)
+            return self._view(await self._repo.get(tenant, job.service))
         service_id = check_id(service_id)  # before anything keeps it
         async with holding(self._locks, service_id, RECORD_LEASE_SECONDS):
             info = await self._repo.get(tenant, service_id)
@@ -192,10 +197,15 @@ class ServiceManager(ServiceReads):
         job = await self._jobs.find(tenant, job_id)
         return await self._runner.cancel(job, force)
 
-    async def _submit(self, tenant: str, service_id: str, kind: JobKind, plan_job_id: str | None = None) -> Job:
+    async def _submit(
+        self, tenant: str, service_id: str, kind: JobKind, plan_job_id: str | None = None, then_delete: bool = False
+    ) -> Job:
         service_id = check_id(service_id)  # before anything keeps it
         async with holding(self._locks, service_id, RECORD_LEASE_SECONDS):
             info = await self._repo.get(tenant, service_id)
+            self._check_not_deleting(info)
+            if then_delete:
+                self._repo.check_writable(info)
             with self._runner.reserve(tenant, self._max_jobs) as slot:  # checked and held at once
                 if plan_job_id is not None:
                     await self._check_plan(tenant, info, plan_job_id)
@@ -208,8 +218,14 @@ class ServiceManager(ServiceReads):
                     created_at=now(),
                     plan_job_id=plan_job_id,
                 )
-                await self._repo.save(info.touched(now(), job_seq=job.seq, user_seq=job.seq))
+                marks = {"delete_after_job": job.id} if then_delete else {}
+                await self._repo.save(info.touched(now(), job_seq=job.seq, user_seq=job.seq, **marks))
                 return await self._runner.submit(job, slot)
+
+    def _check_not_deleting(self, info: ServiceInfo) -> None:
+        pending = info.delete_after_job
+        if pending and any(j.id == pending for j in self._runner.active_for(info.id)):
+            raise Conflict(f"the service is being destroyed and then deleted: job {pending}")
 
     async def _check_plan(self, tenant: str, info: ServiceInfo, plan_job_id: str) -> None:
         try:

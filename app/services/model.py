@@ -53,6 +53,7 @@ class ServiceInfo:
     sensitive: tuple[str, ...] = ()  # the variables stored encrypted and never shown
     variables_rev: int = 0  # bumped at each change of the variables
     applied_rev: int | None = None  # the variables_rev the last successful apply ran with
+    delete_after_job: str | None = None  # a DESTROY job whose success deletes the service
     broken: str | None = None  # why the stored record could not be read (never stored)
 
     @property

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from app.auth.tenant import Tenant
 from app.catalog.model import Catalog
-from app.errors import Forbidden
+from app.errors import Forbidden, NotFound
 from app.ids import check_id
 from app.jobs.model import Job
 from app.jobs.runner import JobRunner
@@ -38,6 +38,17 @@ class ServiceReads:
         info = await self._repo.get(tenant, check_id(service_id))
         await self._runner.look_up([info.id])
         return self._view(info)
+
+    async def of_job(self, tenant: str, service_id: str) -> ServiceView:
+        """A job's service: as `get`, or its last record when the job's end deleted it
+        (`deleteService(destroy: true)`), so a client following the job still reads it."""
+        try:
+            return await self.get(tenant, service_id)
+        except NotFound:
+            gone = self._repo.deleted(tenant, service_id)
+            if gone is None:
+                raise
+            return self._view(gone)
 
     async def of_tenant(self, tenant: str) -> list[ServiceView]:
         infos = await self._repo.of_tenant(tenant)

@@ -13,6 +13,7 @@ import asyncio
 import json
 import re
 import time
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from app.storage import Store, keys
 from app.storage.records import Unreadable, parse_record, report
 from app.vault.box import SecretBox
 
+READS_AT_ONCE = 16  # a tenant's records read from storage at once
 LISTING_TTL = 1.0  # shared mode: a tenant's listing is read again from storage past this age
 
 
@@ -35,6 +37,8 @@ class ServiceRepository:
         self._listed: dict[str, float] = {}  # tenant -> when its services were last listed (fresh mode)
         self._loading = asyncio.Lock()
         self._cache: dict[str, dict[str, ServiceInfo]] = {}
+        # the last records of services deleted lately (bounded): what their jobs still name
+        self._gone: OrderedDict[str, ServiceInfo] = OrderedDict()
 
     async def _tenant(self, tenant: str) -> dict[str, ServiceInfo]:
         keys.checked(tenant, "tenant")  # before the cache keeps anything
@@ -49,14 +53,22 @@ class ServiceRepository:
             return self._cache[tenant]
 
     async def _read_tenant(self, tenant: str) -> dict[str, ServiceInfo]:
+        wanted = [
+            (key, parts[2])
+            for key in await self._store.keys_under(keys.tenant_prefix(tenant))
+            if len(parts := key.split("/")) == 4 and parts[3] == "info.json" and keys.is_id(parts[2])
+        ]
+        gate = asyncio.Semaphore(READS_AT_ONCE)
+
+        async def one(key: str) -> bytes | None:
+            async with gate:
+                return await self._store.get(key)
+
         found: dict[str, ServiceInfo] = {}
-        for key in await self._store.keys_under(keys.tenant_prefix(tenant)):
-            parts = key.split("/")
-            if len(parts) == 4 and parts[3] == "info.json" and keys.is_id(parts[2]):
-                raw = await self._store.get(key)
-                if raw is not None:
-                    info = self._read(key, tenant, parts[2], raw)
-                    found[info.id] = info
+        for (key, service_id), raw in zip(wanted, await asyncio.gather(*(one(k) for k, _ in wanted)), strict=True):
+            if raw is not None:
+                info = self._read(key, tenant, service_id, raw)
+                found[info.id] = info
         return found
 
     def _read(self, key: str, tenant: str, service_id: str, raw: bytes) -> ServiceInfo:
@@ -181,8 +193,18 @@ class ServiceRepository:
         (await self._tenant(info.tenant)).pop(info.id, None)
         for key in await self._store.keys_under(keys.service_prefix(info.tenant, info.id)):
             await self._store.delete(key)
+        self._gone[info.id] = info
+        while len(self._gone) > GONE_KEPT:
+            self._gone.popitem(last=False)
+
+    def deleted(self, tenant: str, service_id: str) -> ServiceInfo | None:
+        """The last record of a service this process deleted lately (a job of it that a
+        client follows still names it), else None."""
+        info = self._gone.get(service_id)
+        return info if info is not None and info.tenant == tenant else None
 
 
+GONE_KEPT = 256  # deleted services whose last record is kept in memory, newest
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SALVAGED = ("name", "catalog_entry", "target", "created_at", "updated_at")
 

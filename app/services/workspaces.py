@@ -12,12 +12,16 @@ from app.jobs.model import Job
 from app.jobs.workspace import Workspace
 from app.localtarget.sandbox import sandbox_problem
 from app.services.repository import ServiceRepository
+from app.services.targets import TargetEnvironment
 from app.settings import Settings
 
 
 class WorkspaceBuilder:
-    def __init__(self, settings: Settings, repo: ServiceRepository, catalog: Catalog) -> None:
+    def __init__(
+        self, settings: Settings, repo: ServiceRepository, catalog: Catalog, targets: TargetEnvironment | None = None
+    ) -> None:
         self._settings = settings
+        self._targets = targets or TargetEnvironment(settings, None)
         self._repo = repo
         self._catalog = catalog
         # job id -> the variables_rev its work directory was laid out with (live jobs only)
@@ -29,6 +33,7 @@ class WorkspaceBuilder:
         settings = self._settings
         entry = self._catalog.get(info.catalog_entry)
         secrets = secret_values(entry, info.variables)
+        target = await self._targets.for_job(info.target, job.tenant)  # this target's, nothing of another's
         self._ran_with[job.id] = info.variables_rev
         return Workspace(
             workdir=settings.workdirs.resolve() / job.tenant / job.service,
@@ -36,6 +41,7 @@ class WorkspaceBuilder:
             tfvars=tfvars,
             backend=backend_for(settings, job.tenant, job.service),
             env={
+                **target.env,
                 "SPAWNIT_LOCAL_RUN_DIR": str(settings.run_dir.resolve()),
                 # every local service in the bubblewrap sandbox, SpawnIt's data folder hidden
                 "SPAWNIT_LOCAL_SANDBOX": "none" if sandbox_problem() else "bwrap",
@@ -45,7 +51,7 @@ class WorkspaceBuilder:
                 "TF_VAR_secrets": json.dumps(secrets).replace("${", "$${").replace("%{", "%%{"),
             },
             applied=info.applied,
-            secrets=tuple(v for v in secrets.values() if v),
+            secrets=tuple(v for v in (*secrets.values(), *target.secrets) if v),
             timeout_seconds=entry.job_timeout_seconds,
         )
 

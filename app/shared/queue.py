@@ -196,6 +196,16 @@ class RedisJobQueue:
             self._held.pop(job_id, None)
         return gone
 
+    async def still_holds(self, job_id: str) -> bool:
+        """Whether this worker still holds `job_id` (its lease renewed if so)."""
+        entry = self._held.get(job_id)
+        if entry is None:
+            return False
+        lost = await self._renew(keys=[self._stream], args=[GROUP, self.consumer, entry])
+        if lost:
+            self._held.pop(job_id, None)
+        return not lost
+
     async def orphans(self) -> list[str]:
         """Jobs taken by a worker that stopped renewing for a lease: now held by this one
         (to record and ack)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -15,6 +16,7 @@ from redis.exceptions import RedisError
 from app import metrics
 from app.bus import job_topic
 from app.clock import now
+from app.errors import Conflict
 from app.jobs.limits import Reservations, Slot
 from app.jobs.live import LiveJob
 from app.jobs.model import Job, JobState
@@ -26,6 +28,8 @@ from app.shared.queue import RedisJobQueue, keep_leases
 
 log = logging.getLogger("spawnit.shared")
 
+LOST_KEPT = 1000  # jobs a worker lost, remembered so it never writes their records again
+RECORD_TTL = 1.0  # another process's job record, read again past this age
 RECENT_SECONDS = 60.0  # a QUEUED record younger than this may still be on its way into the queue
 _NOBODY = Reservations()
 
@@ -49,7 +53,10 @@ class SharedJobRunner(JobRunner):
         self.queue = queue
         self._repo = repo
         self._control = control
+        self._lost_jobs: dict[str, None] = {}  # jobs whose lease this worker lost (the newest LOST_KEPT)
+        repo.fenced = self._fenced
         self._tasks: list[asyncio.Task[None]] = []
+        self._records: dict[str, tuple[float, Job | None]] = {}  # job id -> (read at, record): RECORD_TTL
         self._elsewhere: dict[str, list[Job]] = {}  # service -> its jobs other processes hold (look_up)
 
     # -- any replica ---------------------------------------------------------------------
@@ -68,7 +75,19 @@ class SharedJobRunner(JobRunner):
         self.bus.publish(job_topic(job.id), JobEvent(job))
         self.job_state_changed(job, None)
         await self.queue.submit(job.id)
+        if job.kind.is_users:
+            await self._preempt_checks(job)
         return job
+
+    async def _preempt_checks(self, job: Job) -> None:
+        """A user's job preempts the drift checks of its service, wherever they are queued
+        or run (withdrawn from the line, or killed by their worker)."""
+        await self.look_up([job.service])
+        for other in self.active_for(job.service):
+            if other.kind.preemptible and other.id != job.id:
+                log.info("drift check %s yields to job %s asked for by a user", other.id, job.id)
+                with contextlib.suppress(Conflict):  # it ended meanwhile
+                    await self.cancel(other, force=True)
 
     async def cancel(self, job: Job, force: bool) -> Job:
         live = self.live.find(job.id)
@@ -82,7 +101,9 @@ class SharedJobRunner(JobRunner):
             live = LiveJob(self, stored)
             live.advance(stored.canceled_in_queue(now()), publish=False)
             live.log("canceled while queued")
-            await self._recorder.end(live)
+            # recorded on its own: the caller may hold the service's record lock (a user's
+            # submission preempting a check), which ending a job takes
+            self._recorder.end_later(live)
             return live.job
         return await self._ask(job, force)
 
@@ -108,18 +129,29 @@ class SharedJobRunner(JobRunner):
         except (RedisError, OSError) as exc:  # reads answer from storage while Redis is away
             log.warning("jobs of other processes unknown (Redis unreachable: %s)", exc)
             return
+        wanted = [(s, j, t) for s in services for j, t in lined.get(s, ()) if j not in self.live]
+        loaded = await asyncio.gather(*(self._record(t, s, j) for s, j, t in wanted))
+        found: dict[str, list[Job]] = {}
+        for (service, _, _), job in zip(wanted, loaded, strict=True):
+            if job is not None and not job.state.final:
+                found.setdefault(service, []).append(job)
         for service in services:
-            found = []
-            for job_id, tenant in lined.get(service, ()):
-                if job_id in self.live:
-                    continue
-                job = await self._repo.load(tenant, service, job_id)
-                if job is not None and not job.state.final:
-                    found.append(job)
-            if found:
-                self._elsewhere[service] = found
+            if service in found:
+                self._elsewhere[service] = found[service]
             else:
                 self._elsewhere.pop(service, None)  # nothing kept for a service without jobs
+        stale = time.monotonic() - RECORD_TTL
+        for job_id in [j for j, (at, _) in self._records.items() if at < stale]:
+            del self._records[job_id]
+
+    async def _record(self, tenant: str, service: str, job_id: str) -> Job | None:
+        """A stored job record, read at most once a second (listings come often)."""
+        cached = self._records.get(job_id)
+        if cached is not None and cached[0] >= time.monotonic() - RECORD_TTL:
+            return cached[1]
+        job = await self._repo.load(tenant, service, job_id)
+        self._records[job_id] = (time.monotonic(), job)
+        return job
 
     async def _ask(self, job: Job, force: bool) -> Job:
         job.cancel_asked(force)
@@ -171,8 +203,29 @@ class SharedJobRunner(JobRunner):
         for live in self.live:
             await self._heard(live.job.id)
 
+    async def _fenced(self, job: Job) -> bool:
+        """Whether this worker may no longer write `job` (checked in Redis just before each
+        write of a job it runs: a worker that stalled past its lease learns it at its first
+        write, not at its next renewal)."""
+        if job.id in self._lost_jobs:
+            return True
+        if job.id not in self.queue.held:
+            return False  # not a job this worker runs (a replica recording a withdrawn job)
+        try:
+            holds = await self.queue.still_holds(job.id)
+        except (RedisError, OSError):
+            return False  # Redis away: nobody can have taken it over meanwhile
+        if not holds:
+            await self._lost(job.id)
+        return not holds
+
     async def _lost(self, job_id: str) -> None:
-        """Another worker took this job over (Redis was unreachable past the lease): stop."""
+        """Another worker took this job over (this one stalled, or Redis was unreachable,
+        past the lease) and recorded it INTERRUPTED: stop the engine, and write nothing more
+        of the job (its record and log are the other worker's now)."""
+        self._lost_jobs[job_id] = None  # no record or log write of it from here on
+        while len(self._lost_jobs) > LOST_KEPT:
+            del self._lost_jobs[next(iter(self._lost_jobs))]
         live = self.live.find(job_id)
         if live is not None and not live.job.state.final:
             why = "this worker lost its lease on the job (Redis unreachable past SPAWNIT_WORKER_LEASE_SECONDS)"

@@ -2,6 +2,7 @@
 
     catalog.json, templates/<entry>.template.tfvars.json
     clients/<tenant>/<service>/{info.json, terraform.tfvars.json, terraform.tfstate}
+    tenants/<tenant>/credentials/<target>.json (a tenant's own cloud credentials, sealed)
     clients/<tenant>/<service>/jobs/<job>.json and <job>.log (the archived log), and
     while a job runs <job>.log.<first line, 10 digits>: one chunk of new lines per flush
 
@@ -94,3 +95,15 @@ def is_log_chunk(key: str, prefix: str) -> bool:
     """`key` is a chunk under `prefix` (from `job_log_chunks`), named as SpawnIt names them."""
     tail = key[len(prefix) :]
     return key.startswith(prefix) and len(tail) == CHUNK_DIGITS and tail.isascii() and tail.isdigit()
+
+
+TENANTS = "tenants/"
+CREDENTIAL_TARGETS = ("aws",)  # the targets a tenant may register credentials for
+
+
+def target_credentials(tenant: str, target: str) -> str:
+    """A tenant's sealed credentials for `target` (one of `CREDENTIAL_TARGETS`): under a
+    prefix of their own, apart from `clients/<tenant>/`, where every folder is a service."""
+    if target not in CREDENTIAL_TARGETS:
+        raise BadInput(f"target: credentials are kept for {', '.join(CREDENTIAL_TARGETS)} only", field="target")
+    return f"{TENANTS}{checked(tenant, 'tenant')}/credentials/{target}.json"

@@ -1,7 +1,7 @@
 """Copy each launcher into the templates that ship it (as the `start.py` file of a target).
 
 The local target runs one command without a shell, so services that need preparing
-before their server starts (PostgreSQL, MariaDB) ship a small Python launcher as a file
+before their server starts (PostgreSQL, MariaDB, WordPress) ship a small Python launcher as a file
 of the service. Its source lives here, readable; the template carries a copy, which
 `tests/catalog/test_templates_vs_modules.py` checks is current. After editing a
 launcher, run:  python3 catalog/launchers/embed.py
@@ -16,6 +16,7 @@ TEMPLATES = HERE.parent / "templates"
 SHIPPED = {
     "postgresql": ("local", "start.py", "postgresql-start.py"),
     "mariadb": ("local", "start.py", "mariadb-start.py"),
+    "wordpress": ("local", "start.py", "wordpress-start.py"),
 }
 
 

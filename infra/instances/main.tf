@@ -37,9 +37,21 @@ locals {
     SPAWNIT_ADMIN_ROLE    = var.admin_role
     SPAWNIT_SECRET_KEY    = var.spawnit_secret_key
     SPAWNIT_LOG_FORMAT    = "json"
+    # docker services publish on every interface of the Docker host (the API's own port
+    # stays on 127.0.0.1: var.ports)
+    SPAWNIT_DOCKER_PUBLISH_ADDRESS = var.docker_publish_address
   }
-  api_env    = merge(local.spawnit_env, { SPAWNIT_ROLE = "api" })
-  worker_env = merge(local.spawnit_env, { SPAWNIT_ROLE = "worker" })
+  # the aws target's credentials reach both: the API offers the target, the worker runs its jobs
+  api_env    = merge(local.aws_target_env, local.spawnit_env, { SPAWNIT_ROLE = "api" })
+  worker_env = merge(local.aws_target_env, local.spawnit_env, { SPAWNIT_ROLE = "worker" })
+
+  # the aws target's own credentials, from the operator's environment (infra/README.md),
+  # never MinIO's: SpawnIt hands them to aws jobs only; the store keeps AWS_ACCESS_KEY_ID
+  aws_target_env = { for name, value in {
+    SPAWNIT_AWS_ACCESS_KEY_ID     = var.aws_target_access_key_id
+    SPAWNIT_AWS_SECRET_ACCESS_KEY = var.aws_target_secret_access_key
+    SPAWNIT_AWS_REGION            = var.aws_target_region
+  } : name => value if can(regex(".", value)) } # (no operator here: see tests/modules/tfconfig.py)
 }
 
 # the network and volumes made by the earlier stacks, found by name

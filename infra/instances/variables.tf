@@ -71,6 +71,18 @@ variable "docker_gid" {
   default     = "999"
 }
 
+variable "docker_publish_address" {
+  description = "Address of the Docker host SpawnIt's docker services publish their ports on (SPAWNIT_DOCKER_PUBLISH_ADDRESS)."
+  type        = string
+  default     = "0.0.0.0"
+}
+
+variable "aws_target_region" {
+  description = "Region of the aws target's services (SPAWNIT_AWS_REGION of the API; empty: the aws target is not offered)."
+  type        = string
+  default     = ""
+}
+
 variable "labels" {
   description = "Labels of the containers."
   type        = map(string)
@@ -122,5 +134,24 @@ variable "redis_password" {
   validation {
     condition     = length(var.redis_password) >= 16
     error_message = "redis_password must have at least 16 characters."
+  }
+}
+
+variable "aws_target_access_key_id" {
+  description = "The aws target's access key id (TF_VAR_aws_target_access_key_id, set by instances-deploy.sh from SPAWNIT_AWS_ACCESS_KEY_ID); empty: none. Never MinIO's."
+  type        = string
+  default     = ""
+  sensitive   = true
+}
+
+variable "aws_target_secret_access_key" {
+  description = "Its secret (TF_VAR_aws_target_secret_access_key, from SPAWNIT_AWS_SECRET_ACCESS_KEY)."
+  type        = string
+  default     = ""
+  sensitive   = true
+
+  validation {
+    condition     = (var.aws_target_access_key_id == "") == (var.aws_target_secret_access_key == "")
+    error_message = "aws_target_access_key_id and aws_target_secret_access_key go together."
   }
 }

@@ -3,6 +3,7 @@ and answers here for real; one that is not available says so instead of failing.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import urllib.request
@@ -11,6 +12,8 @@ import pytest
 
 from tests.api.client import Api
 from tests.conftest import free_port
+from tests.issuer import AUDIENCE, Issuer
+from tests.server import Start
 
 
 def redis_command(endpoint: str, *words: str) -> bytes:
@@ -64,7 +67,8 @@ async def test_every_available_local_entry_deploys_and_answers(api: Api) -> None
         if local is None:
             continue
         if not local["available"]:
-            assert local["reason"] and "PATH" in local["reason"]
+            # not installed here, or software that cannot run as a process here: either says why
+            assert local["reason"] and ("PATH" in local["reason"] or "not available on 'local'" in local["reason"])
             continue
         variables = {"port": free_port()} if any(f["name"] == "port" for f in entry["fields"]) else {}
         variables.update({f["name"]: "x" for f in entry["fields"] if f["required"] and f["type"] == "STRING"})
@@ -81,3 +85,47 @@ async def test_every_available_local_entry_deploys_and_answers(api: Api) -> None
             await teardown(api, service_id)
         tried += 1
     assert tried >= 1
+
+
+@pytest.mark.skipif(
+    shutil.which("nginx") is None and not os.environ.get("CI"), reason="nginx is not installed (.ci/run installs it)"
+)
+async def test_nginx_runs_on_local_and_serves_the_page_only(api: Api) -> None:
+    service_id, outputs = await deploy(
+        api, "nginx", {"port": free_port(), "title": "Shop <b>open</b>", "message": "Hello from the test"}
+    )
+    endpoint = outputs["endpoint"]
+    assert endpoint.startswith("http://127.0.0.1:")
+    try:
+        with urllib.request.urlopen(endpoint, timeout=5) as response:
+            assert response.status == 200
+            assert response.headers["Server"] == "nginx"  # Debian's nginx, not a stand-in
+            body = response.read().decode()
+        assert "<h1>Shop <b>open</b></h1>" in body and "Hello from the test" in body
+        # every path answers the page: the service's folder (its nginx.conf, pid file) is not served
+        with urllib.request.urlopen(endpoint + "nginx.conf", timeout=5) as response:
+            assert response.read().decode() == body
+        query = "query($id: ID!) { service(id: $id) { connection { name value } } }"
+        connection = (await api.run(query, id=service_id))["service"]["connection"]
+        assert connection == [{"name": "url", "value": endpoint}]
+    finally:
+        await teardown(api, service_id)
+    with pytest.raises(OSError):
+        urllib.request.urlopen(endpoint, timeout=5)
+
+
+@pytest.mark.skipif(
+    (shutil.which("nginx") is None or shutil.which("bwrap") is None) and not os.environ.get("CI"),
+    reason="nginx or bubblewrap is not installed (.ci/run installs both)",
+)
+async def test_nginx_runs_for_a_tenant_in_the_sandbox(start: Start, issuer: Issuer) -> None:
+    spawnit = await start(
+        oidc_issuer=issuer.url, oidc_audience=AUDIENCE, jwks_refresh_floor_seconds=0, local_target="tenants"
+    )
+    alice = spawnit.api.as_(issuer.token("alice"))
+    service_id, outputs = await deploy(alice, "nginx", {"port": free_port(), "title": "In the sandbox"})
+    try:
+        with urllib.request.urlopen(outputs["endpoint"], timeout=5) as response:
+            assert response.status == 200 and "<h1>In the sandbox</h1>" in response.read().decode()
+    finally:
+        await teardown(alice, service_id)

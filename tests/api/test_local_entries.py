@@ -94,6 +94,26 @@ async def test_postgresql_runs_on_local_and_enforces_its_password(api: Api) -> N
 
 
 @needs_postgres
+async def test_postgresql_shows_its_connection_details_with_the_password_masked(api: Api) -> None:
+    service_id, outputs = await deploy(api, "postgresql", {"port": free_port(), "database": "shop", "user": "clerk"})
+    try:
+        query = "query($id: ID!) { service(id: $id) { connection { name value } } }"
+        shown = {d["name"]: d["value"] for d in (await api.run(query, id=service_id))["service"]["connection"]}
+        host, port = outputs["endpoint"].rsplit(":", 1)
+        assert shown["address"] == outputs["endpoint"]
+        assert shown["connection_string"] == f"postgresql://clerk:********@{host}:{port}/shop"
+        assert shown["psql"] == f"psql -h {host} -p {port} -U clerk shop"
+        # the masked string with the revealed password logs in: the details are the real ones
+        reveal = 'mutation($id: ID!) { revealSecret(id: $id, field: "password") }'
+        password = (await api.run(reveal, id=service_id))["revealSecret"]
+        assert password not in str(shown) and len(password) == 32
+        ok = psql(outputs["endpoint"], "clerk", password, "shop", "select current_database()")
+        assert ok.returncode == 0 and ok.stdout.strip() == "shop", ok.stderr
+    finally:
+        await teardown(api, service_id)
+
+
+@needs_postgres
 async def test_postgresql_generates_a_password_when_none_is_given(api: Api) -> None:
     service_id, outputs = await deploy(api, "postgresql", {"port": free_port()})
     try:
@@ -137,3 +157,46 @@ async def test_mariadb_runs_on_local_and_enforces_its_passwords(api: Api) -> Non
     finally:
         await teardown(api, service_id)
     assert mariadb(endpoint, "clerk", password, "shop", "select 1").returncode != 0  # gone
+
+
+needs_wordpress = pytest.mark.skipif(
+    not (shutil.which("php") and os.path.isfile("/usr/share/wordpress/wp-settings.php") and shutil.which("mariadbd"))
+    and not os.environ.get("CI"),
+    reason="Debian's wordpress, php-cli, php-mysql and mariadb-server are not installed (.ci/run installs them)",
+)
+
+
+@needs_wordpress
+async def test_wordpress_runs_on_local_from_debians_packages_and_installs(api: Api) -> None:
+    import urllib.parse
+    import urllib.request
+
+    service_id, outputs = await deploy(api, "wordpress", {"port": free_port()})
+    endpoint = outputs["endpoint"]
+    try:
+        with urllib.request.urlopen(endpoint, timeout=30) as response:  # / redirects to the installer
+            assert response.status == 200 and response.url.endswith("/wp-admin/install.php")
+            assert "WordPress" in response.read().decode()
+        # the installer writes to the service's own MariaDB: WordPress logged in to it
+        form = {
+            "weblog_title": "SpawnIt test blog",
+            "user_name": "admin",
+            "admin_password": "Very-Str0ng-pass-123",
+            "admin_password2": "Very-Str0ng-pass-123",
+            "admin_email": "admin@example.com",
+            "blog_public": "0",
+        }
+        data = urllib.parse.urlencode(form).encode()
+        with urllib.request.urlopen(endpoint + "wp-admin/install.php?step=2", data=data, timeout=60) as response:
+            assert response.status == 200
+        with urllib.request.urlopen(endpoint, timeout=30) as response:
+            assert response.status == 200 and "<title>SpawnIt test blog</title>" in response.read().decode()
+        # Debian's machine-wide configuration is not what answers, and no secret file is served
+        for path in ("salts.php", "mysql-data/mysql/user.frm", "wp-config.php"):
+            try:
+                with urllib.request.urlopen(endpoint + path, timeout=10) as response:
+                    assert "define(" not in response.read().decode(errors="replace"), path
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 404, path
+    finally:
+        await teardown(api, service_id)

@@ -15,7 +15,7 @@ async def test_docker_on_path_without_a_daemon_is_not_offered(start: Start, monk
     assert "docker" not in entry["availableTargets"]
     assert "no Docker daemon answers" in by_target["docker"]["reason"]
     assert "aws" not in entry["availableTargets"]
-    assert "SPAWNIT_AWS_TARGET_ACCESS_KEY_ID" in by_target["aws"]["reason"]
+    assert "SPAWNIT_AWS_ACCESS_KEY_ID" in by_target["aws"]["reason"]
     errors = await running.api.errors(
         """mutation { createService(input: {catalogEntryId: "redis", target: "docker", name: "r",
              variables: {port: 6390}}) { id } }"""
@@ -29,6 +29,10 @@ async def test_docker_on_path_without_a_daemon_is_not_offered(start: Start, monk
 async def test_aws_is_offered_with_credentials_of_its_own(start: Start) -> None:
     from app.settings import Secret
 
-    running = await start(aws_target_access_key_id=Secret("AKIA-test"), aws_target_secret_access_key=Secret("s"))
+    running = await start(
+        aws_target_access_key_id=Secret("AKIA-test"),
+        aws_target_secret_access_key=Secret("s"),
+        aws_target_region="eu-west-3",
+    )
     entry = (await running.api.run(QUERY))["catalogEntry"]
     assert "aws" in entry["availableTargets"]

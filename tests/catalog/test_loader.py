@@ -4,6 +4,7 @@ repository's own catalog (every shipped template renders for every target)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,16 @@ REPO_CATALOG = Path(__file__).resolve().parents[2] / "catalog"
 CONTRACT = {"service_id", "service_name", "ports", "env", "files", "command", "image", "endpoint_scheme"}
 
 # optional contract variables some targets use (modules/README.md)
-OPTIONAL = {"container_ports", "files_path", "data_path", "healthcheck", "instance_type", "allowed_cidrs"}
+OPTIONAL = {
+    "container_ports",
+    "files_path",
+    "data_path",
+    "healthcheck",
+    "instance_type",
+    "allowed_cidrs",
+    "volumes",
+    "sidecars",
+}
 
 
 class MemoryStore:
@@ -72,7 +82,7 @@ async def test_seeds_an_empty_store_from_the_repository():
     assert await store.keys_under(keys.TEMPLATES) == [keys.TEMPLATES + name for name in shipped]
     assert store.objects[keys.CATALOG] == (REPO_CATALOG / "catalog.json").read_bytes()
     ids = [e.id for e in catalog]
-    assert ids[:2] == ["static-site", "redis"] and len(ids) == len(shipped)
+    assert ids[:2] == ["minecraft", "quakejs"] and len(ids) == len(shipped)
 
 
 async def test_every_shipped_template_renders_for_every_target():
@@ -296,8 +306,9 @@ async def test_folder_store_seed_and_reload(tmp_path):
     # a second start reads the store, not the seed
     second = await load_catalog(store, tmp_path / "no-seed-here")
     assert [e.id for e in second] == [e.id for e in first]
-    assert [e.id for e in first][:2] == ["static-site", "redis"]
-    assert second.get("redis") == first.get("redis")
+    assert [e.id for e in first][:2] == ["minecraft", "quakejs"]
+    # icons are the project's own files (seed_dir/icons), not the store's: none in "no-seed-here"
+    assert second.get("redis") == replace(first.get("redis"), icon=None)
 
 
 async def test_a_target_without_a_module_is_listed_but_not_available(monkeypatch):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.catalog.readiness import AwsTargetCredentials, TargetReadiness, aws_problem, ping_docker
+from app.catalog.readiness import AwsTargetCredentials, TargetReadiness, aws_problem, kubernetes_problem, ping_docker
 
 
 async def _daemon(socket_path: Path, status: bytes) -> asyncio.AbstractServer:
@@ -59,14 +59,35 @@ async def test_a_tcp_port_where_nothing_listens_is_not_ready() -> None:
 def test_aws_needs_credentials_of_its_own(tmp_path: Path) -> None:
     env = {"AWS_ACCESS_KEY_ID": "store-key", "AWS_SECRET_ACCESS_KEY": "store-secret"}  # the store's: not enough
     problem = aws_problem(AwsTargetCredentials(), env)
-    assert problem is not None and "SPAWNIT_AWS_TARGET_ACCESS_KEY_ID" in problem
+    assert problem is not None and "SPAWNIT_AWS_ACCESS_KEY_ID" in problem
     assert aws_problem(AwsTargetCredentials(has_keys=True), env) is None
+    assert aws_problem(AwsTargetCredentials(instance_role=True), env) is None
+    problem = aws_problem(AwsTargetCredentials(has_keys=True, region=None), env)
+    assert problem is not None and "SPAWNIT_AWS_REGION" in problem
     credentials = tmp_path / "credentials"
     credentials.write_text("[deploy]\naws_access_key_id = a\naws_secret_access_key = b\n")
     env = {"AWS_SHARED_CREDENTIALS_FILE": str(credentials)}
     assert aws_problem(AwsTargetCredentials(profile="deploy"), env) is None
     problem = aws_problem(AwsTargetCredentials(profile="other"), env)
     assert problem is not None and "'other'" in problem
+
+
+def test_kubernetes_needs_a_kubeconfig_and_kubectl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = kubernetes_problem(None)
+    assert problem is not None and "SPAWNIT_KUBECONFIG" in problem
+    problem = kubernetes_problem(tmp_path / "missing")
+    assert problem is not None and "is not a file" in problem
+    config = tmp_path / "kubeconfig"
+    config.write_text("apiVersion: v1\nkind: Config\n")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    monkeypatch.setenv("PATH", str(bin_dir))
+    problem = kubernetes_problem(config)
+    assert problem is not None and "kubectl" in problem
+    kubectl = bin_dir / "kubectl"
+    kubectl.write_text("#!/bin/sh\n")
+    kubectl.chmod(0o755)
+    assert kubernetes_problem(config) is None
 
 
 async def test_readiness_follows_the_host_without_a_restart(tmp_path: Path) -> None:

@@ -66,7 +66,9 @@ def _accepts(tf_type: Any, value: Any) -> bool:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if tf_type == "bool":
         return isinstance(value, bool)
-    kind, inner = tf_type
+    kind, inner = tf_type[0], tf_type[1]
+    if kind == "object":  # optional attributes may be left out; none may be unknown
+        return isinstance(value, dict) and all(k in inner and _accepts(inner[k], v) for k, v in value.items())
     if kind == "list":
         return isinstance(value, list) and all(_accepts(inner, v) for v in value)
     if kind == "map":
@@ -104,7 +106,7 @@ def test_template_renders_to_the_module_variables(entries, entry_id: str, target
     for name, value in rendered.items():
         assert _accepts(module.variable_type(name), value), f"{entry_id}/{target}: {name}={value!r}"
     for name in TEMPLATED:  # sensitive values only as ${name} templates, never in clear
-        for secret in secret_values(entry, values).values():
+        for secret in filter(None, secret_values(entry, values).values()):  # an empty one shows nothing
             assert secret not in json.dumps(rendered.get(name, "")), f"{entry_id}/{target}: a secret in {name}"
     # the engine's verdict: required variables given, types converted, validation rules pass
     tfvars = {**rendered, "secrets": secret_values(entry, values)}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.engine import workdir as wd
-from app.engine.backend import Backend, backend_for, state_path
+from app.engine.backend import CREDENTIALS_FILE, STORE_PROFILE, Backend, backend_for, state_path
 from app.errors import BadInput
 from app.settings import S3Settings, Secret, Settings
 
@@ -187,22 +187,39 @@ def test_s3_backend_without_endpoint_or_path_style(tmp_path: Path) -> None:
     assert "endpoints" not in config and "use_path_style" not in config
 
 
-def test_s3_credentials_travel_only_in_the_environment(tmp_path: Path) -> None:
-    backend = backend_for(s3_settings(tmp_path, endpoint="http://127.0.0.1:9000"), TENANT, SERVICE)
-    assert dict(backend.env) == {"AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
+def test_s3_credentials_travel_only_in_the_backends_own_file(tmp_path: Path) -> None:
+    """Not in the engine's environment, where the aws target's provider would read them."""
+    settings = s3_settings(tmp_path, endpoint="http://127.0.0.1:9000")
+    backend = backend_for(settings, TENANT, SERVICE)
+    assert dict(backend.env) == {}
+    config = dict(backend.config)
+    path = settings.workdirs.resolve() / TENANT / SERVICE / CREDENTIALS_FILE
+    assert config["shared_credentials_files"] == f'["{path}"]' and config["profile"] == STORE_PROFILE
+    assert backend.credentials == (
+        f"[{STORE_PROFILE}]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET_KEY}\n"
+    )
+    assert KEY_ID not in repr(backend) and SECRET_KEY not in repr(backend)
     visible = "\n".join([*backend.init_args(), *(f"{k}={v}" for k, v in backend.config), backend.block()])
     assert KEY_ID not in visible and SECRET_KEY not in visible
 
 
 def test_s3_without_credentials_sets_none(tmp_path: Path) -> None:
     settings = s3_settings(tmp_path, access_key_id=Secret(""), secret_access_key=Secret(""))
-    assert dict(backend_for(settings, TENANT, SERVICE).env) == {}
+    backend = backend_for(settings, TENANT, SERVICE)
+    assert dict(backend.env) == {} and backend.credentials == ""
+    assert "profile" not in dict(backend.config) and "shared_credentials_files" not in dict(backend.config)
 
 
-def test_workdir_on_disk_holds_no_credentials(tmp_path: Path, module_dir: Path) -> None:
+def test_workdir_holds_the_credentials_only_in_their_0600_file_and_not_after_the_job(
+    tmp_path: Path, module_dir: Path
+) -> None:
     backend = backend_for(s3_settings(tmp_path, endpoint="http://127.0.0.1:9000"), TENANT, SERVICE)
     work = tmp_path / "work"
     wd.lay_out(work, module_dir, backend, {"name": "demo"})
+    holding = [p.name for p in work.rglob("*") if p.is_file() and SECRET_KEY.encode() in p.read_bytes()]
+    assert holding == [CREDENTIALS_FILE]
+    assert (work / CREDENTIALS_FILE).stat().st_mode & 0o777 == 0o600
+    wd.drop_credentials(work)
     on_disk = b"".join(p.read_bytes() for p in work.rglob("*") if p.is_file())
     assert SECRET_KEY.encode() not in on_disk and KEY_ID.encode() not in on_disk
 

@@ -183,8 +183,8 @@ def test_the_instances_stack_deploys_redis_the_api_and_a_worker_sharing_it():
     text = (INFRA / "instances" / "main.tf").read_text()
     assert 'entrypoint  = ["spawnit", "worker"]' in text
     assert 'SPAWNIT_REDIS_URL     = "redis://:${urlencode(var.redis_password)}@redis:6379/0"' in text
-    assert 'merge(local.spawnit_env, { SPAWNIT_ROLE = "api" })' in text
-    assert 'merge(local.spawnit_env, { SPAWNIT_ROLE = "worker" })' in text
+    assert 'merge(local.aws_target_env, local.spawnit_env, { SPAWNIT_ROLE = "api" })' in text
+    assert 'merge(local.aws_target_env, local.spawnit_env, { SPAWNIT_ROLE = "worker" })' in text
     assert module.variables["redis_password"]["Sensitive"]
     deploy = (INFRA / "scripts" / "instances-deploy.sh").read_text()
     assert "TF_VAR_redis_password" in deploy and "wait_healthy spawnit-redis" in deploy
@@ -198,3 +198,21 @@ def test_dockerfile_pins_and_verifies_opentofu():
     assert "HEALTHCHECK" in text and "/healthz" in text
     assert "USER 10001" in text
     assert text.index("COPY pyproject.toml") < text.index("COPY app")  # dependencies before the source
+
+
+def test_the_api_gets_the_aws_targets_credentials_never_minios():
+    """The API container's SPAWNIT_AWS_* come from the aws target's variables (the
+    operator's SPAWNIT_AWS_* through instances-deploy.sh), none from MinIO's keys."""
+    from tests.modules.wiring import reaches
+
+    module = load(INFRA / "instances")
+    env = (module.module_calls["api"]["Config"]["Attributes"])["env"]["Expr"]
+    aws = module.locals["aws_target_env"]["Expr"]
+    assert reaches(module, env, "local.aws_target_env")
+    for name in ("aws_target_access_key_id", "aws_target_secret_access_key", "aws_target_region"):
+        assert reaches(module, aws, f"var.{name}"), name
+        assert module.variables[name]["Sensitive"] or name == "aws_target_region"
+    assert not reaches(module, aws, "var.minio_root_user") and not reaches(module, aws, "var.minio_root_password")
+    script = (INFRA / "scripts" / "instances-deploy.sh").read_text()
+    for name in ("ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "REGION"):
+        assert f'export TF_VAR_aws_target_{name.lower()}="${{SPAWNIT_AWS_{name}:-}}"' in script, name

@@ -6,7 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ROOT / "modules"
-TARGETS = ("local", "docker", "aws")
+TARGETS = ("local", "docker", "aws", "kubernetes")
 
 # name -> (type as the engine's loader reports it, sensitive)
 REQUIRED = {
@@ -14,6 +14,16 @@ REQUIRED = {
     "service_name": ("string", False),
     "ports": (["list", "number"], False),
 }
+SIDECAR = {  # one item of `sidecars`: only name and image are required
+    "name": "string",
+    "image": "string",
+    "env": ["map", "string"],
+    "command": ["list", "string"],
+    "volumes": ["list", "string"],
+    "ports": ["list", "number"],
+    "healthcheck": ["list", "string"],
+}
+SHARED_FILE = "variables_shared.tf"
 OPTIONAL = {
     "env": (["map", "string"], True),
     "files": (["map", "string"], False),
@@ -28,6 +38,13 @@ OPTIONAL = {
     "healthcheck": (["list", "string"], False),
     "instance_type": ("string", False),
     "allowed_cidrs": (["list", "string"], False),
+    # variables_shared.tf, the same file in every module
+    "tenant_id": ("string", False),
+    "publish_address": ("string", False),
+    "volumes": (["list", "string"], False),
+    "sidecars": (["list", ["object", SIDECAR]], False),
+    "key_name": ("string", False),
+    "ssh_cidrs": (["list", "string"], False),
 }
 VARIABLES = {**REQUIRED, **OPTIONAL}
 OUTPUTS = ("endpoint", "ports", "pid")

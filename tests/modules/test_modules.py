@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.modules.contract import MODULES, OUTPUTS, REQUIRED, TARGETS, VARIABLES, module_dir
+from tests.modules.contract import MODULES, OUTPUTS, REQUIRED, SHARED_FILE, TARGETS, VARIABLES, module_dir
 from tests.modules.tfconfig import (
     engine,
     files_declaring_other_things,
@@ -21,6 +21,12 @@ from tests.modules.tfconfig import (
 
 ALL_MODULES = sorted({p.parent for p in MODULES.rglob("*.tf")})
 SERVICE_ID = "0b7c6d4e-1111-4222-8333-444455556666"
+TENANT_ID = "6a0e5b8e-2f1c-4d3b-9a7e-1c2d3e4f5a6b"
+
+
+def test_the_shared_variables_are_the_same_file_in_every_module():
+    texts = {t: (module_dir(t) / SHARED_FILE).read_text() for t in TARGETS}
+    assert len(set(texts.values())) == 1, "modules/*/instance/variables_shared.tf differ: copy one over the others"
 
 
 def test_there_is_a_module_per_target():
@@ -86,16 +92,42 @@ def test_module_takes_a_full_set_of_values(target: str, tmp_path: Path):
         "healthcheck": ["CMD", "true"],
         "instance_type": "t3.small",
         "allowed_cidrs": ["10.0.0.0/8"],
+        "tenant_id": TENANT_ID,
+        "publish_address": "0.0.0.0",
+        "volumes": ["/var/log/app"],
+        "sidecars": [
+            {
+                "name": "db",
+                "image": "mariadb:11",
+                "env": {"MARIADB_PASSWORD": "${pw}"},
+                "command": ["--skip-name-resolve"],
+                "volumes": ["/var/lib/mysql"],
+                "ports": [3306],
+                "healthcheck": ["CMD", "healthcheck.sh", "--connect"],
+            },
+            {"name": "cache", "image": "redis:7"},
+        ],
+        "key_name": "my-key",
+        "ssh_cidrs": ["192.0.2.0/24"],
     }
     assert set(values) == set(VARIABLES)
     diags = plan_values(variables_only_dir(module, tmp_path), values)
     assert diags == []
 
 
-@pytest.mark.parametrize("target", ["docker", "aws"])
+@pytest.mark.parametrize("target", ["docker", "aws", "kubernetes"])
 @pytest.mark.parametrize(
     "change, message",
     [
+        ({"tenant_id": "../etc"}, "tenant_id must be a UUID"),
+        ({"publish_address": "everywhere"}, "publish_address must be an IPv4 address"),
+        ({"volumes": ["data"]}, "volumes must hold absolute paths"),
+        ({"sidecars": [{"name": "DB", "image": "x:1"}]}, "must be a DNS label"),
+        ({"sidecars": [{"name": "db", "image": "x:1"}, {"name": "db", "image": "y:1"}]}, "names must be unique"),
+        ({"sidecars": [{"name": "db", "image": ""}]}, "each needs an image"),
+        ({"sidecars": [{"name": "db", "image": "x:1", "volumes": ["rel"]}]}, "volumes must hold absolute paths"),
+        ({"sidecars": [{"name": "db", "image": "x:1", "ports": [70000]}]}, "integer in 1..65535"),
+        ({"ssh_cidrs": ["nope"]}, "valid CIDR"),
         ({"ports": [0]}, "integer in 1..65535"),
         ({"service_id": "not-a-uuid"}, "must be a UUID"),
         ({"files": {"../x": "y"}}, "plain file names"),

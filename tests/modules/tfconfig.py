@@ -216,6 +216,9 @@ def _heredoc(src: str, i: int, m: re.Match, out: list[str]) -> int:
 
 # --------------------------------------------------------------------------- loading
 
+# a provisioner's `when = destroy` and `on_failure = continue` are keywords, not references
+_PROVISIONER_KEYWORDS = ("create", "destroy", "continue", "fail")
+
 
 class LoadError(Exception):
     pass
@@ -309,6 +312,8 @@ class Module:
         rest = names[1:]
         dotted = ".".join(n for n in names if n)
         if root in ("each", "count", "self", "path", "terraform"):
+            return None
+        if not rest and root in _PROVISIONER_KEYWORDS:
             return None
         if root == "var":
             return None if rest and rest[0] in self.variables else f"unknown variable in {dotted}"

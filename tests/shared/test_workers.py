@@ -9,6 +9,8 @@ Job states are read over HTTP (GraphQL `job`), polled: the records are in the bu
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -166,3 +168,49 @@ async def test_the_other_replica_sees_a_running_job_in_status_and_refuses_delete
         assert refused.codes == ["CONFLICT"]
         gate.touch()
         assert (await poll_job(b.api, job_id, FINAL))["state"] == "SUCCEEDED"
+
+
+async def test_a_users_job_through_one_replica_preempts_a_drift_check_queued_through_another(
+    tmp_path: Path, redis_server: RedisServer, moto_server: str
+) -> None:
+    opened, shut = tmp_path / "open", tmp_path / "shut"
+    opened.touch()
+    with cluster(tmp_path, redis_server.url, moto_server) as c:
+        a, b, _w1, _w2 = fleet(c)
+        service = await new_service(a.api, "checked", opened)
+        first = (await a.api.run(APPLY, id=service))["applyService"]["id"]
+        assert (await poll_job(a.api, first, FINAL))["state"] == "SUCCEEDED"
+        await a.api.run(
+            "mutation($id: ID!, $i: UpdateServiceInput!) { updateService(id: $id, input: $i) { id } }",
+            id=service,
+            i={"variables": {"gate": str(shut)}},
+        )
+        busy = (await a.api.run(APPLY, id=service))["applyService"]["id"]  # holds the service
+        await poll_job(a.api, busy, ("RUNNING",))
+        check = (await a.api.run("mutation($id: ID!) { checkDrift(id: $id) { id } }", id=service))["checkDrift"]
+        plan = (await b.api.run("mutation($id: ID!) { planService(id: $id) { id } }", id=service))["planService"]
+        assert (await poll_job(b.api, check["id"], FINAL))["state"] == "CANCELED"  # before the apply ends
+        shut.touch()
+        assert (await poll_job(b.api, busy, FINAL))["state"] == "SUCCEEDED"
+        assert (await poll_job(b.api, plan["id"], FINAL))["state"] == "SUCCEEDED"
+
+
+async def test_a_worker_that_stalled_past_its_lease_writes_nothing_over_the_takeover(
+    tmp_path: Path, redis_server: RedisServer, moto_server: str
+) -> None:
+    gate = tmp_path / "shut"
+    with cluster(tmp_path, redis_server.url, moto_server) as c:
+        a, _b, w1, w2 = fleet(c)
+        service = await new_service(a.api, "stalled", gate)
+        job_id = (await a.api.run(APPLY, id=service))["applyService"]["id"]
+        running = await poll_job(a.api, job_id, ("RUNNING",))
+        stalled = w1 if pid_of(running) == w1.proc.pid else w2
+        os.kill(stalled.proc.pid, signal.SIGSTOP)  # the worker alone: its engine runs on
+        try:
+            taken_over = await poll_job(a.api, job_id, FINAL, timeout=60)
+        finally:
+            os.kill(stalled.proc.pid, signal.SIGCONT)
+        assert taken_over["state"] == "INTERRUPTED", taken_over
+        while "write refused" not in stalled.log.read_text(errors="replace"):
+            await asyncio.sleep(0.1)  # the resumed worker learns it lost the job, stops it, refuses its end
+        assert (await a.api.run(JOB, id=job_id))["job"] == taken_over  # nothing written over the takeover

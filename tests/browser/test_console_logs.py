@@ -1,0 +1,102 @@
+"""The console's live log viewer against a real `spawnit serve`, on a service that takes its
+time to start (the tests' slow-site entry): the socket cut under the page mid-job and every
+line still shown once, the resubscription asking `fromLine` where the page was; pause and
+resume; the whole log downloaded as text; cancel, then force cancel past SIGINT."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from playwright.async_api import Page, WebSocketRoute, expect
+
+from tests.api.catalogs import with_slow_entry
+from tests.browser.console import WAIT_MS, chromium, open_tab, spawnit_served
+from tests.support import free_port
+
+LOG_SUBSCRIBE = "jobLogBatches"
+
+
+async def shown_lines(page: Page) -> list[str]:
+    return await page.locator("[data-line]").evaluate_all("(els) => els.map((e) => e.textContent)")
+
+
+def log_subscriptions(frames: list[str]) -> list[int]:
+    """The `fromLine` of every jobLogBatches subscription among the frames a page sent."""
+    found = []
+    for frame in frames:
+        message = json.loads(frame)
+        payload = message.get("payload") or {}
+        if message.get("type") == "subscribe" and LOG_SUBSCRIBE in payload.get("query", ""):
+            found.append(payload["variables"]["fromLine"])
+    return found
+
+
+async def test_a_network_cut_loses_and_repeats_no_line(tmp_path: Path) -> None:
+    with spawnit_served(tmp_path, "--catalog-dir", str(with_slow_entry(tmp_path))) as served:
+        service = await served.api.create("slow-site", "slow", port=free_port(), delay=12)
+        job = await served.api.mutate_job("applyService", service["id"])
+        async with chromium() as browser:
+            sockets: list[WebSocketRoute] = []
+            sent: list[str] = []
+
+            def relay(ws: WebSocketRoute) -> None:  # every socket through the test, so it can cut one
+                server = ws.connect_to_server()
+                ws.on_message(lambda message: (sent.append(str(message)), server.send(message)))
+                server.on_message(lambda message: ws.send(message))
+                sockets.append(ws)
+
+            tab = await open_tab(browser, "about:blank")
+            await tab.context.route_web_socket("**/graphql", relay)
+            await tab.page.goto(f"{served.url}/jobs/{job['id']}")
+            page = tab.page
+            log = page.get_by_test_id("log")
+            await expect(log).to_contain_text("Creating...", timeout=WAIT_MS)
+            seen = len(await shown_lines(page))
+            assert log_subscriptions(sent) == [0]
+
+            await sockets[0].close(code=1001, reason="the network went away")  # the page's side
+            await expect(page.get_by_test_id("job-state")).to_contain_text("SUCCEEDED", timeout=WAIT_MS)
+            await expect(page.get_by_test_id("log-count")).to_contain_text("complete", timeout=WAIT_MS)
+            logs = await served.api.logs(job["id"])
+            assert await shown_lines(page) == [line["text"] + "\n" for line in logs]
+            resumed = log_subscriptions(sent)
+            assert len(sockets) >= 2 and len(resumed) >= 2, (len(sockets), resumed)
+            assert resumed[0] == 0 and seen <= resumed[1] < len(logs), (seen, resumed, len(logs))
+            assert any("Still creating" in line["text"] for line in logs[resumed[1] :])  # lines after the cut
+            assert tab.refused == [] and tab.errors == [], (tab.refused, tab.errors)
+        destroy = await served.api.mutate_job("destroyService", service["id"])
+        assert (await served.api.wait_job(destroy["id"]))["state"] == "SUCCEEDED"
+
+
+async def test_pause_download_cancel_and_force_cancel(tmp_path: Path) -> None:
+    flags = ("--catalog-dir", str(with_slow_entry(tmp_path)), "--cancel-grace-seconds", "600")
+    with spawnit_served(tmp_path, *flags) as served:
+        service = await served.api.create("slow-site", "stubborn", port=free_port(), delay=600)
+        job = await served.api.mutate_job("applyService", service["id"])
+        async with chromium() as browser:
+            tab = await open_tab(browser, f"{served.url}/jobs/{job['id']}")
+            page = tab.page
+            await expect(page.get_by_test_id("log")).to_contain_text("Creating...", timeout=WAIT_MS)
+            await page.get_by_role("button", name="Pause").click()
+            await expect(page.get_by_test_id("log-count")).to_contain_text("paused")
+            await page.get_by_role("button", name="Resume").click()
+            await expect(page.get_by_test_id("log-count")).to_contain_text("live")
+            await tab.shoot("job-running")
+
+            await page.get_by_role("button", name="Cancel", exact=True).click()
+            force = page.get_by_role("button", name="Force cancel")
+            await expect(force).to_be_visible(timeout=WAIT_MS)  # SIGINT sent; the grace is long
+            await force.click()
+            await expect(page.get_by_test_id("job-state")).to_contain_text("CANCELED", timeout=WAIT_MS)
+            await expect(page.get_by_text("forced", exact=True)).to_be_visible(timeout=WAIT_MS)
+            assert (await served.api.job(job["id"]))["forced"] is True
+
+            await expect(page.get_by_test_id("log-count")).to_contain_text("complete", timeout=WAIT_MS)
+            logs = await served.api.logs(job["id"])
+            assert await shown_lines(page) == [line["text"] + "\n" for line in logs]
+            async with page.expect_download() as download:
+                await page.get_by_role("button", name="Download log").click()
+            saved = Path(await (await download.value).path())
+            assert saved.read_text() == "".join(line["text"] + "\n" for line in logs)
+            assert tab.refused == [] and tab.errors == [], (tab.refused, tab.errors)
