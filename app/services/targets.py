@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from app.catalog.model import Host
 from app.services.credentials import TargetCredentials
 from app.settings import Settings
 
@@ -67,3 +68,33 @@ class TargetEnvironment:
 
     def _passed(self, names: tuple[str, ...]) -> dict[str, str]:
         return {name: self._env[name] for name in names if self._env.get(name)}
+
+
+class TenantHost:
+    """A `Host` as one tenant sees it: the aws target is ready for a tenant that
+    registered credentials of its own (and a region: its own or the operator's), even
+    where the operator configured none; everything else as `host` says."""
+
+    def __init__(self, host: Host, region: str | None) -> None:
+        self._host = host
+        self._region = region
+
+    def problem(self, target: str) -> str | None:
+        if target != "aws":
+            return self._host.problem(target)
+        if not self._region:
+            return "no AWS region for your credentials: give one to setTargetCredentials, or ask for SPAWNIT_AWS_REGION"
+        return None
+
+    def installed(self, executable: str) -> bool:
+        return self._host.installed(executable)
+
+
+async def host_for(host: Host, credentials: TargetCredentials | None, tenant: str) -> Host:
+    """`host`, or the tenant's view of it when it registered aws credentials of its own."""
+    if credentials is None:
+        return host
+    own = await credentials.status(tenant, "aws")
+    if not own.set:
+        return host
+    return TenantHost(host, own.region or credentials.fallback_region)
