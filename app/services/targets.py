@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from app.catalog.model import Host
 from app.services.credentials import TargetCredentials
 from app.settings import Settings
+from app.storage import keys
 
 # what a docker job takes of SpawnIt's own environment: the daemon and how to reach it
 DOCKER_PASSED = ("DOCKER_HOST", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY", "DOCKER_CONTEXT", "DOCKER_CONFIG")
@@ -37,6 +38,7 @@ class TargetEnvironment:
         self._env = os.environ if env is None else env
 
     async def for_job(self, target: str, tenant: str) -> TargetEnv:
+        tenant = keys.checked(tenant, "tenant")  # a UUID SpawnIt minted: it names a network, a namespace
         common = {"TF_VAR_tenant_id": tenant, "TF_VAR_publish_address": self._settings.docker_publish_address}
         if target == "docker":
             return TargetEnv({**common, **self._passed(DOCKER_PASSED + SSH_PASSED)})

@@ -123,6 +123,7 @@ def test_module_takes_a_full_set_of_values(target: str, tmp_path: Path):
         ({"publish_address": "everywhere"}, "publish_address must be an IPv4 address"),
         ({"volumes": ["data"]}, "volumes must hold absolute paths"),
         ({"sidecars": [{"name": "DB", "image": "x:1"}]}, "must be a DNS label"),
+        ({"sidecars": [{"name": "a" * 19, "image": "x:1"}]}, "at most 18 characters"),
         ({"sidecars": [{"name": "db", "image": "x:1"}, {"name": "db", "image": "y:1"}]}, "names must be unique"),
         ({"sidecars": [{"name": "db", "image": ""}]}, "each needs an image"),
         ({"sidecars": [{"name": "db", "image": "x:1", "volumes": ["rel"]}]}, "volumes must hold absolute paths"),

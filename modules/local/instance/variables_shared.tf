@@ -51,8 +51,8 @@ variable "sidecars" {
   default = []
 
   validation {
-    condition     = alltrue([for s in var.sidecars : can(regex("^[a-z][a-z0-9-]{0,30}$", s.name))])
-    error_message = "sidecars: each name must be a DNS label (lower-case letters, digits, -), at most 31 characters."
+    condition     = alltrue([for s in var.sidecars : can(regex("^[a-z][a-z0-9-]{0,17}$", s.name))])
+    error_message = "sidecars: each name must be a DNS label (lower-case letters, digits, -), at most 18 characters (kubernetes names its Service spawnit-<service_id>-<name>, 63 at most)."
   }
 
   validation {
