@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from app.catalog.model import Host
 from app.services.credentials import TargetCredentials
@@ -41,7 +42,7 @@ class TargetEnvironment:
         tenant = keys.checked(tenant, "tenant")  # a UUID SpawnIt minted: it names a network, a namespace
         common = {"TF_VAR_tenant_id": tenant, "TF_VAR_publish_address": self._settings.docker_publish_address}
         if target == "docker":
-            return TargetEnv({**common, **self._passed(DOCKER_PASSED + SSH_PASSED)})
+            return TargetEnv({**common, **self._endpoint_host(), **self._passed(DOCKER_PASSED + SSH_PASSED)})
         if target == "aws":
             aws = await self._aws(tenant)
             return TargetEnv({**common, **aws.env}, aws.secrets)
@@ -67,6 +68,15 @@ class TargetEnvironment:
         if s.aws_target_profile:
             return TargetEnv({**env, **self._passed(AWS_FILES), "AWS_PROFILE": s.aws_target_profile})
         return TargetEnv(env)  # the host's instance role (the provider asks the metadata service)
+
+    def _endpoint_host(self) -> dict[str, str]:
+        """`TF_VAR_host`: the name in a docker service's endpoint when its ports are
+        published on every interface (the setting, else a remote daemon's host name)."""
+        host = self._settings.docker_endpoint_host
+        if not host:
+            daemon = urlsplit(self._env.get("DOCKER_HOST") or "")
+            host = daemon.hostname if daemon.scheme in ("tcp", "ssh", "http", "https") else None
+        return {"TF_VAR_host": host} if host else {}
 
     def _passed(self, names: tuple[str, ...]) -> dict[str, str]:
         return {name: self._env[name] for name in names if self._env.get(name)}

@@ -58,7 +58,8 @@ CASES = cases()
 
 def job_variables(target: str, settings: Settings) -> dict[str, str]:
     """The module variables SpawnIt's job environment sets (`TF_VAR_<name>`)."""
-    env = asyncio.run(TargetEnvironment(settings, None, env={}).for_job(target, TENANT)).env
+    remote = {"DOCKER_HOST": "ssh://deploy@docker.example"}  # a remote daemon: its name in the endpoints
+    env = asyncio.run(TargetEnvironment(settings, None, env=remote).for_job(target, TENANT)).env
     return {k.removeprefix("TF_VAR_"): v for k, v in env.items() if k.startswith("TF_VAR_")}
 
 
@@ -92,7 +93,8 @@ def test_entry_runs_on_the_module(entry_id: str, target: str, source: str, tmp_p
         data_dir=tmp_path / "data", store="s3", s3=S3Settings(bucket="b", endpoint="http://127.0.0.1:9")
     )
     given = job_variables(target, settings)
-    assert given == {"tenant_id": TENANT, "publish_address": "0.0.0.0"}
+    expected = {"tenant_id": TENANT, "publish_address": "0.0.0.0"}
+    assert given == (expected | {"host": "docker.example"} if target == "docker" else expected)
     if target == "kubernetes":  # a sidecar is reached through a Service of its ports there
         assert all(s.get("ports") for s in tfvars.get("sidecars", [])), f"{entry_id}: a sidecar without ports"
     module = load(module_dir(target))
