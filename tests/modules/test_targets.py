@@ -131,6 +131,11 @@ def test_docker_publishes_on_the_publish_address_and_keeps_volumes():
     service = module.managed["docker_container.service"]["Config"]
     ports = block(service, "ports")
     assert references(attribute(ports, "ip")) == {"var.publish_address"}
+    udp = block(service, "ports", nth=1)  # the UDP ones (game servers), on the same address
+    assert references(attribute(udp, "ip")) == {"var.publish_address"}
+    assert udp["Attributes"]["protocol"]["Expr"] != ports["Attributes"]["protocol"]["Expr"]
+    assert reaches(module, service["Blocks"][3]["Body"]["Attributes"]["for_each"]["Expr"], "var.udp_ports")
+    assert references(attribute(service, "privileged")) == {"var.privileged"}
     assert "docker_volume.kept" in module.managed
     for name in ("data_path", "volumes", "sidecars"):
         assert reaches(module, attribute(module.managed["docker_volume.kept"]["Config"], "name"), f"var.{name}") or (
@@ -182,6 +187,8 @@ def test_aws_opens_the_service_ports_to_allowed_cidrs_and_ssh_only_with_a_key():
     module = load(module_dir("aws"))
     ingress = module.managed["aws_vpc_security_group_ingress_rule.service"]
     assert reaches(module, ingress["ForEach"], "var.ports") and reaches(module, ingress["ForEach"], "var.allowed_cidrs")
+    udp = module.managed["aws_vpc_security_group_ingress_rule.udp"]
+    assert reaches(module, udp["ForEach"], "var.udp_ports") and reaches(module, udp["ForEach"], "var.allowed_cidrs")
     ssh = module.managed["aws_vpc_security_group_ingress_rule.ssh"]
     assert reaches(module, ssh["ForEach"], "var.ssh_cidrs") and reaches(module, ssh["ForEach"], "var.key_name")
     instance = module.managed["aws_instance.service"]["Config"]

@@ -97,3 +97,20 @@ variable "ssh_cidrs" {
     error_message = "ssh_cidrs must hold valid CIDR blocks."
   }
 }
+
+variable "udp_ports" {
+  description = "docker/aws/kubernetes: items of ports also published over UDP, to the same container port (game servers: Rust, CS:GO); local ignores it."
+  type        = list(number)
+  default     = []
+
+  validation {
+    condition     = alltrue([for p in var.udp_ports : p == floor(p) && p >= 1 && p <= 65535])
+    error_message = "Each UDP port must be an integer in 1..65535."
+  }
+}
+
+variable "privileged" {
+  description = "docker/aws/kubernetes: run the service's container privileged (a Kubernetes node in a container: kind); local ignores it."
+  type        = bool
+  default     = false
+}
