@@ -65,15 +65,18 @@ def private_folders(settings: Settings) -> None:
     settings.data_dir.chmod(0o700)  # a data folder made by an older SpawnIt may be 0755
 
 
-def _readiness(settings: Settings) -> TargetReadiness:
-    """Which targets this host can run now: the aws target's own credentials (never the store's)."""
+async def _host(settings: Settings) -> LocalTargetPolicy:
+    """Which targets this host can run now (checked once here, then in the background):
+    the aws target's own credentials (never the store's), the local target's policy."""
     aws = AwsTargetCredentials(
         has_keys=bool(settings.aws_target_access_key_id and settings.aws_target_secret_access_key),
         profile=settings.aws_target_profile,
         instance_role=settings.aws_target_instance_role,
         region=settings.aws_target_region,
     )
-    return TargetReadiness(aws, ttl=settings.target_check_seconds, kubeconfig=settings.kubeconfig)
+    readiness = TargetReadiness(aws, ttl=settings.target_check_seconds, kubeconfig=settings.kubeconfig)
+    await readiness.refresh()
+    return LocalTargetPolicy(readiness, local_policy(settings.local_target, settings.auth_enabled))
 
 
 async def build(settings: Settings) -> SpawnIt:
@@ -90,7 +93,7 @@ async def build(settings: Settings) -> SpawnIt:
         locks = record_locks(shared_job_parts)  # a service's record: short read-modify-writes
         box = SecretBox.from_settings(settings.secret_key, settings.data_dir)
         services_repo = ServiceRepository(store, box, fresh=settings.shared)
-        credentials = TargetCredentials(store, box)  # a tenant's own cloud credentials
+        credentials = TargetCredentials(store, box, settings.aws_target_region)  # a tenant's own cloud credentials
         workspaces = WorkspaceBuilder(settings, services_repo, catalog, TargetEnvironment(settings, credentials))
         health = HealthCheck(settings.health_timeout_seconds)
         job_records = JobRepository(store)
@@ -114,11 +117,10 @@ async def build(settings: Settings) -> SpawnIt:
             live=live,
         )
         jobs = JobQueries(job_records, live, services_repo.get, shared.logs(job_records) if shared else None)
-        readiness = _readiness(settings)
-        await readiness.refresh()
-        host = LocalTargetPolicy(readiness, local_policy(settings.local_target, settings.auth_enabled))
+        host = await _host(settings)
+        limit = settings.max_jobs_per_tenant
         manager = ServiceManager(
-            catalog, services_repo, runner, jobs, job_records, locks, settings.max_jobs_per_tenant, host=host
+            catalog, services_repo, runner, jobs, job_records, locks, limit, host=host, credentials=credentials
         )
         await services_repo.load_all()
         watcher = drift_watcher(settings, shared_job_parts, services_repo, runner, manager.submit_check)

@@ -136,6 +136,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("AWS_REGION", "aws_target_region", _text, "AWS region of the aws target's services"),
     Option("AWS_INSTANCE_ROLE", "aws_target_instance_role", _bool_, "the aws target uses this host's instance role"),
     Option("DOCKER_PUBLISH_ADDRESS", "docker_publish_address", _address, "address docker services publish on"),
+    Option("DOCKER_ENDPOINT_HOST", "docker_endpoint_host", _text, "host name in docker services' endpoints"),
     Option("KUBECONFIG", "kubeconfig", _path, "kubeconfig of the kubernetes target (default: KUBECONFIG)"),
     Option("TARGET_CHECK_SECONDS", "target_check_seconds", _float_, "how long a target check is trusted"),
     Option("ALLOWED_HOSTS", "allowed_hosts", split_list, "Host names served besides loopback, comma-separated"),

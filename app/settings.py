@@ -103,6 +103,9 @@ class Settings:
     # the address docker services publish their ports on: every interface, as Docker's own
     # default, because a catalog service is meant to be reached by others (a game server)
     docker_publish_address: str = "0.0.0.0"
+    # the name users reach docker services by (their endpoint's host); None: DOCKER_HOST's
+    # host for a remote daemon (tcp://, ssh://), else 127.0.0.1 (the module's own default)
+    docker_endpoint_host: str | None = None
     kubeconfig: Path | None = None  # the kubernetes target's cluster (None: $KUBECONFIG, else none)
     target_check_seconds: float = 10.0  # how long a target's readiness (docker ping, ...) is trusted
     allowed_hosts: tuple[str, ...] = ()  # Host names (name or name:port, "*" any) besides loopback

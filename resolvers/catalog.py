@@ -9,18 +9,19 @@ from schema.catalog import CatalogCategory, CatalogEntry, Me
 from schema.context import of
 
 
-def catalog(info: Info) -> list[CatalogEntry]:
-    app = of(info).app
-    return [CatalogEntry.of(e, app.services.host) for e in app.catalog]
+async def catalog(info: Info) -> list[CatalogEntry]:
+    app, tenant = of(info).app, of(info).tenant
+    host = await app.services.host_for(tenant.id)  # a tenant's own credentials count
+    return [CatalogEntry.of(e, host) for e in app.catalog]
 
 
 def catalog_categories(info: Info) -> list[CatalogCategory]:
     return [CatalogCategory.of(c) for c in of(info).app.catalog.categories.values()]
 
 
-def catalog_entry(info: Info, id: strawberry.ID) -> CatalogEntry:
-    app = of(info).app
-    return CatalogEntry.of(app.catalog.get(str(id)), app.services.host)
+async def catalog_entry(info: Info, id: strawberry.ID) -> CatalogEntry:
+    app, tenant = of(info).app, of(info).tenant
+    return CatalogEntry.of(app.catalog.get(str(id)), await app.services.host_for(tenant.id))
 
 
 def me(info: Info) -> Me:

@@ -55,9 +55,10 @@ class CatalogCategory:
     description: str
 
     @strawberry.field
-    def entries(self, info: Info) -> list[CatalogEntry]:
-        app = of(info).app
-        return [CatalogEntry.of(e, app.services.host) for e in app.catalog.in_category(str(self.id))]
+    async def entries(self, info: Info) -> list[CatalogEntry]:
+        ctx = of(info)
+        host = await ctx.app.services.host_for(ctx.tenant.id)  # a tenant's own credentials count
+        return [CatalogEntry.of(e, host) for e in ctx.app.catalog.in_category(str(self.id))]
 
     @classmethod
     def of(cls, c: Category) -> CatalogCategory:

@@ -8,9 +8,11 @@ the lock file, the backend settings or the engine changed: a hash decides.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,22 +50,32 @@ def lay_out(workdir: Path, module_dir: Path, backend: Backend, tfvars: dict[str,
     for name, data in wanted.items():
         _write_if_changed(workdir / name, data)
     _write_if_changed(workdir / TFVARS_FILE, json.dumps(tfvars, indent=2, sort_keys=True).encode())
-    write_credentials(workdir, backend)
 
 
-def write_credentials(workdir: Path, backend: Backend) -> None:
-    """The backend's own credentials file, SpawnIt's alone (0600), if it has one."""
+_using: dict[Path, int] = {}  # work directory -> engines of this process using its credentials file
+
+
+@contextlib.contextmanager
+def credentials_in(workdir: Path, backend: Backend) -> Iterator[None]:
+    """The backend's own credentials file (SpawnIt's alone, 0600) in `workdir` while an
+    engine of this process runs there (a job, a graph), gone once the last one is done."""
+    workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / CREDENTIALS_FILE
-    path.unlink(missing_ok=True)
     if backend.credentials:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as out:
             out.write(backend.credentials)
-
-
-def drop_credentials(workdir: Path) -> None:
-    """No credentials left on disk once a job's engine is done."""
-    (workdir / CREDENTIALS_FILE).unlink(missing_ok=True)
+        os.replace(tmp, path)  # the current keys, whoever else is using the file
+    _using[workdir] = _using.get(workdir, 0) + 1
+    try:
+        yield
+    finally:
+        _using[workdir] -= 1
+        if _using[workdir] == 0:
+            del _using[workdir]
+            path.unlink(missing_ok=True)
 
 
 def init_hash(workdir: Path, backend: Backend, engine: str, cli_config: str) -> str:

@@ -46,10 +46,8 @@ class EngineSteps:
         self._lock_timeout = f"-lock-timeout={lock_timeout_seconds}s"
 
     async def perform(self, handle: JobHandle, ws: Workspace) -> Outcome:
-        try:
+        with wd.credentials_in(ws.workdir, ws.backend):  # the store's, on disk only while an engine runs
             return await self._perform(handle, ws)
-        finally:
-            wd.drop_credentials(ws.workdir)  # the store's credentials, on disk only while the engine runs
 
     async def _perform(self, handle: JobHandle, ws: Workspace) -> Outcome:
         job = handle.job

@@ -45,9 +45,10 @@ class CredentialsStatus:
 
 
 class TargetCredentials:
-    def __init__(self, store: Store, box: SecretBox) -> None:
+    def __init__(self, store: Store, box: SecretBox, fallback_region: str | None = None) -> None:
         self._store = store
         self._box = box
+        self.fallback_region = fallback_region  # the operator's, for credentials that name no region
 
     async def set(
         self, tenant: str, target: str, access_key_id: str, secret_access_key: str, region: str | None

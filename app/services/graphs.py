@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 
 from app.engine import workdir as wd
@@ -94,7 +94,11 @@ class ServiceGraphs:
     async def _engine_graph(self, info: ServiceInfo, workdir: Path) -> str:
         """The engine's DOT output; Unavailable if it fails or takes too long."""
         self.engine_runs += 1
-        env = backend_for(self._settings, info.tenant, info.id).env  # the state's credentials, if any
+        backend = backend_for(self._settings, info.tenant, info.id)
+        with wd.credentials_in(workdir, backend):  # the state's credentials, for the engine's backend only
+            return await self._run_graph(workdir, backend.env)
+
+    async def _run_graph(self, workdir: Path, env: Mapping[str, str]) -> str:
         command = await self._engine.start(["graph", "-type=plan"], workdir, env)
         lines: list[str] = []
         try:

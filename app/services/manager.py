@@ -25,6 +25,7 @@ from app.jobs.repository import JobRepository
 from app.jobs.runner import JobRunner
 from app.localtarget.claims import PortClaims
 from app.localtarget.policy import local_refusal
+from app.services.credentials import TargetCredentials
 from app.services.model import (
     HISTORY,
     ServiceInfo,
@@ -32,6 +33,7 @@ from app.services.model import (
 )
 from app.services.reads import ServiceReads, ServiceView
 from app.services.repository import ServiceRepository
+from app.services.targets import host_for
 
 MAX_NAME = 100
 audit = logging.getLogger("spawnit.audit")
@@ -49,7 +51,9 @@ class ServiceManager(ServiceReads):
         max_jobs_per_tenant: int = 20,
         *,
         host: Host,
+        credentials: TargetCredentials | None = None,
     ) -> None:
+        self._credentials = credentials  # a tenant's own cloud credentials make a target ready for it
         self._max_jobs = max_jobs_per_tenant
         self._ports = PortClaims(repo.all, self._render)  # a local service's ports are its own
         self.catalog = catalog
@@ -59,6 +63,10 @@ class ServiceManager(ServiceReads):
         self._records = records  # job records: a deleted service's are forgotten
         self._locks = locks
         self.host = host  # what this host can run now (targets, executables)
+
+    async def host_for(self, tenant: str) -> Host:
+        """What this host can run now for `tenant` (its own aws credentials count)."""
+        return await host_for(self.host, self._credentials, tenant)
 
     # -- writes ------------------------------------------------------------------------
 
@@ -72,7 +80,7 @@ class ServiceManager(ServiceReads):
         if (refusal := local_refusal(self.host, target)) is not None:
             raise Forbidden(f"target: 'local' is {refusal}", field="target")
         name = _check_name(name)
-        values = validate_create(entry, target, variables, self.host)
+        values = validate_create(entry, target, variables, await self.host_for(tenant))
         at = now()
         info = ServiceInfo(
             id=new_id(),

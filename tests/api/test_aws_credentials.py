@@ -27,6 +27,7 @@ import pytest
 from tests.api.client import Api
 from tests.conftest import running_moto
 from tests.modules.contract import ROOT
+from tests.server import Start
 from tests.support import environment_without_settings, free_port, server_process, spawnit_serve
 
 OPERATOR_KEY, OPERATOR_SECRET = "AKIAOPERATOR0000TEST", "operator-secret-0123456789abcdef"
@@ -185,3 +186,32 @@ async def test_aws_jobs_get_the_aws_targets_credentials_and_the_backend_the_stor
         for secret in (store_secret, OPERATOR_SECRET, TENANT_SECRET, TENANT_KEY, OPERATOR_KEY):
             assert secret not in text, f"a credential in the {where}"
     assert os.path.getsize(log) > 0
+
+
+async def test_a_tenants_own_credentials_make_aws_available_to_it(start: Start, tmp_path: Path) -> None:
+    """No aws credentials of the operator's: the tenant's registered ones (with a region)
+    offer aws to that tenant, and createService on aws is taken; cleared, refused again."""
+    catalog, modules, _ = layout(tmp_path)
+    api = (await start(catalog_dir=catalog, modules_dir=modules)).api
+    availability = '{ catalogEntry(id: "probe") { targetAvailability { target available reason } } }'
+    create = "mutation($i: CreateServiceInput!) { createService(input: $i) { id target } }"
+    probe = {"catalogEntryId": "probe", "target": "aws", "name": "mine"}
+
+    async def aws() -> dict:
+        entry = (await api.run(availability))["catalogEntry"]
+        return next(t for t in entry["targetAvailability"] if t["target"] == "aws")
+
+    before = await aws()
+    assert before["available"] is False and "SPAWNIT_AWS_ACCESS_KEY_ID" in before["reason"]
+    assert (await api.errors(create, i=probe)).codes == ["BAD_USER_INPUT"]
+    register = """mutation($r: String) { setTargetCredentials(target: "aws", accessKeyId: "AKIATENANT00000TEST1",
+                    secretAccessKey: "tenant-secret-fedcba9876543210xyz", region: $r) { configured } }"""
+    await api.run(register, r=None)
+    no_region = await aws()
+    assert no_region["available"] is False and "region" in no_region["reason"]
+    await api.run(register, r="eu-north-1")
+    assert await aws() == {"target": "aws", "available": True, "reason": None}
+    assert (await api.run(create, i=probe))["createService"]["target"] == "aws"
+    await api.run('mutation { clearTargetCredentials(target: "aws") { configured } }')
+    assert (await aws())["available"] is False
+    assert (await api.errors(create, i=probe)).codes == ["BAD_USER_INPUT"]

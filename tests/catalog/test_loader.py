@@ -33,6 +33,8 @@ OPTIONAL = {
     "allowed_cidrs",
     "volumes",
     "sidecars",
+    "udp_ports",
+    "privileged",
 }
 
 

@@ -210,16 +210,23 @@ def test_s3_without_credentials_sets_none(tmp_path: Path) -> None:
     assert "profile" not in dict(backend.config) and "shared_credentials_files" not in dict(backend.config)
 
 
-def test_workdir_holds_the_credentials_only_in_their_0600_file_and_not_after_the_job(
+def test_workdir_holds_the_credentials_only_in_their_0600_file_while_an_engine_runs(
     tmp_path: Path, module_dir: Path
 ) -> None:
     backend = backend_for(s3_settings(tmp_path, endpoint="http://127.0.0.1:9000"), TENANT, SERVICE)
     work = tmp_path / "work"
+
+    def holding() -> list[str]:
+        return [p.name for p in work.rglob("*") if p.is_file() and SECRET_KEY.encode() in p.read_bytes()]
+
     wd.lay_out(work, module_dir, backend, {"name": "demo"})
-    holding = [p.name for p in work.rglob("*") if p.is_file() and SECRET_KEY.encode() in p.read_bytes()]
-    assert holding == [CREDENTIALS_FILE]
-    assert (work / CREDENTIALS_FILE).stat().st_mode & 0o777 == 0o600
-    wd.drop_credentials(work)
+    assert holding() == []
+    with wd.credentials_in(work, backend):  # a job's engine
+        assert holding() == [CREDENTIALS_FILE]
+        assert (work / CREDENTIALS_FILE).stat().st_mode & 0o777 == 0o600
+        with wd.credentials_in(work, backend):  # a graph drawn meanwhile
+            pass
+        assert holding() == [CREDENTIALS_FILE], "the job's engine still needs them"
     on_disk = b"".join(p.read_bytes() for p in work.rglob("*") if p.is_file())
     assert SECRET_KEY.encode() not in on_disk and KEY_ID.encode() not in on_disk
 

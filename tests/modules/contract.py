@@ -45,6 +45,8 @@ OPTIONAL = {
     "sidecars": (["list", ["object", SIDECAR]], False),
     "key_name": ("string", False),
     "ssh_cidrs": (["list", "string"], False),
+    "udp_ports": (["list", "number"], False),
+    "privileged": ("bool", False),
 }
 VARIABLES = {**REQUIRED, **OPTIONAL}
 OUTPUTS = ("endpoint", "ports", "pid")

@@ -109,6 +109,8 @@ def test_module_takes_a_full_set_of_values(target: str, tmp_path: Path):
         ],
         "key_name": "my-key",
         "ssh_cidrs": ["192.0.2.0/24"],
+        "udp_ports": [8080],
+        "privileged": True,
     }
     assert set(values) == set(VARIABLES)
     diags = plan_values(variables_only_dir(module, tmp_path), values)
@@ -123,11 +125,13 @@ def test_module_takes_a_full_set_of_values(target: str, tmp_path: Path):
         ({"publish_address": "everywhere"}, "publish_address must be an IPv4 address"),
         ({"volumes": ["data"]}, "volumes must hold absolute paths"),
         ({"sidecars": [{"name": "DB", "image": "x:1"}]}, "must be a DNS label"),
+        ({"sidecars": [{"name": "a" * 19, "image": "x:1"}]}, "at most 18 characters"),
         ({"sidecars": [{"name": "db", "image": "x:1"}, {"name": "db", "image": "y:1"}]}, "names must be unique"),
         ({"sidecars": [{"name": "db", "image": ""}]}, "each needs an image"),
         ({"sidecars": [{"name": "db", "image": "x:1", "volumes": ["rel"]}]}, "volumes must hold absolute paths"),
         ({"sidecars": [{"name": "db", "image": "x:1", "ports": [70000]}]}, "integer in 1..65535"),
         ({"ssh_cidrs": ["nope"]}, "valid CIDR"),
+        ({"udp_ports": [0]}, "UDP port must be an integer"),
         ({"ports": [0]}, "integer in 1..65535"),
         ({"service_id": "not-a-uuid"}, "must be a UUID"),
         ({"files": {"../x": "y"}}, "plain file names"),

@@ -58,7 +58,8 @@ CASES = cases()
 
 def job_variables(target: str, settings: Settings) -> dict[str, str]:
     """The module variables SpawnIt's job environment sets (`TF_VAR_<name>`)."""
-    env = asyncio.run(TargetEnvironment(settings, None, env={}).for_job(target, TENANT)).env
+    remote = {"DOCKER_HOST": "ssh://deploy@docker.example"}  # a remote daemon: its name in the endpoints
+    env = asyncio.run(TargetEnvironment(settings, None, env=remote).for_job(target, TENANT)).env
     return {k.removeprefix("TF_VAR_"): v for k, v in env.items() if k.startswith("TF_VAR_")}
 
 
@@ -92,7 +93,8 @@ def test_entry_runs_on_the_module(entry_id: str, target: str, source: str, tmp_p
         data_dir=tmp_path / "data", store="s3", s3=S3Settings(bucket="b", endpoint="http://127.0.0.1:9")
     )
     given = job_variables(target, settings)
-    assert given == {"tenant_id": TENANT, "publish_address": "0.0.0.0"}
+    expected = {"tenant_id": TENANT, "publish_address": "0.0.0.0"}
+    assert given == (expected | {"host": "docker.example"} if target == "docker" else expected)
     if target == "kubernetes":  # a sidecar is reached through a Service of its ports there
         assert all(s.get("ports") for s in tfvars.get("sidecars", [])), f"{entry_id}: a sidecar without ports"
     module = load(module_dir(target))
@@ -129,6 +131,11 @@ def test_docker_publishes_on_the_publish_address_and_keeps_volumes():
     service = module.managed["docker_container.service"]["Config"]
     ports = block(service, "ports")
     assert references(attribute(ports, "ip")) == {"var.publish_address"}
+    udp = block(service, "ports", nth=1)  # the UDP ones (game servers), on the same address
+    assert references(attribute(udp, "ip")) == {"var.publish_address"}
+    assert udp["Attributes"]["protocol"]["Expr"] != ports["Attributes"]["protocol"]["Expr"]
+    assert reaches(module, service["Blocks"][3]["Body"]["Attributes"]["for_each"]["Expr"], "var.udp_ports")
+    assert references(attribute(service, "privileged")) == {"var.privileged"}
     assert "docker_volume.kept" in module.managed
     for name in ("data_path", "volumes", "sidecars"):
         assert reaches(module, attribute(module.managed["docker_volume.kept"]["Config"], "name"), f"var.{name}") or (
@@ -180,6 +187,8 @@ def test_aws_opens_the_service_ports_to_allowed_cidrs_and_ssh_only_with_a_key():
     module = load(module_dir("aws"))
     ingress = module.managed["aws_vpc_security_group_ingress_rule.service"]
     assert reaches(module, ingress["ForEach"], "var.ports") and reaches(module, ingress["ForEach"], "var.allowed_cidrs")
+    udp = module.managed["aws_vpc_security_group_ingress_rule.udp"]
+    assert reaches(module, udp["ForEach"], "var.udp_ports") and reaches(module, udp["ForEach"], "var.allowed_cidrs")
     ssh = module.managed["aws_vpc_security_group_ingress_rule.ssh"]
     assert reaches(module, ssh["ForEach"], "var.ssh_cidrs") and reaches(module, ssh["ForEach"], "var.key_name")
     instance = module.managed["aws_instance.service"]["Config"]

@@ -42,6 +42,16 @@ async def test_docker_jobs_alone_get_the_docker_daemon(tmp_path: Path) -> None:
         other = (await env.for_job(target, TENANT)).env
         assert not any(n in other for n in DOCKER_NAMES), target
     assert docker["TF_VAR_tenant_id"] == TENANT and docker["TF_VAR_publish_address"] == "0.0.0.0"
+    assert docker["TF_VAR_host"] == "docker.example"  # a remote daemon: its name is in the endpoints
+    assert "TF_VAR_host" not in (await env.for_job("local", TENANT)).env
+
+
+async def test_the_endpoint_host_of_docker_services(tmp_path: Path) -> None:
+    s = Settings(data_dir=tmp_path, docker_endpoint_host="games.example.org")
+    env = TargetEnvironment(s, None, env=HOST_ENV)
+    assert (await env.for_job("docker", TENANT)).env["TF_VAR_host"] == "games.example.org"
+    local_daemon = TargetEnvironment(Settings(data_dir=tmp_path), None, env={"DOCKER_HOST": "unix:///run/d.sock"})
+    assert "TF_VAR_host" not in (await local_daemon.for_job("docker", TENANT)).env  # the module's 127.0.0.1
 
 
 async def test_aws_jobs_get_the_operators_keys_or_profile_never_the_stores(tmp_path: Path) -> None:

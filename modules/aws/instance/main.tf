@@ -57,6 +57,8 @@ locals {
     ["docker", "run", "--detach", "--name", "spawnit-service", "--restart", "unless-stopped", "--env-file", "/opt/spawnit/env"],
     ["--network", "spawnit"],
     flatten([for i, port in var.ports : ["--publish", "${port}:${local.container_ports[i]}"]]),
+    flatten([for i, port in var.ports : ["--publish", "${port}:${local.container_ports[i]}/udp"] if contains(var.udp_ports, port)]),
+    var.privileged ? ["--privileged"] : [],
     ["--volume", "/opt/spawnit/files:${local.quote[local.files_path]}:ro"],
     var.data_path == "" ? [] : ["--volume", "/opt/spawnit/data:${local.quote[var.data_path]}"],
     flatten([for path, dir in local.kept : ["--volume", "${dir}:${local.quote[path]}"]]),
@@ -142,6 +144,17 @@ resource "aws_vpc_security_group_ingress_rule" "service" {
   cidr_ipv4         = each.value[1]
 }
 
+resource "aws_vpc_security_group_ingress_rule" "udp" {
+  for_each = { for pair in setproduct(var.udp_ports, var.allowed_cidrs) : "${pair[0]}/${pair[1]}" => pair }
+
+  security_group_id = aws_security_group.service.id
+  description       = "service port ${each.value[0]} (UDP)"
+  ip_protocol       = "udp"
+  from_port         = each.value[0]
+  to_port           = each.value[0]
+  cidr_ipv4         = each.value[1]
+}
+
 # SSH, only with a key pair and only from ssh_cidrs
 resource "aws_vpc_security_group_ingress_rule" "ssh" {
   for_each = var.key_name == "" ? toset([]) : toset(var.ssh_cidrs)
@@ -192,6 +205,11 @@ resource "aws_instance" "service" {
     precondition {
       condition     = length(local.container_ports) == length(var.ports)
       error_message = "container_ports must be empty or hold one port per item of ports."
+    }
+
+    precondition {
+      condition     = alltrue([for p in var.udp_ports : contains(var.ports, p)])
+      error_message = "udp_ports must be items of ports."
     }
   }
 }

@@ -76,6 +76,8 @@ resource "docker_container" "service" {
     }
   }
 
+  privileged = var.privileged
+
   dynamic "ports" {
     for_each = { for i, port in var.ports : tostring(port) => local.container_ports[i] }
     content {
@@ -83,6 +85,16 @@ resource "docker_container" "service" {
       internal = ports.value
       ip       = var.publish_address
       protocol = "tcp"
+    }
+  }
+
+  dynamic "ports" {
+    for_each = { for i, port in var.ports : tostring(port) => local.container_ports[i] if contains(var.udp_ports, port) }
+    content {
+      external = tonumber(ports.key)
+      internal = ports.value
+      ip       = var.publish_address
+      protocol = "udp"
     }
   }
 
@@ -127,6 +139,11 @@ resource "docker_container" "service" {
     precondition {
       condition     = length(local.container_ports) == length(var.ports)
       error_message = "container_ports must be empty or hold one port per item of ports."
+    }
+
+    precondition {
+      condition     = alltrue([for p in var.udp_ports : contains(var.ports, p)])
+      error_message = "udp_ports must be items of ports."
     }
   }
 }

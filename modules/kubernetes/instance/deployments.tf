@@ -103,6 +103,16 @@ resource "kubernetes_deployment_v1" "service" {
               protocol       = "TCP"
             }
           }
+          dynamic "port" {
+            for_each = toset([for i, p in var.ports : local.container_ports[i] if contains(var.udp_ports, p)])
+            content {
+              container_port = port.value
+              protocol       = "UDP"
+            }
+          }
+          security_context {
+            privileged = var.privileged
+          }
           dynamic "readiness_probe" {
             for_each = length(local.probe) > 0 ? [local.probe] : []
             content {

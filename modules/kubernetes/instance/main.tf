@@ -128,6 +128,15 @@ resource "kubernetes_service_v1" "service" {
         protocol    = "TCP"
       }
     }
+    dynamic "port" {
+      for_each = { for i, p in var.ports : tostring(p) => local.container_ports[i] if contains(var.udp_ports, p) }
+      content {
+        name        = "u${port.key}"
+        port        = tonumber(port.key)
+        target_port = port.value
+        protocol    = "UDP"
+      }
+    }
   }
   wait_for_load_balancer = false # a cluster without one still serves the node's ports
 
@@ -135,6 +144,11 @@ resource "kubernetes_service_v1" "service" {
     precondition {
       condition     = length(local.container_ports) == length(var.ports)
       error_message = "container_ports must be empty or hold one port per item of ports."
+    }
+
+    precondition {
+      condition     = alltrue([for p in var.udp_ports : contains(var.ports, p)])
+      error_message = "udp_ports must be items of ports."
     }
   }
 }

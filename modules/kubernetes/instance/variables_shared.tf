@@ -51,8 +51,8 @@ variable "sidecars" {
   default = []
 
   validation {
-    condition     = alltrue([for s in var.sidecars : can(regex("^[a-z][a-z0-9-]{0,30}$", s.name))])
-    error_message = "sidecars: each name must be a DNS label (lower-case letters, digits, -), at most 31 characters."
+    condition     = alltrue([for s in var.sidecars : can(regex("^[a-z][a-z0-9-]{0,17}$", s.name))])
+    error_message = "sidecars: each name must be a DNS label (lower-case letters, digits, -), at most 18 characters (kubernetes names its Service spawnit-<service_id>-<name>, 63 at most)."
   }
 
   validation {
@@ -96,4 +96,21 @@ variable "ssh_cidrs" {
     condition     = alltrue([for c in var.ssh_cidrs : can(cidrhost(c, 0))])
     error_message = "ssh_cidrs must hold valid CIDR blocks."
   }
+}
+
+variable "udp_ports" {
+  description = "docker/aws/kubernetes: items of ports also published over UDP, to the same container port (game servers: Rust, CS:GO); local ignores it."
+  type        = list(number)
+  default     = []
+
+  validation {
+    condition     = alltrue([for p in var.udp_ports : p == floor(p) && p >= 1 && p <= 65535])
+    error_message = "Each UDP port must be an integer in 1..65535."
+  }
+}
+
+variable "privileged" {
+  description = "docker/aws/kubernetes: run the service's container privileged (a Kubernetes node in a container: kind); local ignores it."
+  type        = bool
+  default     = false
 }
