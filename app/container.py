@@ -14,6 +14,7 @@ from app.services.credentials import TargetCredentials
 from app.services.graphs import ServiceGraphs
 from app.services.manager import ServiceManager
 from app.settings import Settings
+from app.shared.bus_wiring import SharedBus
 from app.storage import Store
 
 
@@ -29,4 +30,5 @@ class SpawnIt:
     drift: DriftWatcher
     graphs: ServiceGraphs  # a service's resource graph, drawn by the engine, cached
     verifier: OIDCVerifier | None = None  # None: auth off
+    shared: SharedBus | None = None  # shared mode's Redis bus; None: one process
     credentials: TargetCredentials | None = None  # tenants' own cloud credentials (write-only)

@@ -23,7 +23,6 @@ from app.catalog.kubernetes import with_kubernetes
 from app.catalog.loader import load_catalog
 from app.catalog.readiness import AwsTargetCredentials, TargetReadiness
 from app.container import SpawnIt
-from app.drift.watcher import DriftWatcher
 from app.engine.binary import select_engine
 from app.engine.child import ChildEngine
 from app.graphiql import GraphiQLGate
@@ -31,13 +30,10 @@ from app.graphiql import routes as graphiql_routes
 from app.http import icons
 from app.http.console_config import console_config_route
 from app.http.hosts import edge_middleware
-from app.ids import check_id
-from app.jobs.locks import InMemoryLocks
+from app.http.metrics import metrics_route
 from app.jobs.queries import JobQueries
-from app.jobs.queue import InMemoryJobQueue
 from app.jobs.registry import LiveJobs
 from app.jobs.repository import JobRepository
-from app.jobs.runner import JobRunner
 from app.jobs.steps import EngineSteps
 from app.localtarget.install import cli_config_text, install_provider
 from app.localtarget.policy import LocalTargetPolicy, local_policy
@@ -50,6 +46,8 @@ from app.services.repository import ServiceRepository
 from app.services.targets import TargetEnvironment
 from app.services.workspaces import WorkspaceBuilder
 from app.settings import Settings
+from app.shared.bus_wiring import shared_bus
+from app.shared.wiring import drift_watcher, job_runner, record_locks, runs_jobs, shared_jobs, start_jobs
 from app.storage.factory import open_store
 from app.storage.readiness import readyz
 from app.vault.box import SecretBox
@@ -86,24 +84,27 @@ async def build(settings: Settings) -> SpawnIt:
     """Every domain service, wired, with jobs left behind by a dead process recovered."""
     private_folders(settings)
     store = await open_store(settings)
+    shared = await shared_bus(settings)
     try:
         engine = _engine(settings)
         modules = {p.parent.parent.name for p in settings.modules_dir.glob("*/instance/*.tf")}
         catalog = with_kubernetes(await load_catalog(store, settings.catalog_dir, modules), modules)
-        bus = InMemoryBus()
-        # a service's record: short read-modify-writes, by checked service id
-        locks = InMemoryLocks(check_id)
+        bus = shared.bus if shared is not None else InMemoryBus()
+        shared_job_parts = shared_jobs(settings, shared.redis if shared is not None else None)
+        locks = record_locks(shared_job_parts)  # a service's record: short read-modify-writes
         box = SecretBox.from_settings(settings.secret_key, settings.data_dir)
-        services_repo = ServiceRepository(store, box)
+        services_repo = ServiceRepository(store, box, fresh=settings.shared)
         credentials = TargetCredentials(store, box, settings.aws_target_region)  # a tenant's own cloud credentials
         workspaces = WorkspaceBuilder(settings, services_repo, catalog, TargetEnvironment(settings, credentials))
         health = HealthCheck(settings.health_timeout_seconds)
-        job_records = JobRepository(store)
+        job_records = shared.jobs(store) if shared is not None else JobRepository(store)
         bookkeeping = JobBookkeeping(
             settings, store, services_repo, locks, bus, workspaces, health, job_records.forget_service
         )
         live = LiveJobs()
-        runner = JobRunner(
+        runner = job_runner(
+            settings,
+            shared_job_parts,
             job_records,
             bus,
             EngineSteps(engine, settings.lock_timeout_seconds),
@@ -114,27 +115,27 @@ async def build(settings: Settings) -> SpawnIt:
             log_flush_seconds=settings.log_flush_seconds,
             max_parallel_checks=settings.drift_max_parallel,
             job_timeout_seconds=settings.job_timeout_seconds,
-            queue=InMemoryJobQueue(),
-            locks=InMemoryLocks(),  # a service's jobs, one at a time
             live=live,
         )
-        jobs = JobQueries(job_records, live, services_repo.get)
+        jobs = JobQueries(job_records, live, services_repo.get, shared.logs(job_records) if shared else None)
         host = await _host(settings)
         limit = settings.max_jobs_per_tenant
         manager = ServiceManager(
             catalog, services_repo, runner, jobs, job_records, locks, limit, host=host, credentials=credentials
         )
         await services_repo.load_all()
-        watcher = DriftWatcher(settings, services_repo, runner, manager.submit_check)
-        recovered = await runner.recover()
-        if recovered:
+        watcher = drift_watcher(settings, shared_job_parts, services_repo, runner, manager.submit_check)
+        if runs_jobs(settings) and (recovered := await runner.recover()):  # an API replica runs none
             log.warning("%d job(s) left by a stopped process marked INTERRUPTED", len(recovered))
         log.info("engine: %s; store: %s; catalog: %d entries", engine.name, settings.store, len(catalog))
         verifier = _verifier(settings)
         graphs = ServiceGraphs(engine, settings, services_repo, busy=lambda service: bool(runner.active_for(service)))
-        return SpawnIt(settings, store, catalog, bus, runner, manager, jobs, watcher, graphs, verifier, credentials)
+        parts = (settings, store, catalog, bus, runner, manager, jobs, watcher, graphs, verifier)
+        return SpawnIt(*parts, shared=shared, credentials=credentials)
     except BaseException:
         await store.close()
+        if shared is not None:
+            await shared.close()
         raise
 
 
@@ -176,28 +177,36 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         spawnit = await build(settings)
         app.state.spawnit = spawnit
-        spawnit.drift.start()
+        if runs_jobs(settings):
+            spawnit.drift.start()
+            start_jobs(settings, spawnit.runner)
         try:
             yield
         finally:
             await spawnit.drift.stop()
             await spawnit.runner.close()
             await spawnit.store.close()
+            if spawnit.shared is not None:
+                await spawnit.shared.close()
             if spawnit.verifier is not None:
                 await spawnit.verifier.close()
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    api = [
+        *graphiql_routes(settings.graphiql),
+        Route("/graphql", GraphiQLGate(graphql) if settings.graphiql else graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        console_config_route(settings),
+        *icons.routes(),
+    ]
     return Starlette(
         routes=[
-            *graphiql_routes(settings.graphiql),
-            Route("/graphql", GraphiQLGate(graphql) if settings.graphiql else graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
-            console_config_route(settings),
-            *icons.routes(),
+            *(api if settings.role != "worker" else []),  # a worker serves no GraphQL
             Route("/healthz", health),
             Route("/readyz", readyz),
+            metrics_route(),
         ],
         middleware=edge_middleware(settings),
         lifespan=lifespan,

@@ -143,5 +143,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("CORS_ORIGINS", "cors_origins", split_list, "origins whose pages may call the API, comma-separated"),
     Option("MAX_WS_MESSAGE_BYTES", "max_ws_message_bytes", _int_, "largest websocket message (default: body limit)"),
     Option("ROLE", "role", _choice("all", "api", "worker"), "all, api (no engine) or worker (no GraphQL)"),
+    Option("LOG_FORMAT", "log_format", _choice("text", "json"), "text or json (one object per line, with job ids)"),
+    Option("WORKER_LEASE_SECONDS", "worker_lease_seconds", _float_, "a dead worker's job is INTERRUPTED past this"),
     Option("LOCAL_TARGET", "local_target", _choice("off", "operator", "tenants"), "who may deploy on local"),
 )

@@ -115,7 +115,9 @@ class Settings:
     # shared mode: several replicas and workers share a Redis (queue, locks, bus) and the S3 store.
     # A secret: a Redis URL may hold a password (redis://:password@host:6379/0)
     redis_url: Secret = field(default_factory=lambda: Secret(""))
+    log_format: str = "text"  # text | json (one object per line); a job's lines carry its ids either way
     role: str = "all"  # all (API + jobs + drift) | api (no engine) | worker (jobs and drift, no GraphQL)
+    worker_lease_seconds: float = 30.0  # a worker's hold on a job it took, renewed at a third of it
 
     def __post_init__(self) -> None:
         # Every path is made absolute once, here, against the directory SpawnIt started in:
@@ -228,6 +230,8 @@ class Settings:
                 "cannot share a folder store",
                 field="redis_url",
             )
+        if not math.isfinite(self.worker_lease_seconds) or self.worker_lease_seconds < 1:
+            raise BadInput("SPAWNIT_WORKER_LEASE_SECONDS must be at least 1", field="worker_lease_seconds")
         if self.role != "all" and not self.shared:
             raise BadInput(
                 f"SPAWNIT_ROLE={self.role} needs SPAWNIT_REDIS_URL: an API without workers (or workers "

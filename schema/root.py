@@ -28,6 +28,7 @@ from schema import types
 from schema.catalog import CatalogCategory, CatalogEntry, Me
 from schema.errors import DomainErrors
 from schema.listing import ServiceCounts
+from schema.shared_gate import SharedGate
 from schema.targets import TargetCredentialsStatus
 
 DOCUMENT_CACHE = 256  # distinct documents kept parsed and validated (least recently used out)
@@ -157,6 +158,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     ]
     extensions: list[Any] = [
         DomainErrors,
+        SharedGate,
         lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         # repeated documents: parsed (under the token limit) and validated (with the rules) once

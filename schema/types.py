@@ -86,6 +86,7 @@ class Job:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    worker: str | None = strawberry.field(description="the worker process that ran the job: host and pid")
     service_id: strawberry.Private[str]
 
     @classmethod
@@ -108,6 +109,7 @@ class Job:
             created_at=j.created_at,
             started_at=j.started_at,
             finished_at=j.finished_at,
+            worker=j.worker,
             service_id=j.service,
         )
 

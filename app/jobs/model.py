@@ -88,6 +88,7 @@ class Job:
     forced: bool = False  # the engine had to be killed
     reason: str | None = None  # why SpawnIt itself canceled the job (it ran too long)
     pid: int | None = None
+    worker: str | None = None  # the process that ran it: "<host>:<pid>"
     outputs: dict[str, Any] | None = field(default=None, compare=False)
     rev: int = 0  # bumped at every change: watchers drop anything older than what they saw
 
@@ -117,10 +118,10 @@ class Job:
         """The engine got as far as changing infrastructure (an apply or destroy phase)."""
         return self.started_at is not None and self.phase in (Phase.APPLY, Phase.DESTROY)
 
-    def started(self, at: datetime) -> Job:
+    def started(self, at: datetime, worker: str | None = None) -> Job:
         if self.state is not JobState.QUEUED:
             raise Conflict(f"job {self.id} is {self.state.value}, it cannot start")
-        return replace(self, state=JobState.RUNNING, started_at=at)
+        return replace(self, state=JobState.RUNNING, started_at=at, worker=worker)
 
     def in_phase(self, phase: Phase, pid: int | None = None) -> Job:
         return replace(self, phase=phase, pid=pid if pid is not None else self.pid)
@@ -229,6 +230,7 @@ class Job:
             forced=bool(data.get("forced", False)),
             reason=data.get("reason"),
             pid=data.get("pid"),
+            worker=data.get("worker"),
             outputs=data.get("outputs"),
             rev=int(data.get("rev", 0)),
         )

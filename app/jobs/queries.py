@@ -6,6 +6,7 @@ that does not exist (NOT_FOUND). Nothing here writes."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from app.errors import BadInput, NotFound
 from app.ids import check_id
@@ -18,11 +19,22 @@ from app.jobs.repository import JobRepository
 ServiceCheck = Callable[[str, str], Awaitable[object]]
 
 
+class OtherProcesses(Protocol):
+    """Shared mode: jobs that other processes run (see app/shared/logs.py)."""
+
+    async def log(self, job: Job, from_line: int, limit: int | None) -> list[LogLine]:
+        """The log of a running job this process does not hold."""
+        ...
+
+
 class JobQueries:
-    def __init__(self, repo: JobRepository, live: LiveJobs, service_check: ServiceCheck) -> None:
+    def __init__(
+        self, repo: JobRepository, live: LiveJobs, service_check: ServiceCheck, others: OtherProcesses | None = None
+    ) -> None:
         self._repo = repo
         self._live = live
         self._service_check = service_check
+        self._others = others  # None: one process, every live job is in `live`
 
     def __len__(self) -> int:
         """Jobs on record (the index of stored jobs)."""
@@ -36,6 +48,8 @@ class JobQueries:
                 raise NotFound(f"no job with id {job_id}", field="id")
             return live.job
         where = self._repo.locate(job_id)
+        if where is None and self._others is not None:  # recorded by another process
+            where = await self._repo.search(tenant, job_id)
         job = None
         if where is not None and where[0] == tenant:
             job = await self._repo.load(tenant, where[1], job_id)
@@ -66,6 +80,8 @@ class JobQueries:
         live = self._live.find(job.id)
         if live is not None:
             return live.book.since(from_line, limit)
+        if self._others is not None and not job.state.final:
+            return await self._others.log(job, from_line, limit)
         lines = await self._repo.load_log(tenant, job.service, job.id)
         end = None if limit is None else from_line + limit
         return lines[from_line:end]

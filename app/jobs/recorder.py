@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import replace
 
+from app import metrics
 from app.bus import Bus, job_topic
 from app.clock import now
 from app.errors import SpawnItError
@@ -17,7 +19,7 @@ from app.jobs.model import Job
 from app.jobs.reaper import reap
 from app.jobs.registry import LiveJobs
 from app.jobs.repository import JobRepository
-from app.jobs.updates import JobEvent
+from app.jobs.updates import JobEvent, LineEvent
 from app.jobs.workspace import EndOfJob
 
 log = logging.getLogger("spawnit.jobs")
@@ -76,13 +78,16 @@ class JobRecorder:
             except Exception as exc:  # storage down: the service still learns how the job ended
                 log.error("could not store the end of job %s: %s", live.job.id, exc)
             try:
-                await self._forget(live.job, await self._bookkeeping.job_ended(live.job))
+                if not await self._repo.fenced(live.job):  # else the process that took it over booked it
+                    await self._forget(live.job, await self._bookkeeping.job_ended(live.job))
             except SpawnItError as exc:
                 log.error("could not record what job %s means for its service: %s", live.job.id, exc.message)
             except Exception:
                 log.exception("could not record what job %s means for its service", live.job.id)
         finally:
             self._bus.publish(job_topic(live.job.id), JobEvent(live.job))
+            _count(live.job)
+            log.info("%s job %s ended %s", live.job.kind.value, live.job.id, live.job.state.value)
             live.ended.set()
             self._live.ended(live.job.id)
 
@@ -106,20 +111,34 @@ class JobRecorder:
             if job is None or job.state.final:
                 continue
             await reap(job.pid, grace)
-            job = job.interrupted(now())
-            book = LogBook(await self._repo.load_log(tenant, service, job_id))
-            book.add("job interrupted: the SpawnIt process running it stopped", now())
-            await self._repo.save_log(job, book.lines)
-            await self._repo.save(job)
-            await self._forget(job, await self._bookkeeping.job_ended(job))
-            recovered.append(job)
-            log.warning("job %s was left %s by a stopped process: INTERRUPTED", job.id, "running")
+            recovered.append(await self.interrupt_stored(job))
         return recovered
+
+    async def interrupt_stored(self, job: Job, why: str = "the SpawnIt process running it stopped") -> Job:
+        """A stored job nobody runs any more: INTERRUPTED, its log says why, its service learns."""
+        job = replace(job.interrupted(now()), rev=job.rev + 1)  # a change: watchers take it
+        book = LogBook(await self._repo.load_log(job.tenant, job.service, job.id))
+        book.add(f"job interrupted: {why}", now())
+        await self._repo.save_log(job, book.lines)
+        await self._repo.save(job)
+        await self._forget(job, await self._bookkeeping.job_ended(job))
+        # its followers (on any replica) get the last line and the end: nobody else will say it
+        self._bus.publish(job_topic(job.id), LineEvent(book.lines[-1]))
+        self._bus.publish(job_topic(job.id), JobEvent(job))
+        _count(job)
+        log.warning("job %s was left running or queued (%s): INTERRUPTED", job.id, why)
+        return job
 
     async def _forget(self, job: Job, dropped: tuple[str, ...]) -> None:
         """The jobs of `job`'s service it no longer keeps: out of storage and the index."""
         for job_id in dropped:
             await self._repo.delete(job.tenant, job.service, job_id)
+
+
+def _count(job: Job) -> None:
+    """The job's end in the metrics: by kind and state, and how long it ran."""
+    ran = (job.finished_at - job.started_at).total_seconds() if job.started_at and job.finished_at else None
+    metrics.job_ended(job.kind.value, job.state.value, ran)
 
 
 class Flushing:

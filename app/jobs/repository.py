@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from app.jobs.logs import LogLine, decode, encode
@@ -15,12 +17,20 @@ from app.jobs.model import Job
 from app.storage import Store, keys
 from app.storage.records import Unreadable, parse_record, reason, report
 
+log = logging.getLogger("spawnit.jobs")
 UNREADABLE_LINE = "[this log line could not be read]"
+
+
+async def _never(job: Job) -> bool:
+    return False
 
 
 class JobRepository:
     def __init__(self, store: Store) -> None:
         self._store = store
+        # shared mode: the jobs whose writes this process must no longer make (a worker that
+        # lost its lease on them: another one recorded them, see app/shared/runner.py)
+        self.fenced: Callable[[Job], Awaitable[bool]] = _never
         # job id -> (tenant, service): rebuilt from keys at start-up, kept up to date
         self._where: dict[str, tuple[str, str]] = {}
 
@@ -41,6 +51,19 @@ class JobRepository:
     def locate(self, job_id: str) -> tuple[str, str] | None:
         return self._where.get(job_id) if keys.is_id(job_id) else None
 
+    async def search(self, tenant: str, job_id: str) -> tuple[str, str] | None:
+        """Where the tenant's job is, from storage (shared mode: another process may have
+        recorded it since this index was built); indexed once found."""
+        if not keys.is_id(job_id):
+            return None
+        name = f"{job_id}.json"
+        for key in await self._store.keys_under(keys.tenant_prefix(tenant)):
+            parts = key.split("/")
+            if len(parts) == 5 and parts[3] == "jobs" and parts[4] == name and keys.is_id(parts[2]):
+                self._where[job_id] = (tenant, parts[2])
+                return tenant, parts[2]
+        return None
+
     def forget_service(self, service: str) -> None:
         for job_id in [j for j, (_, s) in self._where.items() if s == service]:
             del self._where[job_id]
@@ -56,7 +79,15 @@ class JobRepository:
         """Jobs in the index."""
         return len(self._where)
 
+    async def _refused(self, job: Job) -> bool:
+        if await self.fenced(job):
+            log.warning("job %s: write refused, this process lost its lease on the job", job.id)
+            return True
+        return False
+
     async def save(self, job: Job) -> None:
+        if await self._refused(job):
+            return
         key = keys.job_record(job.tenant, job.service, job.id)  # checks the ids first
         self._where[job.id] = (job.tenant, job.service)
         data = json.dumps(job.to_record(), sort_keys=True).encode()
@@ -93,13 +124,15 @@ class JobRepository:
     async def append_log(self, job: Job, lines: list[LogLine]) -> None:
         """`lines` (the ones since the last flush) as a chunk of the running job's log,
         named by its first line: writing the same flush again replaces it, never doubles it."""
-        if not lines:
+        if not lines or await self._refused(job):
             return
         key = keys.job_log_chunk(job.tenant, job.service, job.id, lines[0].number)
         await self._store.put(key, await _encoded(lines))
 
     async def save_log(self, job: Job, lines: list[LogLine]) -> None:
         """The whole log, archived as one object; the chunks of its flushes then go."""
+        if await self._refused(job):
+            return
         await self._store.put(keys.job_log(job.tenant, job.service, job.id), await _encoded(lines))
         await self._delete_chunks(job.tenant, job.service, job.id)
 

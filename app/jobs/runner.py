@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from collections.abc import Callable
 
 from app.bus import Bus, job_topic, tenant_topic
@@ -21,7 +23,7 @@ from app.jobs.queue import JobQueue
 from app.jobs.recorder import JobRecorder
 from app.jobs.registry import LiveJobs
 from app.jobs.repository import JobRepository
-from app.jobs.scheduler import Scheduler
+from app.jobs.scheduler import LEASE_SECONDS, Scheduler
 from app.jobs.steps import EngineSteps, Outcome
 from app.jobs.updates import JobEvent
 from app.jobs.workspace import EndOfJob, Workspaces
@@ -29,6 +31,7 @@ from app.services.events import EventKind, ServiceEvent
 from app.vault.masker import Masker, mask_values
 
 log = logging.getLogger("spawnit.jobs")
+WORKER = f"{socket.gethostname()}:{os.getpid()}"  # who runs the jobs this process runs
 
 
 class JobRunner:
@@ -51,6 +54,8 @@ class JobRunner:
         queue: JobQueue,
         locks: Locks,
         live: LiveJobs | None = None,
+        take_at_most: int | None = None,
+        service_lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self.bus = bus
         self.grace = grace_seconds
@@ -67,6 +72,9 @@ class JobRunner:
             stopped_in_queue=self._stopped_in_queue,
             max_parallel=max_parallel,
             max_parallel_checks=max_parallel_checks,
+            adopt=self._adopt,
+            take_at_most=take_at_most,
+            lease_seconds=service_lease_seconds,
         )
         self._reservations = Reservations()
         self._closing = False
@@ -94,6 +102,9 @@ class JobRunner:
     def active_by_service(self) -> dict[str, list[Job]]:
         """Every service's queued or running jobs, read once (services without any left out)."""
         return self.live.active_by_service()
+
+    async def look_up(self, services: list[str]) -> None:
+        """Before `active_for` of these services: learn what other processes run (shared mode)."""
 
     async def submit(self, job: Job, slot: Slot | None = None) -> Job:
         live = LiveJob(self, job)
@@ -159,12 +170,16 @@ class JobRunner:
 
     # -- the job's life --------------------------------------------------------------
 
+    async def _adopt(self, job_id: str) -> LiveJob | None:
+        """A taken job this process did not submit (shared mode): none in one process."""
+        return None
+
     async def _stopped_in_queue(self, live: LiveJob) -> None:
         live.advance(live.job.interrupted(now()), publish=False)
         await self._recorder.end(live)
 
     async def _execute(self, live: LiveJob) -> None:
-        live.advance(live.job.started(now()))
+        live.advance(live.job.started(now(), WORKER))
         flusher = self._recorder.flushing(live)
         deadline = _Deadline(live, self._time_out)
         deadline.set(self._timeout, "SPAWNIT_JOB_TIMEOUT_SECONDS")

@@ -16,11 +16,17 @@ from app.jobs.locks import Locks, holding
 from app.jobs.model import Job
 from app.jobs.queue import JobQueue
 from app.jobs.registry import LiveJobs
+from app.logformat import bind_job
 
 log = logging.getLogger("spawnit.jobs")
 
 Step = Callable[[LiveJob], Awaitable[None]]
+Adopt = Callable[[str], Awaitable[LiveJob | None]]
 LEASE_SECONDS = 60.0  # a service's lock, renewed while its job waits and runs
+
+
+class _Requeued(Exception):
+    """A taken job that could not be taken up here went back to the queue."""
 
 
 class Scheduler:
@@ -34,6 +40,9 @@ class Scheduler:
         stopped_in_queue: Step,
         max_parallel: int,
         max_parallel_checks: int,
+        adopt: Adopt | None = None,
+        take_at_most: int | None = None,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self._live = live
         self._queue = queue
@@ -44,10 +53,19 @@ class Scheduler:
         self._check_slots = asyncio.Semaphore(max_parallel_checks)
         self._taker: asyncio.Task[None] | None = None
         self._acks: set[asyncio.Task[None]] = set()
+        # shared mode: a job another process submitted becomes live here once taken, and
+        # a worker takes no more than it can run (the others take the rest)
+        self._adopt = adopt
+        self._room = asyncio.Semaphore(take_at_most) if take_at_most is not None else None
+        self._lease = lease_seconds
 
     async def schedule(self, live: LiveJob) -> None:
         """`live` runs once its turn comes, its service and a place in its pool free."""
         await self._queue.submit(live.job.id)
+        self.start()
+
+    def start(self) -> None:
+        """Take jobs from the queue (from the first `schedule`, or at once on a worker)."""
         if self._taker is None:
             self._taker = asyncio.create_task(self._take(), name="job-scheduler")
 
@@ -72,27 +90,53 @@ class Scheduler:
 
     async def _take(self) -> None:
         while True:
+            if self._room is not None:
+                await self._room.acquire()
             job_id = await self._queue.take()
-            live = self._live.find(job_id)
+            try:
+                live = await self._found(job_id)
+            except _Requeued:
+                continue
             if live is None or live.job.state.final:  # canceled while queued
                 await self._queue.ack(job_id)
+                self._make_room()
                 continue
             live.task = asyncio.create_task(self._run(live), name=f"job-{job_id}")
             # acked once its task is done, whatever the way (even canceled before it began)
             live.task.add_done_callback(functools.partial(self._ack_later, job_id))
 
+    async def _found(self, job_id: str) -> LiveJob | None:
+        live = self._live.find(job_id)
+        if live is None and self._adopt is not None:
+            try:
+                live = await self._adopt(job_id)
+            except Exception:  # storage unreachable, say: the job stays queued
+                log.exception("could not take up job %s: queued again", job_id)
+                await asyncio.sleep(1)
+                await self._queue.requeue(job_id)
+                self._make_room()
+                raise _Requeued from None
+        return live
+
+    def _make_room(self) -> None:
+        if self._room is not None:
+            self._room.release()
+
     def _ack_later(self, job_id: str, _task: asyncio.Task[None]) -> None:
+        self._make_room()
         ack = asyncio.get_running_loop().create_task(self._queue.ack(job_id), name=f"ack-{job_id}")
         self._acks.add(ack)
         ack.add_done_callback(self._acks.discard)
 
     async def _run(self, live: LiveJob) -> None:
+        bind_job(live.job)  # every log line of the job's work names it (and the tasks it starts)
         try:
             pool = self._slots if live.job.kind.is_users else self._check_slots
-            async with holding(self._locks, live.job.service, LEASE_SECONDS):
+            async with holding(self._locks, live.job.service, self._lease):
                 async with pool:
                     if live.job.state.final:
                         return
+                    log.info("%s job %s starts", live.job.kind.value, live.job.id)
                     await self._execute(live)
         except asyncio.CancelledError:
             if not live.job.state.final:  # stopped while queued by close()

@@ -3,9 +3,11 @@ destroy with `-json`, every event folded into the job and its text into the log.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from app import metrics
 from app.engine import workdir as wd
 from app.engine.base import Engine, RunningCommand
 from app.engine.json_events import RunView, fold, human_lines, parse
@@ -128,6 +130,7 @@ class EngineSteps:
         command = await self._engine.start(args, ws.workdir, {**ws.backend.env, **ws.env})
         handle.attach(command)
         view = RunView()
+        started, rc = time.monotonic(), None
         try:
             async for line in command.lines():
                 event = parse(line)
@@ -140,6 +143,8 @@ class EngineSteps:
             rc = await command.wait()
         finally:
             handle.attach(None)
+            outcome = "stopped" if rc is None or handle.stopping else "ok" if rc in (0, 2) else "failed"
+            metrics.engine_ran(args[0], outcome, time.monotonic() - started)
         return rc, view
 
 

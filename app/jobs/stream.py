@@ -44,12 +44,16 @@ async def log_batches(
             try:
                 events = [await live.get()]
             except Overrun:  # too far behind: what was dropped is in the book
+                # the job first: if it had ended, the lines read next are all of them (a job's
+                # log is complete before its final record); read after, a line logged between
+                # the two reads would be lost (another process's job ends at any moment)
+                ended = (await get_job()).state.final
                 caught_up = await get_lines(next_number, None)
                 for start in range(0, len(caught_up), most):
                     yield caught_up[start : start + most]
                 if caught_up:
                     next_number = caught_up[-1].number + 1
-                if (await get_job()).state.final:
+                if ended:
                     return
                 continue
             events += live.ready(most - 1)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from app import metrics
 from app.bus import Bus, tenant_topic
 from app.clock import now
 from app.drift.model import verdict
@@ -82,6 +83,7 @@ class JobBookkeeping:
             dropped: tuple[str, ...] = ()
             if not job.kind.is_users:
                 new, dropped = new.keeping_check(job.id)
+                metrics.drift_verdict(new.drift.status.value)
             self._announce(old, new, at, job)
             await self._repo.save(new, remember=True)
         return dropped  # the job runner deletes their records and forgets them

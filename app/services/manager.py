@@ -134,6 +134,7 @@ class ServiceManager(ServiceReads):
         service_id = check_id(service_id)  # before anything keeps it
         async with holding(self._locks, service_id, RECORD_LEASE_SECONDS):
             info = await self._repo.get(tenant, service_id)
+            await self._runner.look_up([info.id])
             if self._runner.active_for(info.id):
                 raise Conflict("a job is queued or running on this service: wait for it or cancel it")
             held = state_resources(await self._repo.state(info))
@@ -180,6 +181,7 @@ class ServiceManager(ServiceReads):
             info = await self._repo.get(tenant, service_id)
             if not (info.applied or info.last_operation == JobKind.DESTROY.value):
                 raise Conflict("nothing to check: the service was never applied")
+            await self._runner.look_up([info.id])
             for job in self._runner.active_for(info.id):
                 if job.kind is JobKind.DRIFT_CHECK:
                     raise Conflict(f"a drift check of this service is already {job.state.value.lower()}: job {job.id}")

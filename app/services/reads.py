@@ -36,6 +36,7 @@ class ServiceReads:
 
     async def get(self, tenant: str, service_id: str) -> ServiceView:
         info = await self._repo.get(tenant, check_id(service_id))
+        await self._runner.look_up([info.id])
         return self._view(info)
 
     async def of_job(self, tenant: str, service_id: str) -> ServiceView:
@@ -50,14 +51,16 @@ class ServiceReads:
             return self._view(gone)
 
     async def of_tenant(self, tenant: str) -> list[ServiceView]:
-        return [self._view(info) for info in await self._repo.of_tenant(tenant)]
+        infos = await self._repo.of_tenant(tenant)
+        await self._runner.look_up([info.id for info in infos])
+        return [self._view(info) for info in infos]
 
     async def page_of_tenant(
         self, tenant: str, first: int, after: str | None, wanted: ServiceFilter = EVERY
     ) -> Page[ServiceView]:
         """The tenant's services `wanted` keeps, oldest first: `first` of them after the
         cursor `after` (filtered before the page is cut: the total is the filter's)."""
-        return self._page(await self._repo.of_tenant(tenant), first, after, wanted)
+        return await self._page(await self._repo.of_tenant(tenant), first, after, wanted)
 
     async def page_all(
         self, admin: Tenant, first: int, after: str | None, wanted: ServiceFilter = EVERY
@@ -66,11 +69,12 @@ class ServiceReads:
         if not admin.admin:
             raise Forbidden("this needs the administrator role")
         await self._repo.load_all()
-        return self._page(sorted(self._repo.all(), key=lambda s: (s.created_at, s.id)), first, after, wanted)
+        return await self._page(sorted(self._repo.all(), key=lambda s: (s.created_at, s.id)), first, after, wanted)
 
     async def counts(self, tenant: str, wanted: ServiceFilter = EVERY) -> ServiceCounts:
         """The tenant's services `wanted` keeps, counted by status (no view built)."""
         infos = await self._repo.of_tenant(tenant)
+        await self._runner.look_up([info.id for info in infos])
         return count(infos, self._runner.active_by_service(), self._checked(wanted, infos))
 
     def _checked(self, wanted: ServiceFilter, infos: list[ServiceInfo]) -> ServiceFilter:
@@ -78,11 +82,12 @@ class ServiceReads:
             return wanted
         return wanted.checked([*self.catalog.entries, *(info.catalog_entry for info in infos)])
 
-    def _page(
+    async def _page(
         self, infos: list[ServiceInfo], first: int, after: str | None, wanted: ServiceFilter
     ) -> Page[ServiceView]:
         # filtered, then paged over the stored records; a view (status, live jobs) only
         # for the page's (a status filter computed theirs already)
+        await self._runner.look_up([info.id for info in infos])  # shared mode: what others run
         active = self._runner.active_by_service()
         kept = with_status(infos, active, self._checked(wanted, infos))
         page = paginate(kept, lambda pair: cursor_key(pair[0]), first, after)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
@@ -22,11 +23,18 @@ from app.storage import Store, keys
 from app.storage.records import Unreadable, parse_record, report
 from app.vault.box import SecretBox
 
+READS_AT_ONCE = 16  # a tenant's records read from storage at once
+LISTING_TTL = 1.0  # shared mode: a tenant's listing is read again from storage past this age
+
 
 class ServiceRepository:
-    def __init__(self, store: Store, box: SecretBox) -> None:
+    def __init__(self, store: Store, box: SecretBox, *, fresh: bool = False) -> None:
         self._store = store
         self._box = box
+        # shared mode: other processes write services too, so every read goes to storage
+        # (the cache then only holds what was read last, for `all`)
+        self._fresh = fresh
+        self._listed: dict[str, float] = {}  # tenant -> when its services were last listed (fresh mode)
         self._loading = asyncio.Lock()
         self._cache: dict[str, dict[str, ServiceInfo]] = {}
         # the last records of services deleted lately (bounded): what their jobs still name
@@ -45,14 +53,22 @@ class ServiceRepository:
             return self._cache[tenant]
 
     async def _read_tenant(self, tenant: str) -> dict[str, ServiceInfo]:
+        wanted = [
+            (key, parts[2])
+            for key in await self._store.keys_under(keys.tenant_prefix(tenant))
+            if len(parts := key.split("/")) == 4 and parts[3] == "info.json" and keys.is_id(parts[2])
+        ]
+        gate = asyncio.Semaphore(READS_AT_ONCE)
+
+        async def one(key: str) -> bytes | None:
+            async with gate:
+                return await self._store.get(key)
+
         found: dict[str, ServiceInfo] = {}
-        for key in await self._store.keys_under(keys.tenant_prefix(tenant)):
-            parts = key.split("/")
-            if len(parts) == 4 and parts[3] == "info.json" and keys.is_id(parts[2]):
-                raw = await self._store.get(key)
-                if raw is not None:
-                    info = self._read(key, tenant, parts[2], raw)
-                    found[info.id] = info
+        for (key, service_id), raw in zip(wanted, await asyncio.gather(*(one(k) for k, _ in wanted)), strict=True):
+            if raw is not None:
+                info = self._read(key, tenant, service_id, raw)
+                found[info.id] = info
         return found
 
     def _read(self, key: str, tenant: str, service_id: str, raw: bytes) -> ServiceInfo:
@@ -68,12 +84,35 @@ class ServiceRepository:
             return _stand_in(tenant, service_id, raw, exc.reason)
 
     async def get(self, tenant: str, service_id: str) -> ServiceInfo:
+        if self._fresh:
+            return await self._get_fresh(tenant, keys.checked(service_id))
         info = (await self._tenant(tenant)).get(keys.checked(service_id))
         if info is None:
             raise NotFound(f"no service with id {service_id}", field="id")
         return info
 
+    async def _get_fresh(self, tenant: str, service_id: str) -> ServiceInfo:
+        keys.checked(tenant, "tenant")
+        key = keys.info(tenant, service_id)
+        raw = await self._store.get(key)
+        cached = self._cache.setdefault(tenant, {})
+        if raw is None:
+            cached.pop(service_id, None)
+            raise NotFound(f"no service with id {service_id}", field="id")
+        cached[service_id] = info = self._read(key, tenant, service_id, raw)
+        return info
+
+    async def refresh(self) -> None:
+        """Shared mode: forget what was read, then read every tenant's services again."""
+        self._cache.clear()
+        self._listed.clear()
+        await self.load_all()
+
     async def of_tenant(self, tenant: str) -> list[ServiceInfo]:
+        if self._fresh and self._listed.get(tenant, -LISTING_TTL) + LISTING_TTL <= time.monotonic():
+            keys.checked(tenant, "tenant")
+            self._cache[tenant] = await self._read_tenant(tenant)
+            self._listed[tenant] = time.monotonic()
         return sorted((await self._tenant(tenant)).values(), key=lambda s: (s.created_at, s.id))
 
     async def save(self, info: ServiceInfo, tfvars: dict[str, Any] | None = None, *, remember: bool = False) -> None:

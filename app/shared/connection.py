@@ -8,6 +8,9 @@ programs, and is built here from ids SpawnIt minted (never from a user's string)
 from __future__ import annotations
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from app.settings import Settings
 
@@ -22,6 +25,9 @@ def connect(settings: Settings) -> aioredis.Redis:
         socket_timeout=None,  # blocking reads (XREADGROUP BLOCK) set their own timeouts
         health_check_interval=15,
         retry_on_timeout=False,
+        # a pooled connection that a restarted Redis closed fails once, then a new one is made
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
+        retry_on_error=[RedisConnectionError],
     )
 
 

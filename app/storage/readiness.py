@@ -1,5 +1,6 @@
-"""`/readyz`: 200 while the store can be used, 503 with the reason when it cannot (the
-endpoint does not answer, credentials are refused, the bucket or folder is gone).
+"""`/readyz`: 200 while the store (and, in shared mode, Redis) can be used, 503 with the
+reason when it cannot (the endpoint does not answer, credentials are refused, the bucket
+or folder is gone, Redis does not answer).
 `/healthz` stays liveness: it answers while the process runs."""
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ async def readyz(request: Request) -> JSONResponse:
         reason = await asyncio.wait_for(spawnit.store.check(), TIMEOUT)
     except TimeoutError:
         reason = f"storage did not answer within {TIMEOUT:g} s"
+    if not reason and spawnit.shared is not None:
+        reason = await spawnit.shared.check()
     if reason:
         return _unavailable(reason)
     return JSONResponse({"status": "ok"})

@@ -10,16 +10,17 @@ variable "network_name" {
 }
 
 variable "volumes" {
-  description = "The volumes made by the volumes stack, by role (minio, keycloak, api)."
+  description = "The volumes made by the volumes stack, by role (minio, keycloak, api, redis, worker)."
   type        = map(string)
 }
 
 variable "images" {
-  description = "Container images, pinned: api (built from the repository's Dockerfile), minio, keycloak."
+  description = "Container images, pinned: api (built from the repository's Dockerfile; the worker runs it too), minio, keycloak, redis."
   type = object({
     api      = string
     minio    = string
     keycloak = string
+    redis    = string
   })
 }
 
@@ -123,6 +124,17 @@ variable "spawnit_secret_key" {
   description = "The key that seals SpawnIt's secrets at rest (TF_VAR_spawnit_secret_key)."
   type        = string
   sensitive   = true
+}
+
+variable "redis_password" {
+  description = "The password of the Redis SpawnIt's API and worker share (TF_VAR_redis_password), 16 characters or more."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.redis_password) >= 16
+    error_message = "redis_password must have at least 16 characters."
+  }
 }
 
 variable "aws_target_access_key_id" {

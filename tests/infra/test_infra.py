@@ -27,6 +27,7 @@ SECRETS = {  # given as TF_VAR_... by whoever deploys (see infra/README.md)
         "minio_root_password": "pppppppp",
         "keycloak_admin_password": "k",
         "spawnit_secret_key": "s",
+        "redis_password": "rrrrrrrrrrrrrrrr",
     },
     "configs": {
         "minio_root_user": "u",
@@ -142,17 +143,52 @@ def test_compose_wires_the_api_to_minio_and_keycloak():
     yaml = pytest.importorskip("yaml")
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
     services = compose["services"]
-    assert {"api", "minio", "minio-init", "keycloak"} <= set(services)
-    api = services["api"]
-    assert api["environment"]["SPAWNIT_STORE"] == "s3"
-    assert api["environment"]["SPAWNIT_OIDC_ISSUER"].endswith("/realms/spawnit")
-    assert api["depends_on"]["keycloak"]["condition"] == "service_healthy"
-    assert api["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
+    assert {"api", "api-a", "api-b", "worker-1", "worker-2", "redis", "minio", "minio-init", "keycloak"} <= set(
+        services
+    )
+    for name in ("api-a", "api-b", "worker-1", "worker-2"):
+        spawnit = services[name]
+        env = spawnit["environment"]
+        assert env["SPAWNIT_STORE"] == "s3", name
+        assert env["SPAWNIT_OIDC_ISSUER"].endswith("/realms/spawnit"), name
+        assert env["SPAWNIT_REDIS_URL"] == "redis://:${REDIS_PASSWORD:?set REDIS_PASSWORD}@redis:6379/0", name
+        assert env["SPAWNIT_SECRET_KEY"] == "${SPAWNIT_SECRET_KEY:?set SPAWNIT_SECRET_KEY}", name  # one key for all
+        assert spawnit["depends_on"]["keycloak"]["condition"] == "service_healthy", name
+        assert spawnit["depends_on"]["redis"]["condition"] == "service_healthy", name
+        assert spawnit["depends_on"]["minio-init"]["condition"] == "service_completed_successfully", name
+        assert "/readyz" in " ".join(spawnit["healthcheck"]["test"]), name
+        assert "ports" not in spawnit, f"{name} is reached through the balancer only"
+    assert [services[n]["environment"]["SPAWNIT_ROLE"] for n in ("api-a", "api-b")] == ["api", "api"]
+    assert [services[n]["environment"]["SPAWNIT_ROLE"] for n in ("worker-1", "worker-2")] == ["worker", "worker"]
+    assert services["worker-1"]["entrypoint"] == ["spawnit", "worker"]
+    volumes = [services[n]["volumes"][0].split(":")[0] for n in ("api-a", "api-b", "worker-1", "worker-2")]
+    assert len(set(volumes)) == 4, "each process has a data folder of its own"
     assert services["minio-init"]["depends_on"]["minio"]["condition"] == "service_healthy"
-    for name in ("api", "minio", "keycloak"):
+    balancer = services["api"]
+    assert balancer["image"].startswith("nginx:") and balancer["ports"] == ["127.0.0.1:8000:8000"]
+    assert balancer["volumes"] == ["./infra/nginx/spawnit.conf:/etc/nginx/conf.d/default.conf:ro"]
+    conf = (INFRA / "nginx" / "spawnit.conf").read_text()
+    assert "server api-a:8000" in conf and "server api-b:8000" in conf and "proxy_set_header Upgrade" in conf
+    for name in ("api", "redis", "minio", "keycloak"):
         assert services[name]["healthcheck"]["test"], name
+    assert "--appendonly yes" in " ".join(services["redis"]["command"])
     text = (ROOT / "compose.yaml").read_text()
     assert "PASSWORD: ${" in text  # secrets from the environment, never written here
+
+
+def test_the_instances_stack_deploys_redis_the_api_and_a_worker_sharing_it():
+    module = load(INFRA / "instances")
+    assert {"minio", "keycloak", "redis", "api", "worker"} <= set(module.module_calls)
+    assert {"entrypoint", "env", "volumes"} <= module.call_arguments("worker")
+    text = (INFRA / "instances" / "main.tf").read_text()
+    assert 'entrypoint  = ["spawnit", "worker"]' in text
+    assert 'SPAWNIT_REDIS_URL     = "redis://:${urlencode(var.redis_password)}@redis:6379/0"' in text
+    assert 'merge(local.aws_target_env, local.spawnit_env, { SPAWNIT_ROLE = "api" })' in text
+    assert 'merge(local.aws_target_env, local.spawnit_env, { SPAWNIT_ROLE = "worker" })' in text
+    assert module.variables["redis_password"]["Sensitive"]
+    deploy = (INFRA / "scripts" / "instances-deploy.sh").read_text()
+    assert "TF_VAR_redis_password" in deploy and "wait_healthy spawnit-redis" in deploy
+    assert "wait_healthy spawnit-worker" in (INFRA / "scripts" / "configs-deploy.sh").read_text()
 
 
 def test_dockerfile_pins_and_verifies_opentofu():

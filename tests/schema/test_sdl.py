@@ -48,6 +48,7 @@ def test_public_names_integrators_code_against() -> None:
         "cancelJob(id: ID!, force: Boolean! = false)",
         "jobLogs(jobId: ID!, fromLine: Int! = 0)",
         "jobUpdates(jobId: ID!)",
+        "worker: String",
     ):
         assert name in sdl, name
 

@@ -7,14 +7,15 @@ resource "docker_image" "this" {
 }
 
 resource "docker_container" "this" {
-  name      = var.name
-  hostname  = var.name
-  image     = docker_image.this.image_id
-  command   = length(var.command) > 0 ? var.command : null
-  env       = [for k, v in var.env : "${k}=${v}"]
-  restart   = "unless-stopped"
-  must_run  = true
-  group_add = var.group_add
+  name       = var.name
+  hostname   = var.name
+  image      = docker_image.this.image_id
+  command    = length(var.command) > 0 ? var.command : null
+  entrypoint = var.entrypoint
+  env        = [for k, v in var.env : "${k}=${v}"]
+  restart    = "unless-stopped"
+  must_run   = true
+  group_add  = var.group_add
 
   networks_advanced {
     name    = var.network

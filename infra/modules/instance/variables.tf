@@ -8,6 +8,12 @@ variable "image" {
   type        = string
 }
 
+variable "entrypoint" {
+  description = "Entrypoint override; null: the image's own."
+  type        = list(string)
+  default     = null
+}
+
 variable "command" {
   description = "Command override; empty: the image's own."
   type        = list(string)
