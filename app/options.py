@@ -141,6 +141,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("TARGET_CHECK_SECONDS", "target_check_seconds", _float_, "how long a target check is trusted"),
     Option("ALLOWED_HOSTS", "allowed_hosts", split_list, "Host names served besides loopback, comma-separated"),
     Option("CORS_ORIGINS", "cors_origins", split_list, "origins whose pages may call the API, comma-separated"),
+    Option("WS_FANOUT", "ws_fanout", _bool_, "identical log subscriptions share one execution per message"),
     Option("MAX_WS_MESSAGE_BYTES", "max_ws_message_bytes", _int_, "largest websocket message (default: body limit)"),
     Option("ROLE", "role", _choice("all", "api", "worker"), "all, api (no engine) or worker (no GraphQL)"),
     Option("LOG_FORMAT", "log_format", _choice("text", "json"), "text or json (one object per line, with job ids)"),

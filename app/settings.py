@@ -111,6 +111,7 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()  # Host names (name or name:port, "*" any) besides loopback
     cors_origins: tuple[str, ...] = ()  # origins whose pages may call the API (CORS, websockets)
     max_ws_message_bytes: int | None = None  # None: max_body_bytes
+    ws_fanout: bool = True  # identical log subscriptions share one execution (app/http/fanout.py)
     local_target: str = "operator"  # who may deploy on `local`: off | operator (auth off only) | tenants
     # shared mode: several replicas and workers share a Redis (queue, locks, bus) and the S3 store.
     # A secret: a Redis URL may hold a password (redis://:password@host:6379/0)
