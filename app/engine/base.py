@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -12,6 +13,10 @@ class RunningCommand(Protocol):
     def pid(self) -> int: ...
 
     def lines(self) -> AsyncIterator[str]: ...
+
+    def stamped(self) -> AsyncIterator[tuple[datetime, str]]:
+        """The output lines with the time each was read from the engine."""
+        ...
 
     async def wait(self) -> int: ...
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from app import metrics
@@ -30,7 +31,9 @@ class JobHandle(Protocol):
 
     job: Job
 
-    def log(self, text: str) -> None: ...
+    def log(self, text: str, at: datetime | None = None) -> None:
+        """A line of the log, at `at` (when it was read from the engine) or now."""
+        ...
 
     def phase(self, phase: Phase) -> None: ...
 
@@ -132,10 +135,10 @@ class EngineSteps:
         view = RunView()
         started, rc = time.monotonic(), None
         try:
-            async for line in command.lines():
+            async for at, line in command.stamped():
                 event = parse(line)
                 for text in human_lines(event):
-                    handle.log(text)
+                    handle.log(text, at)
                 folded = fold(view, event)
                 if folded != view:
                     view = folded

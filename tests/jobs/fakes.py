@@ -43,6 +43,11 @@ class Command:
         return
         yield ""
 
+    async def stamped(self):  # type: ignore[no-untyped-def]
+        await self.stopped.wait()
+        return
+        yield
+
     async def wait(self) -> int:
         return self.rc
 
