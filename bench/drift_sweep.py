@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.client import QUERY_PAUSE, SERVICES_QUERY, Api, Ws, run_all
 from bench.report import Report, Section, mib, ms, progress, ratio, table
-from bench.sampling import TreeSampler
+from bench.sampling import TreeSampler, tree_cpu_seconds
 from bench.serving import serving_process
 from bench.stats import Stats
 from tests.support import free_port, stop_leftovers
@@ -61,6 +61,7 @@ async def sweep(data: Path, count: int, cap: int, interval: float, idle_s: float
     since = datetime.now(UTC)
     async with serving_process(data, env, kill_leftovers=False) as srv, Api(srv.url) as api:
         during: list[float] = []
+        cpu0 = tree_cpu_seconds(srv.pid)
         with TreeSampler(srv.pid) as sampler:
             deadline = time.monotonic() + 5 * interval
             while True:
@@ -73,13 +74,16 @@ async def sweep(data: Path, count: int, cap: int, interval: float, idle_s: float
                 if time.monotonic() > deadline:
                     raise RuntimeError("the sweep did not end within five intervals")
                 await asyncio.sleep(QUERY_PAUSE)
+        swept = tree_cpu_seconds(srv.pid) - cpu0
         idle: list[float] = []
+        cpu1, t1 = tree_cpu_seconds(srv.pid), time.perf_counter()
         end = time.perf_counter() + idle_s
         while time.perf_counter() < end:
             t0 = time.perf_counter()
             await api.run(SERVICES_QUERY)
             idle.append((time.perf_counter() - t0) * 1000)
             await asyncio.sleep(QUERY_PAUSE)
+        idle_rate = (tree_cpu_seconds(srv.pid) - cpu1) / (time.perf_counter() - t1)  # the query loop alone
         nodes = [e["node"] for e in (await api.run(JOBS_QUERY))["services"]["edges"]]
         last = await latest_change(api)
         if destroy:
@@ -102,6 +106,8 @@ async def sweep(data: Path, count: int, cap: int, interval: float, idle_s: float
         "children": sampler.peak_children,
         "total": sampler.peak_total,
         "cpu": sampler.cpu_share,
+        "swept": swept,
+        "queries_cpu": idle_rate * sampler.wall,
         "verdicts": ", ".join(verdicts),
         "last": last,
     }
@@ -150,6 +156,10 @@ async def measure(tmp: Path, count: int, interval: float, idle_s: float) -> list
     return results
 
 
+def per_check(r: dict) -> float:
+    return max(r["swept"] - r["queries_cpu"], 1e-9) / max(r["checks"], 1)
+
+
 def body(results: list[dict], count: int, interval: float, idle_s: float) -> str:
     """The section's markdown: a row per sweep and notes."""
     rows = [
@@ -168,6 +178,8 @@ def body(results: list[dict], count: int, interval: float, idle_s: float) -> str
             ms(r["idle"].median),
             ms(r["idle"].p99),
             f"{ratio(r['during'].p99, r['idle'].p99):.1f}×",
+            f"{per_check(r):.3f} s",
+            f"{300 / per_check(r):,.0f}",
         )
         for r in results
     ]
@@ -187,6 +199,8 @@ def body(results: list[dict], count: int, interval: float, idle_s: float) -> str
             "query p50 idle",
             "query p99 idle",
             "p99 sweep / idle",
+            "CPU per check",
+            "drift capacity (300 s, 1 core)",
         ),
         rows,
     )
@@ -194,6 +208,10 @@ def body(results: list[dict], count: int, interval: float, idle_s: float) -> str
         f"\n\nInterval {interval:g} s, jitter 0; `services(first: 50)` sent every 50 ms (after the answer) "
         f"during the sweep (until every service shows a new `drift.checkedAt`), then for {idle_s:g} s idle. "
         "SpawnIt CPU: the API process's own CPU time during the sweep over its wall time. Checks = DRIFT_CHECK jobs created during the measurement (as many as services unless the sweep "
-        "outlasted the interval and a second round began; the wall time counts each service's first check only)."
+        "outlasted the interval and a second round began; the wall time counts each service's first check only). CPU per check = the CPU time of SpawnIt "
+        "and every child it reaped (engines, and the providers they started: /proc stat utime + stime + "
+        "cutime + cstime) during the sweep, less what the query loop costs (its CPU rate in the idle phase × "
+        "the sweep's time), / checks. Drift capacity = services checked every 300 s on one core = 300 / CPU "
+        "per check."
     )
     return text

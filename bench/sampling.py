@@ -51,6 +51,17 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and of its children it has reaped (engines,
+    and through them their providers), so far."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return sum(int(f) for f in fields[11:15]) / _TICKS
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 class TreeSampler:
     """Peak RSS of a process and, separately, of all its descendants (their sum at one
     instant), sampled every `every` seconds in a thread; and the process's own CPU use
@@ -84,4 +95,5 @@ class TreeSampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.cpu_share = (cpu_seconds(self.pid) - self._cpu0) / max(time.monotonic() - self._t0, 1e-9)
+        self.wall = max(time.monotonic() - self._t0, 1e-9)
+        self.cpu_share = (cpu_seconds(self.pid) - self._cpu0) / self.wall

@@ -110,6 +110,7 @@ class Group:
             member.push(self.ended)
         else:
             self.members.add(member)
+            self.made_room()  # a group waiting for its stalled members goes on with this one
 
     def detach(self, member: Member) -> None:
         self.members.discard(member)
