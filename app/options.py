@@ -115,6 +115,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("CANCEL_GRACE_SECONDS", "cancel_grace_seconds", _float_, "SIGINT -> SIGKILL delay of a cancel"),
     Option("JOB_TIMEOUT_SECONDS", "job_timeout_seconds", _float_, "a job running longer is canceled, then killed"),
     Option("LOCK_TIMEOUT_SECONDS", "lock_timeout_seconds", _int_, "the engine's -lock-timeout"),
+    Option(
+        "PROVIDER_REATTACH", "provider_reattach", _bool_, "drift checks reattach to one long-running local provider"
+    ),
     Option("ENGINE_NICE", "engine_nice", _int_, "CPU niceness added to engines and their providers (0: off)"),
     Option("CATALOG_DIR", "catalog_dir", _path, "seed catalog copied into an empty store"),
     Option("MODULES_DIR", "modules_dir", _path, "one module per target"),

@@ -50,12 +50,15 @@ def checks_since(node: dict, since: datetime) -> list[dict]:
     )
 
 
-async def sweep(data: Path, count: int, cap: int, interval: float, idle_s: float, destroy: list[str]) -> dict:
+async def sweep(
+    data: Path, count: int, cap: int, reattach: bool, interval: float, idle_s: float, destroy: list[str]
+) -> dict:
     """One measured sweep; then, not timed, destroy the services of `destroy`."""
     env = {
         "SPAWNIT_DRIFT_INTERVAL_SECONDS": str(interval),
         "SPAWNIT_DRIFT_JITTER_SECONDS": "0",
         "SPAWNIT_DRIFT_MAX_PARALLEL": str(cap),
+        "SPAWNIT_PROVIDER_REATTACH": "true" if reattach else "false",
         "SPAWNIT_MAX_PARALLEL_JOBS": str(min(count, 8)),
     }
     since = datetime.now(UTC)
@@ -98,6 +101,7 @@ async def sweep(data: Path, count: int, cap: int, interval: float, idle_s: float
     verdicts = sorted({n["drift"]["status"] for n in nodes})
     return {
         "cap": cap,
+        "reattach": reattach,
         "wall": wall,
         "checks": sum(len(c) for c in checks),
         "during": Stats.of(during),
@@ -122,7 +126,7 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
 async def measure(tmp: Path, count: int, interval: float, idle_s: float) -> list[dict]:
     """`count` services applied, then one sweep per drift cap, each by a server of its
     own; the services destroyed at the end."""
-    caps = (2, 4)
+    sweeps = ((2, True), (2, False), (4, True))  # (drift cap, provider reattached): A/B at cap 2
     data = tmp / "data"
     results = []
     services: list[str] = []  # applied and not yet destroyed
@@ -137,11 +141,11 @@ async def measure(tmp: Path, count: int, interval: float, idle_s: float) -> list
             progress(f"{count} services applied")
             await ws.close()
             last = await latest_change(api)
-        for cap in caps:
+        for cap, reattach in sweeps:
             await wait_until_due(last, interval)
-            progress(f"sweep with drift max parallel {cap}")
-            destroy = services if cap == caps[-1] else []  # the last server destroys them all
-            results.append(await sweep(data, count, cap, interval, idle_s, destroy))
+            progress(f"sweep with drift max parallel {cap}, provider reattached: {reattach}")
+            destroy = services if (cap, reattach) == sweeps[-1] else []  # the last server destroys them all
+            results.append(await sweep(data, count, cap, reattach, interval, idle_s, destroy))
             last = results[-1]["last"]
     finally:
         if services:  # a measurement failed: destroy what is left
@@ -166,6 +170,7 @@ def body(results: list[dict], count: int, interval: float, idle_s: float) -> str
         (
             count,
             r["cap"],
+            "one per process, reattached" if r["reattach"] else "one per engine (before)",
             f"{r['wall']:.1f} s",
             r["checks"],
             r["verdicts"],
@@ -187,6 +192,7 @@ def body(results: list[dict], count: int, interval: float, idle_s: float) -> str
         (
             "services",
             "drift max parallel",
+            "local provider",
             "sweep wall time",
             "checks",
             "verdicts",
@@ -212,6 +218,8 @@ def body(results: list[dict], count: int, interval: float, idle_s: float) -> str
         "and every child it reaped (engines, and the providers they started: /proc stat utime + stime + "
         "cutime + cstime) during the sweep, less what the query loop costs (its CPU rate in the idle phase × "
         "the sweep's time), / checks. Drift capacity = services checked every 300 s on one core = 300 / CPU "
-        "per check."
+        "per check. Local provider: SPAWNIT_PROVIDER_REATTACH (true: the checks' engines reattach to one "
+        "provider per SpawnIt process, whose own CPU is counted too; false: each engine starts its own, 3 "
+        "times per check)."
     )
     return text

@@ -51,15 +51,20 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and of its children it has reaped (engines,
-    and through them their providers), so far."""
+def _with_reaped(pid: int) -> float:
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             fields = fh.read().rsplit(b")", 1)[1].split()
         return sum(int(f) for f in fields[11:15]) / _TICKS
     except (OSError, IndexError, ValueError):
         return 0.0
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time so far of a process, of the children it reaped (engines,
+    and through them the providers they started) and of its live descendants (a
+    long-running provider)."""
+    return _with_reaped(pid) + sum(_with_reaped(child) for child in descendants(pid))
 
 
 class TreeSampler:

@@ -32,3 +32,13 @@ class Engine(Protocol):
         """What, besides the work directory, decides whether `init` must run again."""
 
     async def start(self, args: list[str], cwd: Path, env: Mapping[str, str]) -> RunningCommand: ...
+
+
+class ProviderHost(Protocol):
+    """Providers that outlive an engine, for engines that only read (drift checks)."""
+
+    async def reattach(self, env: Mapping[str, str]) -> str | None:
+        """The TF_REATTACH_PROVIDERS value for an engine with `env`, or None (it starts its own)."""
+        ...
+
+    async def close(self) -> None: ...

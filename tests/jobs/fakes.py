@@ -63,6 +63,8 @@ class Command:
 class Steps:
     """Engine steps that record which jobs started, and end when the test says so."""
 
+    providers = None  # no provider outlives an engine here
+
     def __init__(self) -> None:
         self.started: list[str] = []
         self.commands: dict[str, Command] = {}
