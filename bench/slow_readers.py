@@ -9,6 +9,7 @@ error and resumed from its `resumeFromLine`, and whether any line was lost."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from bench.client import Api, Ws
 from bench.report import mib, progress, table
@@ -50,16 +52,20 @@ async def _never_reading(url: str, job_id: str) -> Any:
 async def _read(ws: Any) -> tuple[int, int | None]:
     """Lines read to the end, and the resumeFromLine of a slow-consumer error (if any)."""
     got, resume = 0, None
-    async for raw in ws:
-        message = json.loads(raw)
-        if message["type"] == "complete":
-            break
-        payload = message.get("payload") or {}
-        for error in payload.get("errors") or ():
-            resume = (error.get("extensions") or {}).get("resumeFromLine", resume)
-        if payload.get("data"):
-            got += 1
-    await ws.close()
+    try:
+        async for raw in ws:
+            message = json.loads(raw)
+            if message["type"] == "complete":
+                break
+            payload = message.get("payload") or {}
+            for error in payload.get("errors") or ():
+                resume = (error.get("extensions") or {}).get("resumeFromLine", resume)
+            if payload.get("data"):
+                got += 1
+    except ConnectionClosed:  # closed by the server (its keepalive ping went unanswered): resume too
+        resume = got if resume is None else resume
+    with contextlib.suppress(Exception):
+        await ws.close()
     return got, resume
 
 
@@ -107,6 +113,7 @@ async def slow_round(api: Api, gate: Path, side: str, quick: bool) -> dict[str, 
     proc = ctx.Process(target=clients, args=(api.ws_url, job_id, count, child), daemon=True)
     before = rss(os.getpid())
     proc.start()
+    child.close()  # the child's end is the child's: its death is an EOF here
     try:
         assert await asyncio.to_thread(parent.recv) == "subscribed"
         ws = await Ws.open(api.ws_url)
