@@ -37,6 +37,7 @@ from app.jobs.repository import JobRepository
 from app.jobs.steps import EngineSteps
 from app.localtarget.install import cli_config_text, install_provider
 from app.localtarget.policy import LocalTargetPolicy, local_policy
+from app.localtarget.shared_provider import SharedProvider
 from app.services.bookkeeping import JobBookkeeping
 from app.services.credentials import TargetCredentials
 from app.services.graphs import ServiceGraphs
@@ -107,7 +108,7 @@ async def build(settings: Settings) -> SpawnIt:
             shared_job_parts,
             job_records,
             bus,
-            EngineSteps(engine, settings.lock_timeout_seconds),
+            EngineSteps(engine, settings.lock_timeout_seconds, _providers(settings)),
             workspaces,
             bookkeeping,
             max_parallel=settings.max_parallel_jobs,
@@ -137,6 +138,11 @@ async def build(settings: Settings) -> SpawnIt:
         if shared is not None:
             await shared.close()
         raise
+
+
+def _providers(settings: Settings) -> SharedProvider | None:
+    """The provider drift checks reattach to (SPAWNIT_PROVIDER_REATTACH), none for an API replica."""
+    return SharedProvider(nice=settings.engine_nice) if settings.provider_reattach else None
 
 
 def _engine(settings: Settings) -> ChildEngine:

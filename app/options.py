@@ -115,6 +115,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("CANCEL_GRACE_SECONDS", "cancel_grace_seconds", _float_, "SIGINT -> SIGKILL delay of a cancel"),
     Option("JOB_TIMEOUT_SECONDS", "job_timeout_seconds", _float_, "a job running longer is canceled, then killed"),
     Option("LOCK_TIMEOUT_SECONDS", "lock_timeout_seconds", _int_, "the engine's -lock-timeout"),
+    Option(
+        "PROVIDER_REATTACH", "provider_reattach", _bool_, "drift checks reattach to one long-running local provider"
+    ),
     Option("ENGINE_NICE", "engine_nice", _int_, "CPU niceness added to engines and their providers (0: off)"),
     Option("CATALOG_DIR", "catalog_dir", _path, "seed catalog copied into an empty store"),
     Option("MODULES_DIR", "modules_dir", _path, "one module per target"),
@@ -141,6 +144,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("TARGET_CHECK_SECONDS", "target_check_seconds", _float_, "how long a target check is trusted"),
     Option("ALLOWED_HOSTS", "allowed_hosts", split_list, "Host names served besides loopback, comma-separated"),
     Option("CORS_ORIGINS", "cors_origins", split_list, "origins whose pages may call the API, comma-separated"),
+    Option("WS_FANOUT", "ws_fanout", _bool_, "identical log subscriptions share one execution per message"),
     Option("MAX_WS_MESSAGE_BYTES", "max_ws_message_bytes", _int_, "largest websocket message (default: body limit)"),
     Option("ROLE", "role", _choice("all", "api", "worker"), "all, api (no engine) or worker (no GraphQL)"),
     Option("LOG_FORMAT", "log_format", _choice("text", "json"), "text or json (one object per line, with job ids)"),

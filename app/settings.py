@@ -70,6 +70,7 @@ class Settings:
     cancel_grace_seconds: float = 10.0
     job_timeout_seconds: float = 3600.0  # a running job is canceled (then killed) past this
     lock_timeout_seconds: int = 30
+    provider_reattach: bool = True  # drift checks' engines reattach to one long-running local provider
     engine_nice: int = 10  # added to the engine's niceness (and its providers'): the API keeps the CPU
     log_flush_seconds: float = 0.25
     catalog_dir: Path = Path(__file__).resolve().parent.parent / "catalog"
@@ -111,6 +112,7 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()  # Host names (name or name:port, "*" any) besides loopback
     cors_origins: tuple[str, ...] = ()  # origins whose pages may call the API (CORS, websockets)
     max_ws_message_bytes: int | None = None  # None: max_body_bytes
+    ws_fanout: bool = True  # identical log subscriptions share one execution (app/http/fanout.py)
     local_target: str = "operator"  # who may deploy on `local`: off | operator (auth off only) | tenants
     # shared mode: several replicas and workers share a Redis (queue, locks, bus) and the S3 store.
     # A secret: a Redis URL may hold a password (redis://:password@host:6379/0)

@@ -32,6 +32,7 @@ from app.errors import SpawnItError
 from app.http.hosts import normalize_origin
 from app.http.legacy_ws import GraphQLWSHandler
 from app.http.limits import BAD_DATA, MAX_JSON_DEPTH, TOO_BIG, BodyLimit, TooDeep, load_json
+from app.http.sockets import GraphQLTransportWSHandler
 from schema.context import Context
 
 __all__ = ["BodyLimit", "GraphQLView"]
@@ -84,6 +85,8 @@ class LimitedWebSocket(ASGIWebSocketAdapter):
 class GraphQLView(GraphQL[Context, None]):
     websocket_adapter_class = LimitedWebSocket
     graphql_ws_handler_class = GraphQLWSHandler
+    graphql_transport_ws_handler_class = GraphQLTransportWSHandler
+    fanout = None  # the shared subscriptions of this view (app/http/fanout.py), made at first use
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:

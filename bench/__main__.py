@@ -17,7 +17,18 @@ from pathlib import Path
 
 from bench.report import Report, Section, machine
 
-SCENARIOS = ["overhead", "warm_cold", "log_stream", "parallel", "api", "memory", "drift_sweep", "masker", "scale_out"]
+SCENARIOS = [
+    "overhead",
+    "warm_cold",
+    "log_stream",
+    "parallel",
+    "api",
+    "memory",
+    "drift_sweep",
+    "provider_start",
+    "masker",
+    "scale_out",
+]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.client import QUERY_PAUSE, SERVICES_QUERY, Api, Ws, run_all
 from bench.report import Report, Section, mib, ms, progress, ratio, table
-from bench.sampling import TreeSampler
+from bench.sampling import TreeSampler, tree_cpu_seconds
 from bench.serving import serving_process
 from bench.stats import Stats
 from tests.support import free_port, stop_leftovers
@@ -50,17 +50,21 @@ def checks_since(node: dict, since: datetime) -> list[dict]:
     )
 
 
-async def sweep(data: Path, count: int, cap: int, interval: float, idle_s: float, destroy: list[str]) -> dict:
+async def sweep(
+    data: Path, count: int, cap: int, reattach: bool, interval: float, idle_s: float, destroy: list[str]
+) -> dict:
     """One measured sweep; then, not timed, destroy the services of `destroy`."""
     env = {
         "SPAWNIT_DRIFT_INTERVAL_SECONDS": str(interval),
         "SPAWNIT_DRIFT_JITTER_SECONDS": "0",
         "SPAWNIT_DRIFT_MAX_PARALLEL": str(cap),
+        "SPAWNIT_PROVIDER_REATTACH": "true" if reattach else "false",
         "SPAWNIT_MAX_PARALLEL_JOBS": str(min(count, 8)),
     }
     since = datetime.now(UTC)
     async with serving_process(data, env, kill_leftovers=False) as srv, Api(srv.url) as api:
         during: list[float] = []
+        cpu0 = tree_cpu_seconds(srv.pid)
         with TreeSampler(srv.pid) as sampler:
             deadline = time.monotonic() + 5 * interval
             while True:
@@ -73,13 +77,16 @@ async def sweep(data: Path, count: int, cap: int, interval: float, idle_s: float
                 if time.monotonic() > deadline:
                     raise RuntimeError("the sweep did not end within five intervals")
                 await asyncio.sleep(QUERY_PAUSE)
+        swept = tree_cpu_seconds(srv.pid) - cpu0
         idle: list[float] = []
+        cpu1, t1 = tree_cpu_seconds(srv.pid), time.perf_counter()
         end = time.perf_counter() + idle_s
         while time.perf_counter() < end:
             t0 = time.perf_counter()
             await api.run(SERVICES_QUERY)
             idle.append((time.perf_counter() - t0) * 1000)
             await asyncio.sleep(QUERY_PAUSE)
+        idle_rate = (tree_cpu_seconds(srv.pid) - cpu1) / (time.perf_counter() - t1)  # the query loop alone
         nodes = [e["node"] for e in (await api.run(JOBS_QUERY))["services"]["edges"]]
         last = await latest_change(api)
         if destroy:
@@ -94,6 +101,7 @@ async def sweep(data: Path, count: int, cap: int, interval: float, idle_s: float
     verdicts = sorted({n["drift"]["status"] for n in nodes})
     return {
         "cap": cap,
+        "reattach": reattach,
         "wall": wall,
         "checks": sum(len(c) for c in checks),
         "during": Stats.of(during),
@@ -102,6 +110,8 @@ async def sweep(data: Path, count: int, cap: int, interval: float, idle_s: float
         "children": sampler.peak_children,
         "total": sampler.peak_total,
         "cpu": sampler.cpu_share,
+        "swept": swept,
+        "queries_cpu": idle_rate * sampler.wall,
         "verdicts": ", ".join(verdicts),
         "last": last,
     }
@@ -116,7 +126,7 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
 async def measure(tmp: Path, count: int, interval: float, idle_s: float) -> list[dict]:
     """`count` services applied, then one sweep per drift cap, each by a server of its
     own; the services destroyed at the end."""
-    caps = (2, 4)
+    sweeps = ((2, True), (2, False), (4, True))  # (drift cap, provider reattached): A/B at cap 2
     data = tmp / "data"
     results = []
     services: list[str] = []  # applied and not yet destroyed
@@ -131,11 +141,11 @@ async def measure(tmp: Path, count: int, interval: float, idle_s: float) -> list
             progress(f"{count} services applied")
             await ws.close()
             last = await latest_change(api)
-        for cap in caps:
+        for cap, reattach in sweeps:
             await wait_until_due(last, interval)
-            progress(f"sweep with drift max parallel {cap}")
-            destroy = services if cap == caps[-1] else []  # the last server destroys them all
-            results.append(await sweep(data, count, cap, interval, idle_s, destroy))
+            progress(f"sweep with drift max parallel {cap}, provider reattached: {reattach}")
+            destroy = services if (cap, reattach) == sweeps[-1] else []  # the last server destroys them all
+            results.append(await sweep(data, count, cap, reattach, interval, idle_s, destroy))
             last = results[-1]["last"]
     finally:
         if services:  # a measurement failed: destroy what is left
@@ -150,12 +160,17 @@ async def measure(tmp: Path, count: int, interval: float, idle_s: float) -> list
     return results
 
 
+def per_check(r: dict) -> float:
+    return max(r["swept"] - r["queries_cpu"], 1e-9) / max(r["checks"], 1)
+
+
 def body(results: list[dict], count: int, interval: float, idle_s: float) -> str:
     """The section's markdown: a row per sweep and notes."""
     rows = [
         (
             count,
             r["cap"],
+            "one per process, reattached" if r["reattach"] else "one per engine (before)",
             f"{r['wall']:.1f} s",
             r["checks"],
             r["verdicts"],
@@ -168,6 +183,8 @@ def body(results: list[dict], count: int, interval: float, idle_s: float) -> str
             ms(r["idle"].median),
             ms(r["idle"].p99),
             f"{ratio(r['during'].p99, r['idle'].p99):.1f}×",
+            f"{per_check(r):.3f} s",
+            f"{300 / per_check(r):,.0f}",
         )
         for r in results
     ]
@@ -175,6 +192,7 @@ def body(results: list[dict], count: int, interval: float, idle_s: float) -> str
         (
             "services",
             "drift max parallel",
+            "local provider",
             "sweep wall time",
             "checks",
             "verdicts",
@@ -187,6 +205,8 @@ def body(results: list[dict], count: int, interval: float, idle_s: float) -> str
             "query p50 idle",
             "query p99 idle",
             "p99 sweep / idle",
+            "CPU per check",
+            "drift capacity (300 s, 1 core)",
         ),
         rows,
     )
@@ -194,6 +214,12 @@ def body(results: list[dict], count: int, interval: float, idle_s: float) -> str
         f"\n\nInterval {interval:g} s, jitter 0; `services(first: 50)` sent every 50 ms (after the answer) "
         f"during the sweep (until every service shows a new `drift.checkedAt`), then for {idle_s:g} s idle. "
         "SpawnIt CPU: the API process's own CPU time during the sweep over its wall time. Checks = DRIFT_CHECK jobs created during the measurement (as many as services unless the sweep "
-        "outlasted the interval and a second round began; the wall time counts each service's first check only)."
+        "outlasted the interval and a second round began; the wall time counts each service's first check only). CPU per check = the CPU time of SpawnIt "
+        "and every child it reaped (engines, and the providers they started: /proc stat utime + stime + "
+        "cutime + cstime) during the sweep, less what the query loop costs (its CPU rate in the idle phase × "
+        "the sweep's time), / checks. Drift capacity = services checked every 300 s on one core = 300 / CPU "
+        "per check. Local provider: SPAWNIT_PROVIDER_REATTACH (true: the checks' engines reattach to one "
+        "provider per SpawnIt process, whose own CPU is counted too; false: each engine starts its own, 3 "
+        "times per check)."
     )
     return text

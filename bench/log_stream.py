@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import array
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import re
@@ -33,6 +34,7 @@ from typing import Any
 from bench.client import Api, Ws
 from bench.report import Report, Section, ms, progress, table, verdict
 from bench.serving import bench_settings, serving
+from bench.slow_readers import slow_body, slow_round
 from bench.stats import Stats
 
 TARGET_P99_MS = 100.0
@@ -50,6 +52,7 @@ TEMPLATE = {
             "max": 1000000,
             "description": "Lines per second (0: as fast as possible).",
         },
+        {"name": "pad", "type": "integer", "default": 0, "min": 0, "max": 100000, "description": "Line width."},
         {
             "name": "gate",
             "type": "string",
@@ -59,7 +62,10 @@ TEMPLATE = {
         },
     ],
     "targets": {
-        "bench": {"requires": ["python3"], "variables": {"lines": "{{lines}}", "rate": "{{rate}}", "gate": "{{gate}}"}}
+        "bench": {
+            "requires": ["python3"],
+            "variables": {"lines": "{{lines}}", "rate": "{{rate}}", "gate": "{{gate}}", "pad": "{{pad}}"},
+        }
     },
 }
 MODULE = r"""
@@ -68,6 +74,7 @@ variable "service_name" { type = string }
 variable "lines" { type = number }
 variable "rate" { type = number }
 variable "gate" { type = string }
+variable "pad" { type = number }
 
 resource "terraform_data" "lines" {
   triggers_replace = [timestamp()] # every apply prints again
@@ -75,7 +82,7 @@ resource "terraform_data" "lines" {
     interpreter = ["python3", "-c"]
     command     = <<-PY
       import os, time
-      gate, lines, rate = ${jsonencode(var.gate)}, ${var.lines}, ${var.rate}
+      gate, lines, rate, pad = ${jsonencode(var.gate)}, ${var.lines}, ${var.rate}, ${var.pad}
       while gate and not os.path.exists(gate):
           time.sleep(0.005)
       start = time.time_ns()
@@ -84,12 +91,12 @@ resource "terraform_data" "lines" {
               delay = (start + i * 1e9 / rate - time.time_ns()) / 1e9
               if delay > 0:
                   time.sleep(delay)
-          print("line", i, time.time_ns(), flush=True)
+          print(f"line {i} {time.time_ns()} ".ljust(pad, "x"), flush=True)
     PY
   }
 }
 """
-LINE = re.compile(r"\(local-exec\): line (\d+) (\d+)$")
+LINE = re.compile(r"\(local-exec\): line (\d+) (\d+)\s*x*$")
 FIELDS = ("jobLogs", "jobLogBatches")  # one line per message; consecutive lines per message
 QUERY = "subscription($id: ID!) {{ {field}(jobId: $id, fromLine: 0) {{ number text at }} }}"
 
@@ -174,9 +181,45 @@ async def _subscribe(ws_url: str, job_id: str, count: int, field: str, conn: Any
 # -- the scenario ------------------------------------------------------------------------
 
 
+JOB_TIMES = "query($id: ID!) { job(id: $id) { state finishedAt logs(fromLine: 0, limit: null) { text } } }"
+
+
+async def job_times(api: Api, job_id: str) -> dict[str, Any]:
+    """The job's state, and from its log: when the provisioner printed its first and
+    last line, and the job's end, relative to the first line (s)."""
+    job = (await api.run(JOB_TIMES, id=job_id))["job"]
+    births = [int(m.group(2)) for line in job["logs"] if (m := LINE.search(line["text"]))]
+    end = datetime.fromisoformat(job["finishedAt"]).timestamp() * 1e9
+    first = births[0] if births else end
+    return {
+        "state": job["state"],
+        "printed": (births[-1] - first) / 1e9 if births else 0.0,
+        "ended": (end - first) / 1e9,
+    }
+
+
 async def one_round(api: Api, service: str, gate: Path, count: int, field: str, timeout: float) -> dict[str, Any]:
     gate.unlink(missing_ok=True)
     job_id = await api.submit("applyService", service)
+    if count == 0:  # the job alone: no follower
+        gate.touch()
+        ws = await Ws.open(api.ws_url)
+        try:
+            await ws.wait_job(job_id, timeout)
+        finally:
+            await ws.close()
+        empty = Stats.of([])
+        return {
+            "count": 0,
+            "field": "none",
+            "total": empty,
+            "hop": empty,
+            "engine": empty,
+            "received": 0,
+            "errors": 0,
+            "wall": 0.0,
+            **await job_times(api, job_id),
+        }
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
     proc = ctx.Process(target=subscribers, args=(api.ws_url, job_id, count, field, child), daemon=True)
@@ -196,7 +239,6 @@ async def one_round(api: Api, service: str, gate: Path, count: int, field: str, 
         proc.join(10)
         if proc.is_alive():
             proc.kill()
-    state = await api.job_state(job_id)
     total, hop = array.array("d"), array.array("d")
     total.frombytes(total_b)
     hop.frombytes(hop_b)
@@ -209,34 +251,57 @@ async def one_round(api: Api, service: str, gate: Path, count: int, field: str, 
         "received": received,
         "errors": errors,
         "wall": wall,
-        "state": state,
+        **await job_times(api, job_id),
     }
 
 
-def plan(quick: bool) -> list[tuple[int, int, str]]:
-    """(subscribers, lines, subscription) per round. At 1,000 subscribers 10,000 lines
-    are 10 million lines to deliver, about half an hour with `jobLogs` at the fan-out
-    SpawnIt sustains here: 1,000 lines unless ALL_LINES (`--all-lines`)."""
+def plan(quick: bool) -> list[tuple[int, int, int, str]]:
+    """(subscribers, lines, lines/s, subscription) per row, each measured with the
+    fan-out on and off (A/B, alternating). At 1,000 `jobLogs` subscribers without the
+    fan-out 10,000 lines take about half an hour: 1,000 unless ALL_LINES (`--all-lines`)."""
     if quick:
-        return [(1, 500, "jobLogs"), (10, 500, "jobLogs"), (50, 500, "jobLogs"), (50, 500, "jobLogBatches")]
+        return [
+            (0, 300, RATE, "none"),
+            (1, 300, RATE, "jobLogs"),
+            (10, 200, 100, "jobLogs"),
+            (50, 300, RATE, "jobLogBatches"),
+            (50, 300, RATE, "jobLogs"),
+        ]
     crowd = 10000 if ALL_LINES else 1000
-    return [(1, 10000, "jobLogs"), (100, 10000, "jobLogs"), (1000, crowd, "jobLogs"), (1000, crowd, "jobLogBatches")]
+    return [
+        (0, 1000, RATE, "none"),
+        (1, 10000, RATE, "jobLogs"),
+        (100, 1000, 100, "jobLogs"),
+        (1000, crowd, RATE, "jobLogBatches"),
+        (1000, crowd, RATE, "jobLogs"),
+    ]
+
+
+SIDES = (("fan-out", True), ("per subscriber (before)", False))
 
 
 async def run(report: Report, quick: bool, tmp: Path) -> None:
     base = bench_settings(tmp / "data")
     catalog, modules = bench_catalog(tmp, base.catalog_dir, base.modules_dir)
-    settings = base.replace(catalog_dir=catalog, modules_dir=modules)
-    gate = tmp / "gate"
     results = []
-    async with serving(settings) as srv, Api(srv.url) as api:
-        for count, lines, field in plan(quick):
-            progress(f"{lines} lines, {count} {field} subscriber(s)")
-            service = await api.create(
-                ENTRY, "bench", f"lines-{count}", {"lines": lines, "rate": RATE, "gate": str(gate)}
+    async with contextlib.AsyncExitStack() as stack:
+        apis = []
+        for name, fanout in SIDES:
+            settings = bench_settings(
+                tmp / f"data-{fanout}", catalog_dir=catalog, modules_dir=modules, ws_fanout=fanout
             )
-            results.append({**await one_round(api, service, gate, count, field, timeout=3600), "lines": lines})
+            srv = await stack.enter_async_context(serving(settings))
+            apis.append((name, await stack.enter_async_context(Api(srv.url)), tmp / f"gate-{fanout}"))
+        for count, lines, rate, field in plan(quick):
+            for name, api, gate in apis:
+                progress(f"{lines} lines at {rate}/s, {count} {field} subscriber(s), {name}")
+                variables = {"lines": lines, "rate": rate, "gate": str(gate)}
+                service = await api.create(ENTRY, "bench", f"lines-{count}-{field}-{rate}", variables)
+                row = await one_round(api, service, gate, count, field, timeout=3600)
+                results.append({**row, "lines": lines, "rate": rate, "side": name})
+        slow = [await slow_round(api, gate, name, quick) for name, api, gate in apis[:1]]  # the fan-out side only
     report.add(Section("3. Log streaming latency", body(results)))
+    report.add(Section("3b. Subscribers that never read", slow_body(slow)))
 
 
 def body(results: list[dict]) -> str:
@@ -244,21 +309,22 @@ def body(results: list[dict]) -> str:
     rows = []
     for r in results:
         t, h = r["total"], r["hop"]
+        expected = r["count"] * r["lines"]
         rows.append(
             (
-                f"`{r['field']}`",
+                f"`{r['field']}`" if r["count"] else "no follower",
+                r["side"],
                 r["count"],
-                f"{r['lines']:,}",
+                f"{r['lines']:,} at {r['rate']:,}/s",
                 f"{r['received']:,}",
+                f"{expected - r['received']:,}",
                 ms(t.median),
                 ms(t.p99),
-                t.range(ms),
-                ms(h.median),
                 ms(h.p99),
-                ms(r["engine"].median),
                 ms(r["engine"].p99),
-                f"{r['wall']:.1f} s",
-                f"{r['received'] / r['wall']:,.0f}",
+                f"{r['printed']:.2f} s",
+                f"{r['ended']:.2f} s",
+                f"{r['received'] / r['wall']:,.0f}" if r["wall"] else "–",
                 r["errors"],
                 r["state"],
             )
@@ -266,17 +332,17 @@ def body(results: list[dict]) -> str:
     text = table(
         (
             "subscription",
+            "server",
             "subscribers",
             "lines",
             "lines received (all subs)",
+            "lines lost",
             "end to end p50",
             "end to end p99",
-            "end to end min–max",
-            "SpawnIt hop p50",
             "SpawnIt hop p99",
-            "engine hop p50",
             "engine hop p99",
-            "all received after",
+            "job: first → last line printed",
+            "job: first line → job ended",
             "delivered lines/s",
             "errors",
             "job",
@@ -284,16 +350,17 @@ def body(results: list[dict]) -> str:
         rows,
     )
     crowd = [r for r in results if r["count"] >= 1000]
-    verdicts = ", ".join(f"`{r['field']}` {verdict(r['total'].p99 <= TARGET_P99_MS)}" for r in crowd)
+    verdicts = ", ".join(f"`{r['field']}` ({r['side']}) {verdict(r['total'].p99 <= TARGET_P99_MS)}" for r in crowd)
     text += (
-        f"\n\nThe engine's provisioner prints the lines at {RATE:,} lines/s. End to end = subscriber receive − "
-        "the provisioner's timestamp in the line; SpawnIt hop = receive − LogLine.at (when SpawnIt read the "
-        "line from the engine's stdout); engine hop = at − provisioner timestamp (the engine's own "
-        "`@timestamp` is not exposed by the API; a late `at` also means SpawnIt's event loop read the "
-        "engine's pipe late). Delivered lines/s = lines received by all subscribers / time from the first "
-        "line to the last subscription's end. `jobLogBatches` sends the consecutive lines ready in one "
-        f"message. Target p99 ≤ {TARGET_P99_MS:.0f} ms at 1,000 subscribers: "
-        + (verdicts or "not measured in quick mode")
-        + "."
+        "\n\nEach row twice, A/B in turn: `fan-out` (SPAWNIT_WS_FANOUT=true: identical subscriptions share "
+        "one execution and one serialised payload) and `per subscriber` (false: one GraphQL execution per "
+        "subscriber and message, as before). The provisioner prints the lines at the given rate. End to end = "
+        "subscriber receive − the provisioner's timestamp in the line; SpawnIt hop = receive − LogLine.at (when "
+        "SpawnIt's reader thread read the line from the engine's output); engine hop = at − provisioner "
+        "timestamp. Lines lost = subscribers × lines − lines received. Job columns, from the job's own log: "
+        "the provisioner's first to last line (a throttled engine prints late) and the first line to the job's "
+        "end (`no follower`: the same job without any subscriber). Delivered lines/s = lines received by all "
+        "subscribers / time from the gate to the last subscription's end. "
+        f"Target p99 ≤ {TARGET_P99_MS:.0f} ms at 1,000 subscribers: " + (verdicts or "not measured in quick mode") + "."
     )
     return text

@@ -12,11 +12,13 @@ import time
 from pathlib import Path
 
 from bench.client import SERVICES_QUERY, Api, Ws, query_loop, run_all
-from bench.report import Report, Section, mib, ms, progress, table
+from bench.report import Report, Section, mib, ms, progress, ratio, table
 from bench.sampling import TreeSampler
 from bench.serving import serving_process
 from bench.stats import Stats
 from tests.support import free_port
+
+IDLE_SECONDS = 5.0
 
 
 async def apply_all(api: Api, ws: Ws, services: list[str]) -> tuple[float, int]:
@@ -33,6 +35,11 @@ async def one(tmp: Path, count: int, limit: int) -> dict:
     async with serving_process(data, {"SPAWNIT_MAX_PARALLEL_JOBS": str(limit)}) as srv, Api(srv.url) as api:
         ws = await Ws.open(api.ws_url)
         services = [await api.create_site(f"par-{i}", free_port()) for i in range(count)]
+        idle_stop = asyncio.Event()
+        idle_loop = asyncio.create_task(query_loop(api, SERVICES_QUERY, idle_stop))
+        await asyncio.sleep(IDLE_SECONDS)  # the idle phase lasts this long: a duration, not a wait on something
+        idle_stop.set()
+        idle = await idle_loop
         applied = False
         try:
             stop = asyncio.Event()
@@ -54,6 +61,7 @@ async def one(tmp: Path, count: int, limit: int) -> dict:
         "wall": wall,
         "failed": failed,
         "q": Stats.of(latencies),
+        "idle": Stats.of(idle),
         "self": sampler.peak_self,
         "children": sampler.peak_children,
         "total": sampler.peak_total,
@@ -80,6 +88,8 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
             f"{r['cpu']:.0%}",
             ms(r["q"].median),
             ms(r["q"].p99),
+            ms(r["idle"].p99),
+            f"{ratio(r['q'].p99, r['idle'].p99):.1f}×",
             r["q"].range(ms),
             r["q"].n,
             r["failed"],
@@ -98,6 +108,8 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
             "SpawnIt CPU",
             "services query p50",
             "services query p99",
+            "services query p99 idle",
+            "p99 applies / idle",
             "query min–max",
             "queries",
             "failed applies",
@@ -108,6 +120,7 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
         "\n\nRSS sampled from /proc every 50 ms; children = every descendant of the SpawnIt process at one "
         "instant (engines, `spawnit` provider plugins, and the sites they start until the provider exits). "
         "SpawnIt CPU: the API process's own CPU time over the wall time (share of one core). "
+        f"Idle: the same query for {IDLE_SECONDS:g} s before the applies, no job running. "
         "Each service is new, so each apply includes its `init`. The query is sent every 50 ms "
         "(after the answer). A failed apply counts in the wall time as ended; see the README on the "
         "plugin-cache race."

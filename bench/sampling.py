@@ -51,6 +51,22 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def _with_reaped(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return sum(int(f) for f in fields[11:15]) / _TICKS
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time so far of a process, of the children it reaped (engines,
+    and through them the providers they started) and of its live descendants (a
+    long-running provider)."""
+    return _with_reaped(pid) + sum(_with_reaped(child) for child in descendants(pid))
+
+
 class TreeSampler:
     """Peak RSS of a process and, separately, of all its descendants (their sum at one
     instant), sampled every `every` seconds in a thread; and the process's own CPU use
@@ -84,4 +100,5 @@ class TreeSampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.cpu_share = (cpu_seconds(self.pid) - self._cpu0) / max(time.monotonic() - self._t0, 1e-9)
+        self.wall = max(time.monotonic() - self._t0, 1e-9)
+        self.cpu_share = (cpu_seconds(self.pid) - self._cpu0) / self.wall

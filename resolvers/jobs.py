@@ -56,7 +56,7 @@ async def job_logs(info: Info, job_id: strawberry.ID, from_line: int = 0) -> Asy
     async def get_lines(start: int, limit: int | None):  # type: ignore[no-untyped-def]
         return await jobs.log(tenant, job.id, start, limit)
 
-    async with aclosing(log_stream(ctx.app.bus, job.id, get_job, get_lines, from_line)) as lines:
+    async with aclosing(log_stream(ctx.app.bus, job.id, get_job, get_lines, from_line, ctx.log_feed)) as lines:
         async for line in lines:
             yield types.LogLine.of(line)
 
@@ -74,7 +74,7 @@ async def job_log_batches(
     async def get_lines(start: int, limit: int | None):  # type: ignore[no-untyped-def]
         return await jobs.log(tenant, job.id, start, limit)
 
-    stream = log_batches(ctx.app.bus, job.id, get_job, get_lines, from_line, min(max_lines, 5000))
+    stream = log_batches(ctx.app.bus, job.id, get_job, get_lines, from_line, min(max_lines, 5000), ctx.log_feed)
     async with aclosing(stream) as batches:
         async for batch in batches:
             yield [types.LogLine.of(line) for line in batch]

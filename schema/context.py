@@ -22,6 +22,7 @@ class Context:
     identity: Identity | None = None
     auth_error: SpawnItError | None = None
     expiry: Any = None  # the task that closes a socket when its token expires
+    log_feed: Any = None  # a log stream shared by subscribers (app/http/fanout.py), else None
 
     @property
     def tenant(self) -> Tenant:

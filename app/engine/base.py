@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -12,6 +13,10 @@ class RunningCommand(Protocol):
     def pid(self) -> int: ...
 
     def lines(self) -> AsyncIterator[str]: ...
+
+    def stamped(self) -> AsyncIterator[tuple[datetime, str]]:
+        """The output lines with the time each was read from the engine."""
+        ...
 
     async def wait(self) -> int: ...
 
@@ -27,3 +32,13 @@ class Engine(Protocol):
         """What, besides the work directory, decides whether `init` must run again."""
 
     async def start(self, args: list[str], cwd: Path, env: Mapping[str, str]) -> RunningCommand: ...
+
+
+class ProviderHost(Protocol):
+    """Providers that outlive an engine, for engines that only read (drift checks)."""
+
+    async def reattach(self, env: Mapping[str, str]) -> str | None:
+        """The TF_REATTACH_PROVIDERS value for an engine with `env`, or None (it starts its own)."""
+        ...
+
+    async def close(self) -> None: ...

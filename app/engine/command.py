@@ -1,5 +1,11 @@
 """The engine as a child process: started from an argument list, read line by line,
 stopped with SIGINT (graceful) and, past a grace period, SIGKILL of its whole group.
+
+Its output (stdout and stderr, one pipe) is read by a thread of its own and each line
+stamped when read: however busy the event loop is (a crowd of log followers), the
+engine never waits on a full pipe and a line's time is when the engine wrote it, not
+when the loop got round to it. At most `PENDING` lines wait for the loop; past that the
+reader waits (memory stays bounded), which only a stalled loop would cause.
 """
 
 from __future__ import annotations
@@ -9,10 +15,16 @@ import ctypes
 import functools
 import os
 import signal
+import threading
 from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
 from pathlib import Path
 
+from app.clock import now
+
 _PR_SET_PDEATHSIG = 1
+LINE_LIMIT = 1 << 20  # a longer line is cut in pieces of this size
+PENDING = 100_000  # lines read but not yet taken by the event loop
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child
@@ -38,38 +50,65 @@ def _prepare_child(nice: int) -> None:  # pragma: no cover - runs in the forked 
 class EngineCommand:
     """One running engine command."""
 
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+    def __init__(self, proc: asyncio.subprocess.Process, output: int) -> None:
         self._proc = proc
+        self._lines: asyncio.Queue[tuple[datetime, str] | None] = asyncio.Queue()
+        self._room = threading.Semaphore(PENDING)
+        loop = asyncio.get_running_loop()
+        self._reader = threading.Thread(target=self._read, args=(output, loop), name=f"engine-{proc.pid}", daemon=True)
+        self._reader.start()
 
     @classmethod
     async def start(cls, argv: list[str], cwd: Path, env: Mapping[str, str], *, nice: int = 0) -> EngineCommand:
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            cwd=str(cwd),
-            env=dict(env),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=functools.partial(_prepare_child, nice),
-            limit=1 << 20,
-        )
-        return cls(proc)
+        read_end, write_end = os.pipe()
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *argv,
+                cwd=str(cwd),
+                env=dict(env),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=write_end,
+                stderr=write_end,
+                start_new_session=True,
+                preexec_fn=functools.partial(_prepare_child, nice),
+            )
+        except BaseException:
+            os.close(read_end)
+            raise
+        finally:
+            os.close(write_end)  # the child holds its copy: EOF when it (and what it started) closed it
+        return cls(proc, read_end)
+
+    def _read(self, fd: int, loop: asyncio.AbstractEventLoop) -> None:  # pragma: no cover - a thread
+        with open(fd, "rb", buffering=1 << 16) as output:
+            while raw := output.readline(LINE_LIMIT):
+                self._room.acquire()
+                line = (now(), raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+                if not self._hand(loop, line):
+                    return
+        self._hand(loop, None)
+
+    def _hand(self, loop: asyncio.AbstractEventLoop, item: tuple[datetime, str] | None) -> bool:
+        try:
+            loop.call_soon_threadsafe(self._lines.put_nowait, item)
+        except RuntimeError:  # the loop is closed: nobody reads any more
+            return False
+        return True
 
     @property
     def pid(self) -> int:
         return self._proc.pid
 
+    async def stamped(self) -> AsyncIterator[tuple[datetime, str]]:
+        """Each output line with the time it was read, until the output ends."""
+        while (item := await self._lines.get()) is not None:
+            self._room.release()
+            yield item
+        self._lines.put_nowait(None)  # ended for a later reader too
+
     async def lines(self) -> AsyncIterator[str]:
-        assert self._proc.stdout is not None
-        while True:
-            try:
-                raw = await self._proc.stdout.readline()
-            except ValueError:  # a line longer than the limit: take what is there
-                raw = await self._proc.stdout.read(1 << 20)
-            if not raw:
-                return
-            yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        async for _, text in self.stamped():
+            yield text
 
     async def wait(self) -> int:
         return await self._proc.wait()

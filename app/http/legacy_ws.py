@@ -5,12 +5,18 @@ mutation sent over it (the `gql` client's default protocol) failed."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import CompleteMessage, ErrorMessage
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
+
+from app.http.fanout import Operation
+from app.http.shared import SharedOperation
+from app.http.sockets import LegacySink, fanout_of, sharing
 
 ANY_OPERATION = (OperationType.QUERY, OperationType.MUTATION, OperationType.SUBSCRIPTION)
 
@@ -24,7 +30,12 @@ class GraphQLWSHandler(BaseGraphQLWSHandler[Any, Any]):
         variables: dict[str, object] | None,
     ) -> None:
         """Queries and mutations: one `data` then `complete`; subscriptions: a `data`
-        per event, then `complete`; a request refused before it ran: one `error`."""
+        per event, then `complete`; a request refused before it ran: one `error`. A
+        shareable subscription follows its group (app/http/fanout.py)."""
+        shared = sharing(self, query, variables, operation_name)
+        if shared is not None:
+            await self._follow(shared, operation_id, query, operation_name, variables)
+            return
         try:
             results = await self.schema.stream(
                 query=query,
@@ -51,4 +62,23 @@ class GraphQLWSHandler(BaseGraphQLWSHandler[Any, Any]):
             await self.send_message(CompleteMessage(type="complete", id=operation_id))
         finally:
             self.subscriptions.pop(operation_id, None)
+            self.tasks.pop(operation_id, None)
+
+    async def _follow(
+        self,
+        shared: SharedOperation,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
+    ) -> None:
+        run = Operation(self.schema, query, variables, operation_name, self.context)
+        try:
+            await fanout_of(self).follow(shared, run, LegacySink(self, operation_id))
+        except asyncio.CancelledError:  # stopped: `complete`, as for an execution of its own
+            with contextlib.suppress(Exception):
+                await self.send_message(CompleteMessage(type="complete", id=operation_id))
+        except WebSocketDisconnected:
+            pass
+        finally:
             self.tasks.pop(operation_id, None)

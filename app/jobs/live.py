@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import datetime
 from typing import Protocol
 
 from app.bus import Bus, job_topic
@@ -42,8 +43,8 @@ class LiveJob:
 
     # -- the `JobHandle` the engine steps see ------------------------------------------
 
-    def log(self, text: str) -> None:
-        line = self.book.add(self.masker(text), now())  # masked before it is kept or sent
+    def log(self, text: str, at: datetime | None = None) -> None:
+        line = self.book.add(self.masker(text), at or now())  # masked before it is kept or sent
         self._runner.bus.publish(job_topic(self.job.id), LineEvent(line))
 
     def phase(self, phase: Phase) -> None:

@@ -167,6 +167,8 @@ class JobRunner:
         tasks += self._recorder.endings
         if tasks:
             await asyncio.wait(tasks, timeout=self.grace + 5)
+        if self._steps.providers is not None:  # after the engines that used them
+            await self._steps.providers.close()
 
     # -- the job's life --------------------------------------------------------------
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from app import metrics
 from app.engine import workdir as wd
-from app.engine.base import Engine, RunningCommand
+from app.engine.base import Engine, ProviderHost, RunningCommand
 from app.engine.json_events import RunView, fold, human_lines, parse
 from app.errors import Conflict
 from app.jobs.model import Job, JobKind, Phase
@@ -30,7 +31,9 @@ class JobHandle(Protocol):
 
     job: Job
 
-    def log(self, text: str) -> None: ...
+    def log(self, text: str, at: datetime | None = None) -> None:
+        """A line of the log, at `at` (when it was read from the engine) or now."""
+        ...
 
     def phase(self, phase: Phase) -> None: ...
 
@@ -43,9 +46,10 @@ class JobHandle(Protocol):
 
 
 class EngineSteps:
-    def __init__(self, engine: Engine, lock_timeout_seconds: int) -> None:
+    def __init__(self, engine: Engine, lock_timeout_seconds: int, providers: ProviderHost | None = None) -> None:
         self._engine = engine
         self._lock_timeout = f"-lock-timeout={lock_timeout_seconds}s"
+        self.providers = providers  # drift checks reattach to these (they only read)
 
     async def perform(self, handle: JobHandle, ws: Workspace) -> Outcome:
         with wd.credentials_in(ws.workdir, ws.backend):  # the store's, on disk only while an engine runs
@@ -98,7 +102,7 @@ class EngineSteps:
             args = ["plan", *common, "-detailed-exitcode", "-lock=false"]
             if not ws.applied:
                 args += ["-destroy", "-refresh=false"]
-            rc, view = await self._engine_run(handle, ws, args)
+            rc, view = await self._engine_run(handle, ws, args, extra=await self._reattach(ws))
             return Outcome(rc in (0, 2), rc, _error(rc, view, ok=(0, 2)), has_changes=rc == 2)
         if job.kind is JobKind.DESTROY:
             handle.phase(Phase.DESTROY)
@@ -123,19 +127,28 @@ class EngineSteps:
             return None
         return "init failed: " + (_error(rc, view) or f"exit code {rc}")
 
+    async def _reattach(self, ws: Workspace) -> dict[str, str]:
+        config = await self.providers.reattach(ws.env) if self.providers is not None else None
+        return {"TF_REATTACH_PROVIDERS": config} if config else {}
+
     async def _engine_run(
-        self, handle: JobHandle, ws: Workspace, args: list[str], show: list[str] | None = None
+        self,
+        handle: JobHandle,
+        ws: Workspace,
+        args: list[str],
+        show: list[str] | None = None,
+        extra: dict[str, str] | None = None,
     ) -> tuple[int, RunView]:
         handle.log(f"$ {self._engine.name} {' '.join(show or _shown(args))}")
-        command = await self._engine.start(args, ws.workdir, {**ws.backend.env, **ws.env})
+        command = await self._engine.start(args, ws.workdir, {**ws.backend.env, **ws.env, **(extra or {})})
         handle.attach(command)
         view = RunView()
         started, rc = time.monotonic(), None
         try:
-            async for line in command.lines():
+            async for at, line in command.stamped():
                 event = parse(line)
                 for text in human_lines(event):
-                    handle.log(text)
+                    handle.log(text, at)
                 folded = fold(view, event)
                 if folded != view:
                     view = folded

@@ -4,8 +4,7 @@ Run by the engine as `python -m app.localtarget.provider` (through the wrapper t
 `install.py` lays into a filesystem mirror). One resource, `spawnit_process`: a service
 run as a detached local process in `<SPAWNIT_LOCAL_RUN_DIR>/<instance>/`.
 
-The plugin's stdout carries the go-plugin handshake line: nothing else may print there.
-"""
+The plugin's stdout carries the go-plugin handshake line: nothing else may print there."""
 
 from __future__ import annotations
 
@@ -31,6 +30,7 @@ from tf.iface import (
 from tf.utils import Diagnostics
 
 from app.localtarget import process, sandbox
+from app.localtarget.certs import reuse_cached_cert
 from app.localtarget.checks import UUID_RE, check_config
 from app.localtarget.checks import known as _known
 
@@ -274,8 +274,7 @@ class SpawnitProvider(Provider):
 
 
 def _watch_for_stop() -> None:
-    """`tf` stops its gRPC server on StopProvider but tells the resources nothing: hook the
-    one place that sees the call (its shutdown interceptor) to set `STOPPING` first."""
+    """On StopProvider `tf` stops its server, telling no resource: set `STOPPING` first."""
     from tf import runner
 
     interceptor = runner._ShutdownInterceptor
@@ -293,6 +292,7 @@ def main() -> None:
     from tf.runner import run_provider
 
     _watch_for_stop()
+    reuse_cached_cert()
     run_provider(SpawnitProvider())
 
 

@@ -43,6 +43,11 @@ class Command:
         return
         yield ""
 
+    async def stamped(self):  # type: ignore[no-untyped-def]
+        await self.stopped.wait()
+        return
+        yield
+
     async def wait(self) -> int:
         return self.rc
 
@@ -57,6 +62,8 @@ class Command:
 
 class Steps:
     """Engine steps that record which jobs started, and end when the test says so."""
+
+    providers = None  # no provider outlives an engine here
 
     def __init__(self) -> None:
         self.started: list[str] = []
