@@ -27,6 +27,7 @@ from resolvers import targets as targets_r
 from schema import types
 from schema.catalog import CatalogCategory, CatalogEntry, Me
 from schema.errors import DomainErrors
+from schema.execution import EventExecutionContext
 from schema.listing import ServiceCounts
 from schema.shared_gate import SharedGate
 from schema.targets import TargetCredentialsStatus
@@ -167,4 +168,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
-    return SpawnItSchema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
+    return SpawnItSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        execution_context_class=EventExecutionContext,
+    )

@@ -1,11 +1,14 @@
 """The engine as a child process: started from an argument list, read line by line,
 stopped with SIGINT (graceful) and, past a grace period, SIGKILL of its whole group.
 
-Its output (stdout and stderr, one pipe) is read by a thread of its own and each line
-stamped when read: however busy the event loop is (a crowd of log followers), the
-engine never waits on a full pipe and a line's time is when the engine wrote it, not
-when the loop got round to it. At most `PENDING` lines wait for the loop; past that the
-reader waits (memory stays bounded), which only a stalled loop would cause.
+Its output (stdout and stderr, one pipe) is read by a thread of its own, a whole read at
+a time: every line a read brings is stamped with that read's time and handed to the loop
+in one call. However busy the event loop is (a crowd of log followers), the engine never
+waits on a full pipe, a line's time is when it was read, not when the loop got round to
+it, and the reader takes the interpreter's lock once per read, not once per line (a
+thread that must win the lock back for every line falls behind a busy loop). Past
+`PENDING` lines waiting for the loop the reader waits (memory stays bounded),
+which only a stalled loop would cause.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from app.clock import now
 
 _PR_SET_PDEATHSIG = 1
 LINE_LIMIT = 1 << 20  # a longer line is cut in pieces of this size
+READ_SIZE = 1 << 16  # bytes asked of the pipe per read (what a pipe holds)
 PENDING = 100_000  # lines read but not yet taken by the event loop
 
 
@@ -47,13 +51,52 @@ def _prepare_child(nice: int) -> None:  # pragma: no cover - runs in the forked 
             pass
 
 
+Stamped = tuple[datetime, str]
+
+
+class Backlog:
+    """Lines handed to the loop and not taken yet: the reader waits while there are
+    `limit` or more (one read may go past it)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.lines = limit, 0
+        self._changed = threading.Condition()
+
+    def add(self, count: int) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self.lines < self.limit)
+            self.lines += count
+
+    def take(self, count: int) -> None:
+        with self._changed:
+            self.lines -= count
+            self._changed.notify()
+
+
+def split_lines(buffer: bytes) -> tuple[list[bytes], bytes]:
+    """The complete lines of `buffer` (longer ones cut every LINE_LIMIT bytes) and the rest."""
+    lines = buffer.split(b"\n")
+    rest = lines.pop()
+    if len(rest) >= LINE_LIMIT:
+        lines.append(rest[:LINE_LIMIT])
+        rest = rest[LINE_LIMIT:]
+    out: list[bytes] = []
+    for line in lines:
+        out.extend(line[i : i + LINE_LIMIT] for i in range(0, max(len(line), 1), LINE_LIMIT))
+    return out, rest
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace").rstrip("\r")
+
+
 class EngineCommand:
     """One running engine command."""
 
     def __init__(self, proc: asyncio.subprocess.Process, output: int) -> None:
         self._proc = proc
-        self._lines: asyncio.Queue[tuple[datetime, str] | None] = asyncio.Queue()
-        self._room = threading.Semaphore(PENDING)
+        self._reads: asyncio.Queue[list[Stamped] | None] = asyncio.Queue()
+        self._backlog = Backlog(PENDING)
         loop = asyncio.get_running_loop()
         self._reader = threading.Thread(target=self._read, args=(output, loop), name=f"engine-{proc.pid}", daemon=True)
         self._reader.start()
@@ -80,17 +123,26 @@ class EngineCommand:
         return cls(proc, read_end)
 
     def _read(self, fd: int, loop: asyncio.AbstractEventLoop) -> None:  # pragma: no cover - a thread
-        with open(fd, "rb", buffering=1 << 16) as output:
-            while raw := output.readline(LINE_LIMIT):
-                self._room.acquire()
-                line = (now(), raw.decode("utf-8", errors="replace").rstrip("\r\n"))
-                if not self._hand(loop, line):
-                    return
-        self._hand(loop, None)
-
-    def _hand(self, loop: asyncio.AbstractEventLoop, item: tuple[datetime, str] | None) -> bool:
+        rest = b""
         try:
-            loop.call_soon_threadsafe(self._lines.put_nowait, item)
+            while chunk := os.read(fd, READ_SIZE):
+                at = now()
+                lines, rest = split_lines(rest + chunk)
+                if lines:
+                    self._backlog.add(len(lines))
+                    if not self._hand(loop, [(at, _text(line)) for line in lines]):
+                        return
+            if rest:
+                self._backlog.add(1)
+                if not self._hand(loop, [(now(), _text(rest))]):
+                    return
+            self._hand(loop, None)
+        finally:
+            os.close(fd)
+
+    def _hand(self, loop: asyncio.AbstractEventLoop, item: list[Stamped] | None) -> bool:
+        try:
+            loop.call_soon_threadsafe(self._reads.put_nowait, item)
         except RuntimeError:  # the loop is closed: nobody reads any more
             return False
         return True
@@ -99,12 +151,13 @@ class EngineCommand:
     def pid(self) -> int:
         return self._proc.pid
 
-    async def stamped(self) -> AsyncIterator[tuple[datetime, str]]:
+    async def stamped(self) -> AsyncIterator[Stamped]:
         """Each output line with the time it was read, until the output ends."""
-        while (item := await self._lines.get()) is not None:
-            self._room.release()
-            yield item
-        self._lines.put_nowait(None)  # ended for a later reader too
+        while (lines := await self._reads.get()) is not None:
+            self._backlog.take(len(lines))
+            for line in lines:
+                yield line
+        self._reads.put_nowait(None)  # ended for a later reader too
 
     async def lines(self) -> AsyncIterator[str]:
         async for _, text in self.stamped():

@@ -14,6 +14,11 @@ member; each member's socket sends it in a frame of its protocol, from a queue o
   `jobLogBatches` it catches up from the log (coalesced batches of up to `maxLines`)
   and joins again; on `jobLogs` it is completed with an UNAVAILABLE error whose
   `extensions.resumeFromLine` is its next line (`reason`: SLOW_CONSUMER).
+- A group of `jobLogBatches` paces itself: between two messages it waits
+  `PACE_PER_MEMBER` per member (at most `PACE_MOST`), and the lines that came meanwhile
+  go out as one batch. A crowd costs a bounded number of frames per second (10,000 per
+  group), not one per line per subscriber, and the CPU left is the engine's and the
+  API's; a few subscribers see no delay.
 - The group stops when its last member leaves, and ends when the operation ends (the
   job ended): every member completes.
 """
@@ -32,6 +37,8 @@ from app.http.members import Member, Sink, Span, encode
 from app.http.shared import SharedOperation
 
 log = logging.getLogger("spawnit.fanout")
+PACE_PER_MEMBER = 0.0001  # s between two messages of a batches group, per member
+PACE_MOST = 0.25  # s: the longest pause between two messages
 
 
 class Operation:
@@ -80,6 +87,7 @@ class Group:
 
     def __init__(self, fanout: Fanout, shared: SharedOperation, operation: Operation) -> None:
         self.fanout, self.key, self.operation = fanout, shared.key, operation
+        self.batches = shared.batches  # its messages are batches: it may pace itself
         self.next_line = shared.start  # the first line not sent yet
         self.members: set[Member] = set()
         self.attached = 0  # members, and subscribers catching up to join
@@ -140,11 +148,19 @@ class Group:
                 payload = encode(result)
                 await self._wait_for_room(len(payload))
                 self._fan(payload, span)
+                if self.batches:
+                    await self._pace()
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("a shared subscription failed")
         self._end(end)
+
+    async def _pace(self) -> None:
+        """A crowd's batches, spaced out: what comes meanwhile joins the next batch."""
+        pause = min(PACE_MOST, len(self.members) * PACE_PER_MEMBER)
+        if pause >= 0.001:
+            await asyncio.sleep(pause)
 
     def _fan(self, payload: str, span: Span) -> None:
         item = ("next", payload, span)

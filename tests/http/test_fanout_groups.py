@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from strawberry.types.execution import ExecutionResult
 
+from app.http import fanout as fanout_module
 from app.http import members
 from app.http.fanout import Fanout
 from app.http.shared import SharedOperation
@@ -94,3 +95,44 @@ async def test_a_group_waits_for_stalled_members_and_goes_on_with_a_reader(monke
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     assert fanout.groups == {} and group.attached == 0
+
+
+class Stamps:
+    """A member that notes when each message reached it."""
+
+    def __init__(self, wanted: int) -> None:
+        self.at: list[float] = []
+        self.wanted, self.done = wanted, asyncio.Event()
+
+    async def next(self, payload: str) -> None:
+        self.at.append(asyncio.get_running_loop().time())
+        if len(self.at) >= self.wanted:
+            self.done.set()
+            await asyncio.Event().wait()
+
+    async def errors(self, errors: list[Any]) -> None:  # pragma: no cover - not expected
+        raise AssertionError(errors)
+
+    async def complete(self) -> None:  # pragma: no cover - the operation never ends
+        raise AssertionError("completed")
+
+
+async def _gaps(monkeypatch: pytest.MonkeyPatch, batches: bool) -> list[float]:
+    monkeypatch.setattr(fanout_module, "PACE_PER_MEMBER", 0.01)  # 10 members: 100 ms
+    fanout, operation = Fanout(), Lines()
+    shared = SharedOperation(("tenant", False, "doc", None, "{}"), 0, batches=batches)
+    sinks = [Stamps(4) for _ in range(10)]
+    tasks = [asyncio.create_task(fanout.follow(shared, operation, s)) for s in sinks]
+    await asyncio.wait_for(asyncio.gather(*(s.done.wait() for s in sinks)), 10)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    at = sinks[0].at
+    return [b - a for a, b in zip(at[1:], at[2:], strict=False)]  # from the second message: all members in
+
+
+async def test_a_crowd_of_batch_subscribers_is_paced_and_line_subscribers_are_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert min(await _gaps(monkeypatch, batches=True)) >= 0.09  # 10 members × 10 ms, less timer slack
+    assert max(await _gaps(monkeypatch, batches=False)) < 0.09  # jobLogs: every line as it comes
