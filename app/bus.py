@@ -51,8 +51,16 @@ class Bus(Protocol):
         ...
 
 
+class Topics(Protocol):
+    """What a subscription needs of its bus: to leave it."""
+
+    def _unsubscribe(self, sub: MemorySubscription) -> None: ...
+
+
 class MemorySubscription:
-    def __init__(self, bus: InMemoryBus, topic: str, limit: int) -> None:
+    """One subscriber's bounded queue, in this process (both buses hand events to these)."""
+
+    def __init__(self, bus: Topics, topic: str, limit: int) -> None:
         self._bus = bus
         self.topic = topic
         self._queue: asyncio.Queue[Any] = asyncio.Queue(limit)
@@ -62,17 +70,24 @@ class MemorySubscription:
         try:
             self._queue.put_nowait(event)
         except asyncio.QueueFull:
-            while not self._queue.empty():
-                self._queue.get_nowait()
-            self._overrun = True
-            self._queue.put_nowait(_WAKE)
+            self.overrun()
+
+    def overrun(self) -> None:
+        """What was not read is dropped; the next `get` raises `Overrun` once (a full
+        queue, or a shared bus whose Redis was away and may have lost events)."""
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self._overrun = True
+        self._queue.put_nowait(_WAKE)
 
     async def get(self) -> Any:
         while True:
             event = await self._queue.get()
             if self._overrun:
                 self._overrun = False
-                raise Overrun(f"more than {self._queue.maxsize} events behind on {self.topic}")
+                raise Overrun(
+                    f"events were dropped on {self.topic} (more than {self._queue.maxsize} behind, or Redis was away)"
+                )
             if event is not _WAKE:
                 return event
 

@@ -35,10 +35,9 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from app import metrics
-from app.bus import DEFAULT_LIMIT
+from app.bus import DEFAULT_LIMIT, MemorySubscription
 from app.shared import codec
 from app.shared.connection import key
-from app.shared.subscription import RedisSubscription
 
 log = logging.getLogger("spawnit.shared.bus")
 
@@ -80,7 +79,7 @@ class RedisBus:
         self._outbox_limit = outbox_limit
         self._dropped = 0
         self._wake = asyncio.Event()
-        self._topics: dict[str, set[RedisSubscription]] = {}
+        self._topics: dict[str, set[MemorySubscription]] = {}
         self._origin = uuid.uuid4().hex  # this process: its own events come back, and are skipped
         self._tasks: list[asyncio.Task[None]] = []
         self.listening = asyncio.Event()  # set while the listener's PSUBSCRIBE holds
@@ -88,8 +87,8 @@ class RedisBus:
 
     # -- the Bus Protocol ----------------------------------------------------------------
 
-    def subscribe(self, topic: str) -> RedisSubscription:
-        sub = RedisSubscription(self, topic, self._limit)
+    def subscribe(self, topic: str) -> MemorySubscription:
+        sub = MemorySubscription(self, topic, self._limit)
         self._topics.setdefault(topic, set()).add(sub)
         return sub
 
@@ -121,7 +120,7 @@ class RedisBus:
         for sub in tuple(self._topics.get(topic, ())):
             sub.offer(event)
 
-    def _unsubscribe(self, sub: RedisSubscription) -> None:
+    def _unsubscribe(self, sub: MemorySubscription) -> None:
         subs = self._topics.get(sub.topic)
         if subs is not None:
             subs.discard(sub)

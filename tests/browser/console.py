@@ -33,6 +33,7 @@ class Served:
     url: str
     data_dir: Path
     api: Api
+    pid: int  # the `spawnit serve` process: the engines it runs are its children
 
 
 @contextlib.contextmanager
@@ -44,8 +45,8 @@ def spawnit_served(tmp_path: Path, *flags: str, env: dict[str, str] | None = Non
     url = f"http://127.0.0.1:{port}"
     environ = {**environment_without_settings(), **(env or {})}
     try:
-        with server_process(argv, url, tmp_path / "serve.log", env=environ, cwd=ROOT):
-            yield Served(url, data, Api(url))
+        with server_process(argv, url, tmp_path / "serve.log", env=environ, cwd=ROOT) as process:
+            yield Served(url, data, Api(url), process.pid)
     finally:
         # a local service's processes run in sessions of their own: what a test left running
         # (or the sandbox around a process it killed by hand) goes with the test

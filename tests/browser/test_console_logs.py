@@ -1,17 +1,21 @@
 """The console's live log viewer against a real `spawnit serve`, on a service that takes its
 time to start (the tests' slow-site entry): the socket cut under the page mid-job and every
 line still shown once, the resubscription asking `fromLine` where the page was; pause and
-resume; the whole log downloaded as text; cancel, then force cancel past SIGINT."""
+resume; the whole log downloaded as text; cancel, then force cancel past SIGINT (the
+engine frozen, so it cannot obey SIGINT first), the job's buttons the same DOM nodes
+through every live update."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
-from playwright.async_api import Page, WebSocketRoute, expect
+from playwright.async_api import Locator, Page, WebSocketRoute, expect
 
 from tests.api.catalogs import with_slow_entry
 from tests.browser.console import WAIT_MS, chromium, open_tab, spawnit_served
+from tests.faults.engines import freeze, kill_frozen, one_engine_of
 from tests.support import free_port
 
 LOG_SUBSCRIBE = "jobLogBatches"
@@ -69,6 +73,17 @@ async def test_a_network_cut_loses_and_repeats_no_line(tmp_path: Path) -> None:
         assert (await served.api.wait_job(destroy["id"]))["state"] == "SUCCEEDED"
 
 
+async def remember(button: Locator, name: str) -> None:
+    """Keep the DOM node `button` finds now in the page, as `name`."""
+    await button.evaluate("(el, name) => { (window.__kept ??= {})[name] = el; }", name)
+
+
+async def replaced(buttons: dict[str, Locator]) -> list[str]:
+    """The names of the `buttons` whose node is no longer the one `remember` kept."""
+    same = "(el, name) => el.isConnected && el === window.__kept[name]"
+    return [name for name, button in buttons.items() if not await button.evaluate(same, name)]
+
+
 async def test_pause_download_cancel_and_force_cancel(tmp_path: Path) -> None:
     flags = ("--catalog-dir", str(with_slow_entry(tmp_path)), "--cancel-grace-seconds", "600")
     with spawnit_served(tmp_path, *flags) as served:
@@ -77,26 +92,47 @@ async def test_pause_download_cancel_and_force_cancel(tmp_path: Path) -> None:
         async with chromium() as browser:
             tab = await open_tab(browser, f"{served.url}/jobs/{job['id']}")
             page = tab.page
-            await expect(page.get_by_test_id("log")).to_contain_text("Creating...", timeout=WAIT_MS)
+            log = page.get_by_test_id("log")
+            await expect(log).to_contain_text("Creating...", timeout=WAIT_MS)
+            buttons = {
+                "cancel": page.get_by_role("button", name="Cancel", exact=True),
+                "download": page.get_by_role("button", name="Download log"),
+                "pause": page.get_by_role("button", name=re.compile(r"^(Pause|Resume)$")),
+            }
+            for name, button in buttons.items():
+                await remember(button, name)
             await page.get_by_role("button", name="Pause").click()
             await expect(page.get_by_test_id("log-count")).to_contain_text("paused")
             await page.get_by_role("button", name="Resume").click()
             await expect(page.get_by_test_id("log-count")).to_contain_text("live")
+            await expect(log).to_contain_text("Still creating...", timeout=WAIT_MS)  # a live line, resubscribed
             await tab.shoot("job-running")
 
-            await page.get_by_role("button", name="Cancel", exact=True).click()
-            force = page.get_by_role("button", name="Force cancel")
-            await expect(force).to_be_visible(timeout=WAIT_MS)  # SIGINT sent; the grace is long
-            await force.click()
-            await expect(page.get_by_test_id("job-state")).to_contain_text("CANCELED", timeout=WAIT_MS)
+            # The job must still run when Force cancel is clicked: the engine obeys SIGINT
+            # (its provider stops, it exits within a second), which would end the job and
+            # take the button away under a slow click. Frozen, it ignores SIGINT.
+            freeze(await one_engine_of(served.pid))
+            try:
+                await buttons["cancel"].click()
+                force = page.get_by_role("button", name="Force cancel")
+                await expect(force).to_be_visible(timeout=WAIT_MS)  # SIGINT sent; the grace is long
+                await expect(log).to_contain_text("interrupting the engine (SIGINT)", timeout=WAIT_MS)
+                await expect(buttons["cancel"]).to_be_disabled()
+                # live updates (log lines, jobUpdates) re-render the page, never its buttons
+                assert await replaced(buttons) == []
+                await force.click()
+                await expect(page.get_by_test_id("job-state")).to_contain_text("CANCELED", timeout=WAIT_MS)
+            finally:
+                kill_frozen()  # a failed test's engine does not stay stopped
             await expect(page.get_by_text("forced", exact=True)).to_be_visible(timeout=WAIT_MS)
             assert (await served.api.job(job["id"]))["forced"] is True
 
             await expect(page.get_by_test_id("log-count")).to_contain_text("complete", timeout=WAIT_MS)
             logs = await served.api.logs(job["id"])
             assert await shown_lines(page) == [line["text"] + "\n" for line in logs]
+            assert await replaced({"download": buttons["download"]}) == []  # the job ended: still the same node
             async with page.expect_download() as download:
-                await page.get_by_role("button", name="Download log").click()
+                await buttons["download"].click()
             saved = Path(await (await download.value).path())
             assert saved.read_text() == "".join(line["text"] + "\n" for line in logs)
             assert tab.refused == [] and tab.errors == [], (tab.refused, tab.errors)
