@@ -64,36 +64,34 @@ class MemorySubscription:
         self._bus = bus
         self.topic = topic
         self._queue: asyncio.Queue[Any] = asyncio.Queue(limit)
-        self._overrun = False
+        self._overrun: str | None = None  # why events were dropped, until `get` says so
 
     def offer(self, event: Any) -> None:
         try:
             self._queue.put_nowait(event)
         except asyncio.QueueFull:
-            self.overrun()
+            self.overrun(f"more than {self._queue.maxsize} behind")
 
-    def overrun(self) -> None:
-        """What was not read is dropped; the next `get` raises `Overrun` once (a full
-        queue, or a shared bus whose Redis was away and may have lost events)."""
+    def overrun(self, why: str) -> None:
+        """What was not read is dropped; the next `get` raises `Overrun` once, saying
+        `why` (a full queue, or a shared bus whose Redis was away and may have lost events)."""
         while not self._queue.empty():
             self._queue.get_nowait()
-        self._overrun = True
+        self._overrun = why
         self._queue.put_nowait(_WAKE)
 
     async def get(self) -> Any:
         while True:
             event = await self._queue.get()
-            if self._overrun:
-                self._overrun = False
-                raise Overrun(
-                    f"events were dropped on {self.topic} (more than {self._queue.maxsize} behind, or Redis was away)"
-                )
+            if self._overrun is not None:
+                why, self._overrun = self._overrun, None
+                raise Overrun(f"events were dropped on {self.topic} ({why})")
             if event is not _WAKE:
                 return event
 
     def ready(self, most: int) -> list[Any]:
         events: list[Any] = []
-        while not self._overrun and len(events) < most and not self._queue.empty():
+        while self._overrun is None and len(events) < most and not self._queue.empty():
             event = self._queue.get_nowait()
             if event is not _WAKE:
                 events.append(event)

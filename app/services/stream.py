@@ -15,6 +15,6 @@ async def event_stream(bus: Bus, tenant: str, service_id: str | None = None) -> 
             try:
                 event = await live.get()
             except Overrun as exc:  # events cannot be read again: the client must know
-                raise Unavailable(f"{exc}: events were dropped, subscribe again") from None
+                raise Unavailable(f"{exc}: subscribe again") from None
             if isinstance(event, ServiceEvent) and (service_id is None or event.service_id == service_id):
                 yield event

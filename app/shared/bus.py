@@ -185,7 +185,7 @@ class RedisBus:
             log.warning("Redis is back: %d subscription(s) catch up", self.subscriptions)
             for subs in list(self._topics.values()):
                 for sub in tuple(subs):
-                    sub.overrun()
+                    sub.overrun("Redis was away: events published meanwhile never came")
         self._wake.set()
 
     def _lost(self, reason: str) -> None:

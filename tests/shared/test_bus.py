@@ -111,7 +111,7 @@ async def test_redis_stopped_then_back_subscribers_catch_up_and_events_flow_agai
         assert reason is not None and f"Redis at 127.0.0.1:{redis_server.port}/0 cannot be reached" in reason
         a.publish(topic, LineEvent(LogLine(0, "while away", AT)))  # waits in the outbox
         redis_server.start()
-        with pytest.raises(Overrun):  # the listener came back: what pub/sub lost is caught up elsewhere
+        with pytest.raises(Overrun, match="Redis was away"):  # the listener came back: what was lost is caught up
             await asyncio.wait_for(sub.get(), 60)
         assert await a.check() is None
         await asyncio.wait_for(a.listening.wait(), 60)
