@@ -3,7 +3,12 @@
 every apply SUCCEEDED, peak RSS of SpawnIt and of its process tree (engines, providers and
 the services while their provider is alive), and the latency of a `services(first: 50)`
 query sent in a loop meanwhile (every 50 ms after the answer). Each configuration starts
-on an empty data directory and destroys its services afterwards (not timed)."""
+on an empty data directory and destroys its services afterwards (not timed).
+
+The same query goes, at the same time, to a neighbour: a second SpawnIt process with as
+many services that runs no job. What its latency gains during the applies is the
+machine's (CPU, kernel, scheduler: the engines share the cores), not the work of the
+SpawnIt that runs them: the floor under the row's own ratio."""
 
 from __future__ import annotations
 
@@ -30,27 +35,27 @@ async def apply_all(api: Api, ws: Ws, services: list[str]) -> tuple[float, int]:
     return time.perf_counter() - t0, sum(state != "SUCCEEDED" for state in states)
 
 
-async def one(tmp: Path, count: int, limit: int) -> dict:
+async def one(tmp: Path, count: int, limit: int, neighbour: Api) -> dict:
     data = tmp / f"n{count}-p{limit}" / "data"
     async with serving_process(data, {"SPAWNIT_MAX_PARALLEL_JOBS": str(limit)}) as srv, Api(srv.url) as api:
         ws = await Ws.open(api.ws_url)
         services = [await api.create_site(f"par-{i}", free_port()) for i in range(count)]
         idle_stop = asyncio.Event()
-        idle_loop = asyncio.create_task(query_loop(api, SERVICES_QUERY, idle_stop))
+        idle_loops = [asyncio.create_task(query_loop(a, SERVICES_QUERY, idle_stop)) for a in (api, neighbour)]
         await asyncio.sleep(IDLE_SECONDS)  # the idle phase lasts this long: a duration, not a wait on something
         idle_stop.set()
-        idle = await idle_loop
+        idle, neighbour_idle = [await loop for loop in idle_loops]
         applied = False
         try:
             stop = asyncio.Event()
             with TreeSampler(srv.pid) as sampler:
-                loop = asyncio.create_task(query_loop(api, SERVICES_QUERY, stop))
+                loops = [asyncio.create_task(query_loop(a, SERVICES_QUERY, stop)) for a in (api, neighbour)]
                 try:
                     applied = True
                     wall, failed = await apply_all(api, ws, services)
                 finally:
                     stop.set()
-                    latencies = await loop
+                    latencies, neighbour_load = [await loop for loop in loops]
         finally:
             if applied:
                 await run_all(api, ws, "destroyService", services)
@@ -62,6 +67,8 @@ async def one(tmp: Path, count: int, limit: int) -> dict:
         "failed": failed,
         "q": Stats.of(latencies),
         "idle": Stats.of(idle),
+        "neighbour": Stats.of(neighbour_load),
+        "neighbour_idle": Stats.of(neighbour_idle),
         "self": sampler.peak_self,
         "children": sampler.peak_children,
         "total": sampler.peak_total,
@@ -72,10 +79,13 @@ async def one(tmp: Path, count: int, limit: int) -> dict:
 async def run(report: Report, quick: bool, tmp: Path) -> None:
     counts, limits = ((4,), (2, 4)) if quick else ((20, 50), (2, 4, 8))
     results = []
-    for n in counts:
-        for p in limits:
-            progress(f"{n} services, max parallel jobs {p}")
-            results.append(await one(tmp, n, p))
+    async with serving_process(tmp / "neighbour" / "data") as other, Api(other.url) as neighbour:
+        for i in range(max(counts)):
+            await neighbour.create_site(f"idle-{i}", free_port())
+        for n in counts:
+            for p in limits:
+                progress(f"{n} services, max parallel jobs {p}")
+                results.append(await one(tmp, n, p, neighbour))
     rows = [
         (
             r["count"],
@@ -90,6 +100,8 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
             ms(r["q"].p99),
             ms(r["idle"].p99),
             f"{ratio(r['q'].p99, r['idle'].p99):.1f}×",
+            f"{ms(r['neighbour'].p99)} / {ms(r['neighbour_idle'].p99)}",
+            f"{ratio(r['neighbour'].p99, r['neighbour_idle'].p99):.1f}×",
             r["q"].range(ms),
             r["q"].n,
             r["failed"],
@@ -110,6 +122,8 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
             "services query p99",
             "services query p99 idle",
             "p99 applies / idle",
+            "neighbour p99 applies / idle",
+            "neighbour ratio",
             "query min–max",
             "queries",
             "failed applies",
@@ -123,6 +137,7 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
         f"Idle: the same query for {IDLE_SECONDS:g} s before the applies, no job running. "
         "Each service is new, so each apply includes its `init`. The query is sent every 50 ms "
         "(after the answer). A failed apply counts in the wall time as ended; see the README on the "
-        "plugin-cache race."
+        "plugin-cache race. Neighbour: a second SpawnIt process, as many services, no job, asked the same "
+        "query at the same moments: its ratio is what the machine alone costs a query while the engines run."
     )
     report.add(Section("4. Parallel applies", body))
