@@ -142,7 +142,7 @@ async def build(settings: Settings) -> SpawnIt:
 
 def _providers(settings: Settings) -> SharedProvider | None:
     """The provider drift checks reattach to (SPAWNIT_PROVIDER_REATTACH), none for an API replica."""
-    return SharedProvider(nice=settings.engine_nice) if settings.provider_reattach else None
+    return SharedProvider(priority=settings.engine_priority) if settings.provider_reattach else None
 
 
 def _engine(settings: Settings) -> ChildEngine:
@@ -153,7 +153,7 @@ def _engine(settings: Settings) -> ChildEngine:
     # no plugin cache: every first init of a work directory rewrote the shared cache
     # entry while other services' jobs resolved their provider through it
     cli_config.write_text(cli_config_text(mirror))
-    return ChildEngine(select_engine(settings.engine), cli_config, nice=settings.engine_nice)
+    return ChildEngine(select_engine(settings.engine), cli_config, priority=settings.engine_priority)
 
 
 def _verifier(settings: Settings) -> OIDCVerifier | None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.engine.priority import parse_cpus
 from app.errors import BadInput
 
 
@@ -119,6 +120,9 @@ OPTIONS: tuple[Option, ...] = (
         "PROVIDER_REATTACH", "provider_reattach", _bool_, "drift checks reattach to one long-running local provider"
     ),
     Option("ENGINE_NICE", "engine_nice", _int_, "CPU niceness added to engines and their providers (0: off)"),
+    Option(
+        "ENGINE_CPUS", "engine_cpus", parse_cpus, "CPUs engines and their providers may run on, e.g. 1-3 (unset: any)"
+    ),
     Option("CATALOG_DIR", "catalog_dir", _path, "seed catalog copied into an empty store"),
     Option("MODULES_DIR", "modules_dir", _path, "one module per target"),
     Option("DRIFT_INTERVAL_SECONDS", "drift_interval_seconds", _float_, "seconds between drift checks (0: none)"),

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from app.engine.priority import EnginePriority, check_cpus
 from app.errors import BadInput
 from app.options import OPTIONS
 
@@ -72,6 +73,7 @@ class Settings:
     lock_timeout_seconds: int = 30
     provider_reattach: bool = True  # drift checks' engines reattach to one long-running local provider
     engine_nice: int = 10  # added to the engine's niceness (and its providers'): the API keeps the CPU
+    engine_cpus: frozenset[int] = frozenset()  # the CPUs engines may run on (empty: any)
     log_flush_seconds: float = 0.25
     catalog_dir: Path = Path(__file__).resolve().parent.parent / "catalog"
     modules_dir: Path = Path(__file__).resolve().parent.parent / "modules"
@@ -133,6 +135,11 @@ class Settings:
     def ws_message_limit(self) -> int:
         """The largest websocket message read (a larger one closes the socket, 1009)."""
         return self.max_ws_message_bytes if self.max_ws_message_bytes is not None else self.max_body_bytes
+
+    @property
+    def engine_priority(self) -> EnginePriority:
+        """What engines (and what they start) get of the machine."""
+        return EnginePriority(self.engine_nice, frozenset(self.engine_cpus))
 
     @property
     def shared(self) -> bool:
@@ -220,6 +227,7 @@ class Settings:
             raise BadInput("SPAWNIT_DRIFT_INTERVAL_SECONDS and _JITTER_SECONDS must be 0 or more", field="drift")
         if not 0 <= self.engine_nice <= 19:
             raise BadInput("SPAWNIT_ENGINE_NICE must be between 0 and 19", field="engine_nice")
+        check_cpus(self.engine_cpus)
         if self.drift_max_parallel < 1:
             raise BadInput("SPAWNIT_DRIFT_MAX_PARALLEL must be at least 1", field="drift_max_parallel")
         if not 0 < self.port < 65536:

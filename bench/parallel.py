@@ -13,6 +13,7 @@ SpawnIt that runs them: the floor under the row's own ratio."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from pathlib import Path
 
@@ -35,9 +36,15 @@ async def apply_all(api: Api, ws: Ws, services: list[str]) -> tuple[float, int]:
     return time.perf_counter() - t0, sum(state != "SUCCEEDED" for state in states)
 
 
-async def one(tmp: Path, count: int, limit: int, neighbour: Api) -> dict:
-    data = tmp / f"n{count}-p{limit}" / "data"
-    async with serving_process(data, {"SPAWNIT_MAX_PARALLEL_JOBS": str(limit)}) as srv, Api(srv.url) as api:
+def engine_cpus() -> str:
+    """The last CPU this process may use: where the `engines on` rows keep the engines."""
+    return str(max(os.sched_getaffinity(0)))
+
+
+async def one(tmp: Path, count: int, limit: int, neighbour: Api, cpus: str = "") -> dict:
+    data = tmp / f"n{count}-p{limit}-c{cpus or 'any'}" / "data"
+    env = {"SPAWNIT_MAX_PARALLEL_JOBS": str(limit), "SPAWNIT_ENGINE_CPUS": cpus}
+    async with serving_process(data, env) as srv, Api(srv.url) as api:
         ws = await Ws.open(api.ws_url)
         services = [await api.create_site(f"par-{i}", free_port()) for i in range(count)]
         idle_stop = asyncio.Event()
@@ -63,6 +70,7 @@ async def one(tmp: Path, count: int, limit: int, neighbour: Api) -> dict:
     return {
         "count": count,
         "limit": limit,
+        "cpus": f"CPU {cpus}" if cpus else "any CPU",
         "wall": wall,
         "failed": failed,
         "q": Stats.of(latencies),
@@ -86,10 +94,15 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
             for p in limits:
                 progress(f"{n} services, max parallel jobs {p}")
                 results.append(await one(tmp, n, p, neighbour))
+        if len(os.sched_getaffinity(0)) > 1:  # the same applies, the engines kept off the other CPUs
+            for n, p in ((min(counts), max(limits)),):
+                progress(f"{n} services, max parallel jobs {p}, engines on CPU {engine_cpus()}")
+                results.append(await one(tmp, n, p, neighbour, engine_cpus()))
     rows = [
         (
             r["count"],
             r["limit"],
+            r["cpus"],
             f"{r['wall']:.1f} s",
             f"{r['wall'] / r['count'] * 1000:.0f} ms",
             mib(r["self"]),
@@ -112,6 +125,7 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
         (
             "services",
             "max parallel jobs",
+            "engines on",
             "wall time",
             "per service",
             "peak RSS SpawnIt",
@@ -138,6 +152,7 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
         "Each service is new, so each apply includes its `init`. The query is sent every 50 ms "
         "(after the answer). A failed apply counts in the wall time as ended; see the README on the "
         "plugin-cache race. Neighbour: a second SpawnIt process, as many services, no job, asked the same "
-        "query at the same moments: its ratio is what the machine alone costs a query while the engines run."
+        "query at the same moments: its ratio is what the machine alone costs a query while the engines run. Engines on: "
+        "SPAWNIT_ENGINE_CPUS (any CPU, the default; or the last CPU only, the API keeping the others)."
     )
     report.add(Section("4. Parallel applies", body))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from app.engine.priority import parse_cpus
 from app.errors import BadInput
 from app.settings import S3Settings, Secret, Settings
 
@@ -105,6 +106,10 @@ def test_derived_directories(tmp_path: Path) -> None:
         ("SPAWNIT_LOCK_TIMEOUT_SECONDS", "half a minute"),
         ("SPAWNIT_ENGINE_NICE", "-5"),  # a higher priority than the API's: refused
         ("SPAWNIT_ENGINE_NICE", "20"),
+        ("SPAWNIT_ENGINE_CPUS", "one"),
+        ("SPAWNIT_ENGINE_CPUS", "3-1"),
+        ("SPAWNIT_ENGINE_CPUS", "-1"),
+        ("SPAWNIT_ENGINE_CPUS", "4096"),  # not a CPU this process may use
     ],
 )
 def test_a_bad_value_is_bad_input_naming_the_variable(name: str, value: str) -> None:
@@ -230,3 +235,13 @@ def test_docker_publish_address_and_kubeconfig(tmp_path: Path) -> None:
     assert Settings.from_env({"KUBECONFIG": f"{first}:{second}"}).kubeconfig == first
     assert Settings.from_env({"KUBECONFIG": str(first), "SPAWNIT_KUBECONFIG": str(second)}).kubeconfig == second
     assert Settings.from_env({}).kubeconfig is None
+
+
+@pytest.mark.parametrize("raw, expected", [("0", {0}), ("0-1", {0, 1}), (" 1 , 0 ", {0, 1}), ("", set())])
+def test_engine_cpus_spellings(raw: str, expected: set[int]) -> None:
+    settings = Settings.from_env({"SPAWNIT_ENGINE_CPUS": raw})
+    assert settings.engine_cpus == expected and settings.engine_priority.cpus == expected
+
+
+def test_engine_cpus_ranges_parse() -> None:
+    assert parse_cpus("X", "0,2-4,7") == {0, 2, 3, 4, 7}

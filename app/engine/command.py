@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from app.clock import now
+from app.engine.priority import ANY, EnginePriority
 
 _PR_SET_PDEATHSIG = 1
 LINE_LIMIT = 1 << 20  # a longer line is cut in pieces of this size
@@ -40,15 +41,9 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child
         pass
 
 
-def _prepare_child(nice: int) -> None:  # pragma: no cover - runs in the forked child
+def _prepare_child(priority: EnginePriority) -> None:  # pragma: no cover - runs in the forked child
     _die_with_parent()
-    if nice:
-        # a lower CPU priority than SpawnIt's (inherited by the providers the engine starts):
-        # a plain syscall, nothing that takes a lock
-        try:
-            os.nice(nice)
-        except OSError:
-            pass
+    priority.apply()  # a lower CPU priority than SpawnIt's, inherited by what the engine starts
 
 
 Stamped = tuple[datetime, str]
@@ -102,7 +97,9 @@ class EngineCommand:
         self._reader.start()
 
     @classmethod
-    async def start(cls, argv: list[str], cwd: Path, env: Mapping[str, str], *, nice: int = 0) -> EngineCommand:
+    async def start(
+        cls, argv: list[str], cwd: Path, env: Mapping[str, str], *, priority: EnginePriority = ANY
+    ) -> EngineCommand:
         read_end, write_end = os.pipe()
         try:
             proc = await asyncio.create_subprocess_exec(
@@ -113,7 +110,7 @@ class EngineCommand:
                 stdout=write_end,
                 stderr=write_end,
                 start_new_session=True,
-                preexec_fn=functools.partial(_prepare_child, nice),
+                preexec_fn=functools.partial(_prepare_child, priority),
             )
         except BaseException:
             os.close(read_end)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from app.engine.command import _prepare_child
+from app.engine.priority import ANY, EnginePriority
 
 log = logging.getLogger("spawnit.provider")
 _ROOT = Path(__file__).resolve().parents[2]
@@ -37,8 +38,8 @@ _MARK = "TF_REATTACH_PROVIDERS="
 class SharedProvider:
     """The parent's side: the reattach configuration of a live shared provider."""
 
-    def __init__(self, *, nice: int = 0, python: str = sys.executable) -> None:
-        self._nice, self._python = nice, python
+    def __init__(self, *, priority: EnginePriority = ANY, python: str = sys.executable) -> None:
+        self._priority, self._python = priority, python
         self._proc: asyncio.subprocess.Process | None = None
         self._config: str | None = None
         self._env: dict[str, str] | None = None
@@ -86,7 +87,7 @@ class SharedProvider:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,
             start_new_session=True,
-            preexec_fn=functools.partial(_prepare_child, self._nice),
+            preexec_fn=functools.partial(_prepare_child, self._priority),
         )
         assert self._proc.stdout is not None
         while raw := await self._proc.stdout.readline():

@@ -1,11 +1,13 @@
-"""Engines run at a lower CPU priority than the API (SPAWNIT_ENGINE_NICE, default 10):
-read from the running engine's /proc/<pid>/stat while a real job runs."""
+"""Engines run at a lower CPU priority than the API (SPAWNIT_ENGINE_NICE, default 10) and,
+when SPAWNIT_ENGINE_CPUS names some, only on those CPUs: read from the running engine's
+/proc/<pid>/stat and /proc/<pid>/status while a real job runs."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from app.engine.priority import parse_cpus
 from app.settings import Settings
 from tests.api.catalogs import with_slow_entry
 from tests.api.test_jobs import applying_slowly
@@ -31,5 +33,28 @@ async def test_the_engine_of_a_running_job_is_niced(start: Start, tmp_path: Path
 
     canceled = await spawnit.api.run("mutation($id: ID!) { cancelJob(id: $id) { state } }", id=apply["id"])
     assert canceled["cancelJob"]["state"] == "RUNNING"
+    assert (await spawnit.api.wait_job(apply["id"], timeout=60))["state"] == "CANCELED"
+    await clean_up(spawnit.api, service)
+
+
+def cpus_allowed(pid: int) -> set[int]:
+    """Cpus_allowed_list of /proc/<pid>/status ("0-1", "1", "0,2-3")."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Cpus_allowed_list:"):
+            return set(parse_cpus("Cpus_allowed_list", line.split(":", 1)[1].strip()))
+    raise AssertionError(f"no Cpus_allowed_list for {pid}")
+
+
+async def test_engines_run_only_on_the_cpus_named(start: Start, tmp_path: Path) -> None:
+    ours = os.sched_getaffinity(0)
+    assert len(ours) >= 2, "this test needs a machine with two CPUs or more"
+    engine_cpu = max(ours)
+    spawnit = await start(catalog_dir=with_slow_entry(tmp_path), engine_cpus=frozenset({engine_cpu}))
+    service, apply = await applying_slowly(spawnit.api)
+    engine = await one_engine_of(os.getpid())
+    assert cpus_allowed(engine) == {engine_cpu}  # and what it starts inherits it
+    assert os.sched_getaffinity(0) == ours  # the API keeps every CPU
+
+    await spawnit.api.run("mutation($id: ID!) { cancelJob(id: $id) { state } }", id=apply["id"])
     assert (await spawnit.api.wait_job(apply["id"], timeout=60))["state"] == "CANCELED"
     await clean_up(spawnit.api, service)

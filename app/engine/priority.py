@@ -1,0 +1,84 @@
+"""The share of the machine an engine gets, and with it what it starts (its providers,
+and the processes of the `local` target's services): a niceness added to SpawnIt's, and
+optionally the CPUs it may run on.
+
+Niceness gives the API priority, not a core of its own: on a small machine the engines'
+processes still take the cores the API's requests wait for. `SPAWNIT_ENGINE_CPUS` keeps
+the engines off the CPUs it does not name, so those serve the API alone.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from app.errors import BadInput
+
+
+@dataclass(frozen=True)
+class EnginePriority:
+    """How much of the machine a child gets (`ANY`: as SpawnIt)."""
+
+    nice: int = 0  # added to the child's niceness (0: as SpawnIt)
+    cpus: frozenset[int] = frozenset()  # the CPUs it may run on (empty: any)
+
+    def apply(self) -> None:  # pragma: no cover - runs in the forked child
+        """In the child before it executes the engine: plain system calls, nothing that
+        takes a lock; a refusal leaves the child as it was."""
+        if self.cpus:
+            try:
+                os.sched_setaffinity(0, self.cpus)
+            except OSError:
+                pass
+        if self.nice:
+            try:
+                os.nice(self.nice)
+            except OSError:
+                pass
+
+
+ANY = EnginePriority()  # SpawnIt's own priority, any CPU
+
+
+def parse_cpus(name: str, raw: str) -> frozenset[int]:
+    """`1`, `1-3`, `0,2-3`: the CPU numbers named (empty text: any CPU)."""
+    cpus: set[int] = set()
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        first, sep, last = item.partition("-")
+        try:
+            low, high = int(first), int(last if sep else first)
+        except ValueError:
+            raise BadInput(
+                f"{name} must list CPU numbers and ranges such as 1-3 or 0,2, got {raw!r}", field=name
+            ) from None
+        if low < 0 or high < low:
+            raise BadInput(f"{name}: {item!r} is not a CPU range (low-high, from 0)", field=name)
+        cpus.update(range(low, high + 1))
+    return frozenset(cpus)
+
+
+def check_cpus(cpus: frozenset[int]) -> None:
+    """Every CPU named must be one this process may run on (else the engines would not
+    start on them and the setting would silently do nothing)."""
+    allowed = os.sched_getaffinity(0)
+    if cpus and not cpus <= allowed:
+        raise BadInput(
+            f"SPAWNIT_ENGINE_CPUS names CPUs {sorted(cpus - allowed)} this process may not use "
+            f"(it may use {_ranges(allowed)})",
+            field="engine_cpus",
+        )
+
+
+def _ranges(cpus: set[int]) -> str:
+    out, ordered = [], sorted(cpus)
+    start = prev = ordered[0] if ordered else 0
+    for cpu in [*ordered[1:], None]:
+        if cpu is not None and cpu == prev + 1:
+            prev = cpu
+            continue
+        out.append(str(start) if start == prev else f"{start}-{prev}")
+        if cpu is not None:
+            start = prev = cpu
+    return ",".join(out)
