@@ -5,10 +5,11 @@ the services while their provider is alive), and the latency of a `services(firs
 query sent in a loop meanwhile (every 50 ms after the answer). Each configuration starts
 on an empty data directory and destroys its services afterwards (not timed).
 
-The same query goes, at the same time, to a neighbour: a second SpawnIt process with as
-many services that runs no job. What its latency gains during the applies is the
-machine's (CPU, kernel, scheduler: the engines share the cores), not the work of the
-SpawnIt that runs them: the floor under the row's own ratio."""
+Two more rounds of the 8-apply configuration: one whose query goes instead to a
+neighbour, a second SpawnIt process with as many services that runs no job (what its
+latency gains during the applies is the machine's: CPU, kernel, scheduler; not the work
+of the SpawnIt that runs them: the floor under the row's ratio), and one with the engines
+kept on the last CPU (SPAWNIT_ENGINE_CPUS), the API keeping the others."""
 
 from __future__ import annotations
 
@@ -41,28 +42,30 @@ def engine_cpus() -> str:
     return str(max(os.sched_getaffinity(0)))
 
 
-async def one(tmp: Path, count: int, limit: int, neighbour: Api, cpus: str = "") -> dict:
+async def one(tmp: Path, count: int, limit: int, neighbour: Api | None = None, cpus: str = "") -> dict:
+    """One configuration; the query goes to the SpawnIt that applies, or to `neighbour`."""
     data = tmp / f"n{count}-p{limit}-c{cpus or 'any'}" / "data"
     env = {"SPAWNIT_MAX_PARALLEL_JOBS": str(limit), "SPAWNIT_ENGINE_CPUS": cpus}
     async with serving_process(data, env) as srv, Api(srv.url) as api:
         ws = await Ws.open(api.ws_url)
         services = [await api.create_site(f"par-{i}", free_port()) for i in range(count)]
+        asked = neighbour or api
         idle_stop = asyncio.Event()
-        idle_loops = [asyncio.create_task(query_loop(a, SERVICES_QUERY, idle_stop)) for a in (api, neighbour)]
+        idle_loop = asyncio.create_task(query_loop(asked, SERVICES_QUERY, idle_stop))
         await asyncio.sleep(IDLE_SECONDS)  # the idle phase lasts this long: a duration, not a wait on something
         idle_stop.set()
-        idle, neighbour_idle = [await loop for loop in idle_loops]
+        idle = await idle_loop
         applied = False
         try:
             stop = asyncio.Event()
             with TreeSampler(srv.pid) as sampler:
-                loops = [asyncio.create_task(query_loop(a, SERVICES_QUERY, stop)) for a in (api, neighbour)]
+                loop = asyncio.create_task(query_loop(asked, SERVICES_QUERY, stop))
                 try:
                     applied = True
                     wall, failed = await apply_all(api, ws, services)
                 finally:
                     stop.set()
-                    latencies, neighbour_load = [await loop for loop in loops]
+                    latencies = await loop
         finally:
             if applied:
                 await run_all(api, ws, "destroyService", services)
@@ -71,12 +74,11 @@ async def one(tmp: Path, count: int, limit: int, neighbour: Api, cpus: str = "")
         "count": count,
         "limit": limit,
         "cpus": f"CPU {cpus}" if cpus else "any CPU",
+        "asked": "idle neighbour" if neighbour else "this SpawnIt",
         "wall": wall,
         "failed": failed,
         "q": Stats.of(latencies),
         "idle": Stats.of(idle),
-        "neighbour": Stats.of(neighbour_load),
-        "neighbour_idle": Stats.of(neighbour_idle),
         "self": sampler.peak_self,
         "children": sampler.peak_children,
         "total": sampler.peak_total,
@@ -87,22 +89,25 @@ async def one(tmp: Path, count: int, limit: int, neighbour: Api, cpus: str = "")
 async def run(report: Report, quick: bool, tmp: Path) -> None:
     counts, limits = ((4,), (2, 4)) if quick else ((20, 50), (2, 4, 8))
     results = []
+    for n in counts:
+        for p in limits:
+            progress(f"{n} services, max parallel jobs {p}")
+            results.append(await one(tmp, n, p))
+    n, p = min(counts), max(limits)
     async with serving_process(tmp / "neighbour" / "data") as other, Api(other.url) as neighbour:
-        for i in range(max(counts)):
+        for i in range(n):
             await neighbour.create_site(f"idle-{i}", free_port())
-        for n in counts:
-            for p in limits:
-                progress(f"{n} services, max parallel jobs {p}")
-                results.append(await one(tmp, n, p, neighbour))
-        if len(os.sched_getaffinity(0)) > 1:  # the same applies, the engines kept off the other CPUs
-            for n, p in ((min(counts), max(limits)),):
-                progress(f"{n} services, max parallel jobs {p}, engines on CPU {engine_cpus()}")
-                results.append(await one(tmp, n, p, neighbour, engine_cpus()))
+        progress(f"{n} services, max parallel jobs {p}, the query to an idle neighbour")
+        results.append(await one(tmp, n, p, neighbour=neighbour))
+    if len(os.sched_getaffinity(0)) > 1:  # the same applies, the engines kept off the other CPUs
+        progress(f"{n} services, max parallel jobs {p}, engines on CPU {engine_cpus()}")
+        results.append(await one(tmp, n, p, cpus=engine_cpus()))
     rows = [
         (
             r["count"],
             r["limit"],
             r["cpus"],
+            r["asked"],
             f"{r['wall']:.1f} s",
             f"{r['wall'] / r['count'] * 1000:.0f} ms",
             mib(r["self"]),
@@ -113,8 +118,6 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
             ms(r["q"].p99),
             ms(r["idle"].p99),
             f"{ratio(r['q'].p99, r['idle'].p99):.1f}×",
-            f"{ms(r['neighbour'].p99)} / {ms(r['neighbour_idle'].p99)}",
-            f"{ratio(r['neighbour'].p99, r['neighbour_idle'].p99):.1f}×",
             r["q"].range(ms),
             r["q"].n,
             r["failed"],
@@ -126,6 +129,7 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
             "services",
             "max parallel jobs",
             "engines on",
+            "query to",
             "wall time",
             "per service",
             "peak RSS SpawnIt",
@@ -136,8 +140,6 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
             "services query p99",
             "services query p99 idle",
             "p99 applies / idle",
-            "neighbour p99 applies / idle",
-            "neighbour ratio",
             "query min–max",
             "queries",
             "failed applies",
@@ -151,8 +153,8 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
         f"Idle: the same query for {IDLE_SECONDS:g} s before the applies, no job running. "
         "Each service is new, so each apply includes its `init`. The query is sent every 50 ms "
         "(after the answer). A failed apply counts in the wall time as ended; see the README on the "
-        "plugin-cache race. Neighbour: a second SpawnIt process, as many services, no job, asked the same "
-        "query at the same moments: its ratio is what the machine alone costs a query while the engines run. Engines on: "
-        "SPAWNIT_ENGINE_CPUS (any CPU, the default; or the last CPU only, the API keeping the others)."
+        "plugin-cache race. Query to an idle neighbour: a second SpawnIt process with as many services and "
+        "no job is asked instead, its ratio is what the machine alone costs a query while the engines run. Engines "
+        "on: SPAWNIT_ENGINE_CPUS (any CPU, the default; or the last CPU only, the API keeping the others)."
     )
     report.add(Section("4. Parallel applies", body))

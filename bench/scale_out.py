@@ -1,4 +1,4 @@
-"""9. Scale-out: applies per minute with one `spawnit serve` (everything in one process), and
+"""10. Scale-out: applies per minute with one `spawnit serve` (everything in one process), and
 in shared mode with one `spawnit serve --role api` in front of 1 and of 2 `spawnit worker`s
 (redis-server and moto_server started here, the bucket as the store in every case). N new
 `log-lines` services (one short line each) are applied at once; measured: wall time until
@@ -103,4 +103,4 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
         "one-process serve run at most 2 jobs at once. The services query goes to the process that takes the "
         "mutations (the one serve, or the API replica)."
     )
-    report.add(Section("9. Scale-out: applies per minute with 1 and 2 workers", body))
+    report.add(Section("10. Scale-out: applies per minute with 1 and 2 workers", body))
