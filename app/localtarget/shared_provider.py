@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import logging
 import os
@@ -25,7 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from app.engine.command import _prepare_child
+from app.engine.command import launch
 from app.engine.priority import ANY, EnginePriority
 
 log = logging.getLogger("spawnit.provider")
@@ -76,18 +75,16 @@ class SharedProvider:
         env = {k: os.environ[k] for k in _PASSED if k in os.environ}
         env.update(wanted, PYTHONPATH=str(_ROOT))
         self._env = wanted
+        argv, prepare = launch([self._python, "-u", "-m", "app.localtarget.shared_provider"], self._priority)
         self._proc = await asyncio.create_subprocess_exec(
-            self._python,
-            "-u",
-            "-m",
-            "app.localtarget.shared_provider",
+            *argv,
             env=env,
             cwd=str(_ROOT),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,
             start_new_session=True,
-            preexec_fn=functools.partial(_prepare_child, self._priority),
+            preexec_fn=prepare,
         )
         assert self._proc.stdout is not None
         while raw := await self._proc.stdout.readline():
