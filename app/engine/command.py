@@ -1,9 +1,9 @@
 """The engine as a child process: started from an argument list, read line by line,
 stopped with SIGINT (graceful) and, past a grace period, SIGKILL of its whole group.
 
-Its output (stdout and stderr, one pipe) is read by a thread of its own (app/engine/readers.py), a whole read at
-a time: every line a read brings is stamped with that read's time and handed to the loop
-in one call. However busy the event loop is (a crowd of log followers), the engine never
+Its output (stdout and stderr, one pipe) is read by a thread of its own
+(app/engine/readers.py), a whole read at a time: every line a read brings is stamped
+with that read's time and handed to the loop in one call. However busy the event loop is (a crowd of log followers), the engine never
 waits on a full pipe, a line's time is when it was read, not when the loop got round to
 it, and the reader takes the interpreter's lock once per read, not once per line (a
 thread that must win the lock back for every line falls behind a busy loop). Past
@@ -52,9 +52,10 @@ def launch(argv: list[str], priority: EnginePriority) -> tuple[list[str], Callab
     and the function the forked child must run first, if any.
 
     With util-linux's `setpriv` (and `nice`, `taskset` for the priority) nothing runs in
-    the child before its `exec`, so Python starts it with `vfork`: no copy of SpawnIt's
-    page tables, and the event loop, which waits for that `exec`, is not held by a child
-    waiting for a busy CPU (the 15-50 ms stalls of a `fork` under 8 applies)."""
+    the child before its `exec`: the event loop, which waits for that `exec`, is no longer
+    held by a child that lowered its own priority and then waited for a busy CPU (stalls
+    of 15-190 ms under 8 applies). The fork itself remains (uvloop's libuv forks, and so
+    does Python without uvloop when `preexec_fn` is set: the fallback)."""
     argv, rest = priority.wrap(argv)
     setpriv = tool("setpriv")
     if setpriv is not None and rest == ANY:
