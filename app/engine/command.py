@@ -26,6 +26,7 @@ from pathlib import Path
 from app.clock import now
 from app.engine.priority import ANY, EnginePriority, tool
 from app.engine.readers import READERS
+from app.engine.spawn import Child, spawn
 
 _PR_SET_PDEATHSIG = 1
 LINE_LIMIT = 1 << 20  # a longer line is cut in pieces of this size
@@ -54,8 +55,9 @@ def launch(argv: list[str], priority: EnginePriority) -> tuple[list[str], Callab
     With util-linux's `setpriv` (and `nice`, `taskset` for the priority) nothing runs in
     the child before its `exec`: the event loop, which waits for that `exec`, is no longer
     held by a child that lowered its own priority and then waited for a busy CPU (stalls
-    of 15-190 ms under 8 applies). The fork itself remains (uvloop's libuv forks, and so
-    does Python without uvloop when `preexec_fn` is set: the fallback)."""
+    of 15-190 ms under 8 applies), and the child is started by `vfork`
+    (app/engine/spawn.py): SpawnIt is not copied. Without the tools the child must run
+    the function returned, which takes a `fork` (the fallback)."""
     argv, rest = priority.wrap(argv)
     setpriv = tool("setpriv")
     if setpriv is not None and rest == ANY:
@@ -105,7 +107,7 @@ def _text(raw: bytes) -> str:
 class EngineCommand:
     """One running engine command."""
 
-    def __init__(self, proc: asyncio.subprocess.Process, output: int) -> None:
+    def __init__(self, proc: Child, output: int) -> None:
         self._proc = proc
         self._reads: asyncio.Queue[list[Stamped] | None] = asyncio.Queue()
         self._backlog = Backlog(PENDING)
@@ -119,16 +121,7 @@ class EngineCommand:
         argv, prepare = launch(argv, priority)  # a lower CPU priority, inherited by what the engine starts
         read_end, write_end = os.pipe()
         try:
-            proc = await asyncio.create_subprocess_exec(
-                *argv,
-                cwd=str(cwd),
-                env=dict(env),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=write_end,
-                stderr=write_end,
-                start_new_session=True,
-                preexec_fn=prepare,
-            )
+            proc = await spawn(argv, cwd=cwd, env=env, stdout=write_end, stderr=write_end, prepare=prepare)
         except BaseException:
             os.close(read_end)
             raise
