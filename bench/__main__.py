@@ -28,6 +28,7 @@ SCENARIOS = [
     "provider_start",
     "masker",
     "scale_out",
+    "engine_start",
 ]
 RESULTS = Path(__file__).resolve().parent / "results"
 
