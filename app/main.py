@@ -7,9 +7,10 @@ mirror are set up in the application's lifespan (they need the event loop).
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -108,7 +109,7 @@ async def build(settings: Settings) -> SpawnIt:
             shared_job_parts,
             job_records,
             bus,
-            EngineSteps(engine, settings.lock_timeout_seconds, _providers(settings)),
+            EngineSteps(engine, settings.lock_timeout_seconds, _providers(settings), _job_providers(settings)),
             workspaces,
             bookkeeping,
             max_parallel=settings.max_parallel_jobs,
@@ -143,6 +144,13 @@ async def build(settings: Settings) -> SpawnIt:
 def _providers(settings: Settings) -> SharedProvider | None:
     """The provider drift checks reattach to (SPAWNIT_PROVIDER_REATTACH), none for an API replica."""
     return SharedProvider(priority=settings.engine_priority) if settings.provider_reattach else None
+
+
+def _job_providers(settings: Settings) -> Callable[[], SharedProvider] | None:
+    """A provider of each job's own, which its engine commands reattach to (SPAWNIT_PROVIDER_REATTACH)."""
+    if not settings.provider_reattach:
+        return None
+    return functools.partial(SharedProvider, priority=settings.engine_priority, own=True)
 
 
 def _engine(settings: Settings) -> ChildEngine:

@@ -117,7 +117,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("JOB_TIMEOUT_SECONDS", "job_timeout_seconds", _float_, "a job running longer is canceled, then killed"),
     Option("LOCK_TIMEOUT_SECONDS", "lock_timeout_seconds", _int_, "the engine's -lock-timeout"),
     Option(
-        "PROVIDER_REATTACH", "provider_reattach", _bool_, "drift checks reattach to one long-running local provider"
+        "PROVIDER_REATTACH",
+        "provider_reattach",
+        _bool_,
+        "engines reattach to a local provider (drift: one per process; jobs: their own)",
     ),
     Option("ENGINE_NICE", "engine_nice", _int_, "CPU niceness added to engines and their providers (0: off)"),
     Option(

@@ -71,7 +71,7 @@ class Settings:
     cancel_grace_seconds: float = 10.0
     job_timeout_seconds: float = 3600.0  # a running job is canceled (then killed) past this
     lock_timeout_seconds: int = 30
-    provider_reattach: bool = True  # drift checks' engines reattach to one long-running local provider
+    provider_reattach: bool = True  # engines reattach to a local provider: drift's one per process, each job's own
     engine_nice: int = 10  # added to the engine's niceness (and its providers'): the API keeps the CPU
     engine_cpus: frozenset[int] = frozenset()  # the CPUs engines may run on (empty: any)
     log_flush_seconds: float = 0.25

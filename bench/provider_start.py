@@ -16,9 +16,9 @@ from bench.report import Report, Section, ms, table
 from bench.stats import Stats
 
 BEFORE = (
-    "from app.localtarget.provider import SpawnitProvider, _watch_for_stop\n"
+    "from app.localtarget.provider import SpawnitProvider, watch_for_stop\n"
     "from tf.runner import run_provider\n"
-    "_watch_for_stop()\n"
+    "watch_for_stop()\n"
     "run_provider(SpawnitProvider())\n"
 )
 SIDES = (

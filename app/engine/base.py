@@ -35,10 +35,12 @@ class Engine(Protocol):
 
 
 class ProviderHost(Protocol):
-    """Providers that outlive an engine, for engines that only read (drift checks)."""
+    """Providers that outlive an engine: one shared by drift checks (they only read), one
+    for each other job, shared by its engine commands and closed when the job ends."""
 
     async def reattach(self, env: Mapping[str, str]) -> str | None:
         """The TF_REATTACH_PROVIDERS value for an engine with `env`, or None (it starts its own)."""
         ...
 
-    async def close(self) -> None: ...
+    async def close(self, wait: float = 0.0) -> None:
+        """Stop them; `wait`: seconds a provider told to stop gets to end by itself first."""

@@ -3,7 +3,9 @@ destroy with `-json`, every event folded into the job and its text into the log.
 
 from __future__ import annotations
 
+import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -45,17 +47,36 @@ class JobHandle(Protocol):
     def stopping(self) -> bool: ...
 
 
+STOPPED_PROVIDER_SECONDS = 10.0  # a canceled job's provider, told to stop, gets this long to end its creates
+
+
 class EngineSteps:
-    def __init__(self, engine: Engine, lock_timeout_seconds: int, providers: ProviderHost | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        lock_timeout_seconds: int,
+        providers: ProviderHost | None = None,
+        job_providers: Callable[[], ProviderHost] | None = None,
+    ) -> None:
         self._engine = engine
         self._lock_timeout = f"-lock-timeout={lock_timeout_seconds}s"
         self.providers = providers  # drift checks reattach to these (they only read)
+        self._job_providers = job_providers  # a provider of each other job's own, for its engines
 
     async def perform(self, handle: JobHandle, ws: Workspace) -> Outcome:
-        with wd.credentials_in(ws.workdir, ws.backend):  # the store's, on disk only while an engine runs
-            return await self._perform(handle, ws)
+        own = None
+        if self._job_providers is not None and handle.job.kind is not JobKind.DRIFT_CHECK:
+            own = self._job_providers()
+        outcome = None
+        try:
+            with wd.credentials_in(ws.workdir, ws.backend):  # the store's, on disk only while an engine runs
+                outcome = await self._perform(handle, ws, own)
+                return outcome
+        finally:
+            if own is not None:  # however the job ended: nothing it started runs on unseen
+                await own.close(wait=STOPPED_PROVIDER_SECONDS if _told_to_stop(handle, outcome) else 0.0)
 
-    async def _perform(self, handle: JobHandle, ws: Workspace) -> Outcome:
+    async def _perform(self, handle: JobHandle, ws: Workspace, own: ProviderHost | None) -> Outcome:
         job = handle.job
         plan_path = None
         if job.kind is JobKind.APPLY and job.plan_job_id:
@@ -75,7 +96,8 @@ class EngineSteps:
             out = wd.new_plan_file(ws.workdir, job.id)
             handle.phase(Phase.PLAN)
             try:
-                rc, view = await self._engine_run(handle, ws, ["plan", *common, "-detailed-exitcode", f"-out={out}"])
+                args = ["plan", *common, "-detailed-exitcode", f"-out={out}"]
+                rc, view = await self._engine_run(handle, ws, args, extra=await self._reattach(ws, own))
             finally:
                 if out.exists():
                     out.chmod(0o600)
@@ -89,7 +111,7 @@ class EngineSteps:
             else:
                 args = ["apply", *common, "-auto-approve"]
             try:
-                rc, view = await self._engine_run(handle, ws, args)
+                rc, view = await self._engine_run(handle, ws, args, extra=await self._reattach(ws, own))
             finally:
                 if plan_path is not None:
                     plan_path.unlink(missing_ok=True)  # a saved plan is applied once
@@ -102,11 +124,12 @@ class EngineSteps:
             args = ["plan", *common, "-detailed-exitcode", "-lock=false"]
             if not ws.applied:
                 args += ["-destroy", "-refresh=false"]
-            rc, view = await self._engine_run(handle, ws, args, extra=await self._reattach(ws))
+            rc, view = await self._engine_run(handle, ws, args, extra=await self._reattach(ws, self.providers))
             return Outcome(rc in (0, 2), rc, _error(rc, view, ok=(0, 2)), has_changes=rc == 2)
         if job.kind is JobKind.DESTROY:
             handle.phase(Phase.DESTROY)
-            rc, view = await self._engine_run(handle, ws, ["destroy", *common, "-auto-approve"])
+            args = ["destroy", *common, "-auto-approve"]
+            rc, view = await self._engine_run(handle, ws, args, extra=await self._reattach(ws, own))
             return Outcome(rc == 0, rc, _error(rc, view), outputs={} if rc == 0 else None)
         raise Conflict(f"job kind {job.kind.value} is not run by this worker")
 
@@ -127,8 +150,8 @@ class EngineSteps:
             return None
         return "init failed: " + (_error(rc, view) or f"exit code {rc}")
 
-    async def _reattach(self, ws: Workspace) -> dict[str, str]:
-        config = await self.providers.reattach(ws.env) if self.providers is not None else None
+    async def _reattach(self, ws: Workspace, host: ProviderHost | None) -> dict[str, str]:
+        config = await host.reattach(ws.env) if host is not None else None
         return {"TF_REATTACH_PROVIDERS": config} if config else {}
 
     async def _engine_run(
@@ -159,6 +182,13 @@ class EngineSteps:
             outcome = "stopped" if rc is None or handle.stopping else "ok" if rc in (0, 2) else "failed"
             metrics.engine_ran(args[0], outcome, time.monotonic() - started)
         return rc, view
+
+
+def _told_to_stop(handle: JobHandle, outcome: Outcome | None) -> bool:
+    """Canceled, and the engine ended by itself after its SIGINT: it sent its provider
+    StopProvider (a killed engine sent nothing; the provider is killed at once, as the
+    engine's own provider was with the engine's group)."""
+    return handle.stopping and outcome is not None and outcome.exit_code not in (None, -signal.SIGKILL)
 
 
 def _shown(args: list[str]) -> list[str]:

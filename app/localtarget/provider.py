@@ -273,7 +273,7 @@ class SpawnitProvider(Provider):
         return [Process]
 
 
-def _watch_for_stop() -> None:
+def watch_for_stop() -> None:
     """On StopProvider `tf` stops its server, telling no resource: set `STOPPING` first."""
     from tf import runner
 
@@ -291,7 +291,7 @@ def _watch_for_stop() -> None:
 def main() -> None:
     from tf.runner import run_provider
 
-    _watch_for_stop()
+    watch_for_stop()
     reuse_cached_cert()
     run_provider(SpawnitProvider())
 

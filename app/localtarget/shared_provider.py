@@ -1,15 +1,16 @@
-"""One `spawnit` provider per SpawnIt process that drift checks' engines reattach to
-(`TF_REATTACH_PROVIDERS`), instead of each engine starting the provider 3 times per plan.
+"""A `spawnit` provider that outlives an engine: engines reattach to it
+(`TF_REATTACH_PROVIDERS`) instead of starting the provider themselves, 3 to 5 times a job.
 
-A drift check only reads (schema, validate, plan, refresh): it never creates a process, so
-a provider the engine does not own is safe for it (a job that creates keeps its own
-provider, which a cancel stops and a kill takes down with the engine). The shared one runs
-in tf's dev mode (a unix socket in a private temporary folder, no TLS: its folder is
-0700) and ignores StopProvider (a canceled check must not stop the others' provider).
-It is started at the first check, started again when it died (a crash, a kill), and
-stopped with SpawnIt (and dies with it: PDEATHSIG).
+Two kinds. Drift checks share one per SpawnIt process: a check only reads (schema,
+validate, plan, refresh), never creates a process, and that provider ignores
+StopProvider (a canceled check must not stop the others'). Every other job gets one of
+its own (`own=True`), which its engine commands share, which honours StopProvider (a
+cancel stops a half-done create, as the engine's own provider did) and which is killed
+when the job ends, however it ends. A provider runs in tf's dev mode (a unix socket in a
+private temporary folder, no TLS: its folder is 0700), is started at the first engine
+that needs it, again when it died (a crash, a kill), and dies with SpawnIt (PDEATHSIG).
 
-`python -m app.localtarget.shared_provider` is the provider's side.
+`python -m app.localtarget.shared_provider [--own]` is the provider's side.
 """
 
 from __future__ import annotations
@@ -19,27 +20,33 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from subprocess import DEVNULL
 from typing import Any
 
 from app.engine.command import launch
 from app.engine.priority import ANY, EnginePriority
+from app.engine.spawn import Child, spawn
 
 log = logging.getLogger("spawnit.provider")
 _ROOT = Path(__file__).resolve().parents[2]
 _PASSED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
 READY_SECONDS = 60.0  # a provider that has not said where it listens by then is given up
 _MARK = "TF_REATTACH_PROVIDERS="
+_STOP_PROVIDER = "/tfplugin6.Provider/StopProvider"
 
 
 class SharedProvider:
     """The parent's side: the reattach configuration of a live shared provider."""
 
-    def __init__(self, *, priority: EnginePriority = ANY, python: str = sys.executable) -> None:
+    def __init__(self, *, priority: EnginePriority = ANY, own: bool = False, python: str = sys.executable) -> None:
         self._priority, self._python = priority, python
-        self._proc: asyncio.subprocess.Process | None = None
+        self._mode = ["--own"] if own else []  # one job's: StopProvider honoured
+        self._proc: Child | None = None
+        self._output: asyncio.ReadTransport | None = None
         self._config: str | None = None
         self._env: dict[str, str] | None = None
         self._lock = asyncio.Lock()
@@ -75,19 +82,21 @@ class SharedProvider:
         env = {k: os.environ[k] for k in _PASSED if k in os.environ}
         env.update(wanted, PYTHONPATH=str(_ROOT))
         self._env = wanted
-        argv, prepare = launch([self._python, "-u", "-m", "app.localtarget.shared_provider"], self._priority)
-        self._proc = await asyncio.create_subprocess_exec(
-            *argv,
-            env=env,
-            cwd=str(_ROOT),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=prepare,
-        )
-        assert self._proc.stdout is not None
-        while raw := await self._proc.stdout.readline():
+        module = [self._python, "-u", "-m", "app.localtarget.shared_provider", *self._mode]
+        argv, prepare = launch(module, self._priority)
+        read_end, write_end = os.pipe()
+        try:
+            self._proc = await spawn(argv, cwd=_ROOT, env=env, stdout=write_end, stderr=DEVNULL, prepare=prepare)
+        except BaseException:
+            os.close(read_end)
+            raise
+        finally:
+            os.close(write_end)
+        lines = asyncio.StreamReader()
+        loop = asyncio.get_running_loop()
+        pipe = os.fdopen(read_end, "rb", buffering=0)
+        self._output, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(lines), pipe)
+        while raw := await lines.readline():
             line = raw.decode(errors="replace").strip()
             if line.startswith("export ") and _MARK in line:
                 config = line.split(_MARK, 1)[1].strip("'")
@@ -98,13 +107,23 @@ class SharedProvider:
 
     async def _stop(self) -> None:
         proc, self._proc, self._config = self._proc, None, None
+        output, self._output = self._output, None
         if proc is not None and proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
-                proc.kill()
+                os.kill(proc.pid, signal.SIGKILL)
+        if proc is not None:
             await proc.wait()
+        if output is not None:
+            output.close()
 
-    async def close(self) -> None:
+    async def close(self, wait: float = 0.0) -> None:
+        """Stop the provider. `wait`: it was told to stop (StopProvider, a cancel) and ends
+        by itself once its creates gave up and stopped what they started; it gets that
+        long for it before it is killed."""
         async with self._lock:
+            if wait > 0 and self._proc is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._proc.wait(), wait)
             await self._stop()
 
 
@@ -127,10 +146,19 @@ def main() -> None:  # pragma: no cover - the provider's process
     from tf import runner
 
     from app.localtarget.certs import reuse_cached_cert
-    from app.localtarget.provider import SpawnitProvider
+    from app.localtarget.provider import SpawnitProvider, watch_for_stop
 
-    # shared by several engines: a StopProvider from one of them stops nothing
-    runner._ShutdownInterceptor.intercept_service = lambda self, continuation, details: continuation(details)
+    interceptor = runner._ShutdownInterceptor
+    if "--own" in sys.argv:
+        # one job's: StopProvider (a cancel) stops its creates, then it; go-plugin's Shutdown
+        # (an engine done with it) does not: the job's next engine reattaches
+        watch_for_stop()
+        stop = interceptor.intercept_service
+        interceptor.intercept_service = lambda self, continuation, details: (
+            stop(self, continuation, details) if details.method == _STOP_PROVIDER else continuation(details)
+        )
+    else:  # shared by several engines: a StopProvider from one of them stops nothing
+        interceptor.intercept_service = lambda self, continuation, details: continuation(details)
     reuse_cached_cert()
     runner.run_provider(SpawnitProvider(), argv=[sys.argv[0], "--dev"])
 

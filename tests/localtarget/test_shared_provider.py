@@ -1,6 +1,6 @@
 """Drift checks reattach to one `spawnit` provider per SpawnIt process: a check finds drift
 through it (a killed service process), and a killed provider is started again by the next
-check, which succeeds. Jobs that create keep a provider of their own."""
+check, which succeeds. Other jobs have a provider of their own (test_job_provider.py)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ async def test_checks_share_one_provider_that_comes_back_after_a_crash(start: St
     spawnit = await start()
     api = spawnit.api
     service, _ = await deployed_site(api, "shared")
-    assert shared_pid(spawnit) is None  # an apply starts its own
+    assert shared_pid(spawnit) is None  # the apply had a provider of its own
     assert (await check(api, service["id"]))["state"] == "SUCCEEDED"
     first = shared_pid(spawnit)
     assert first is not None
