@@ -76,7 +76,12 @@ async def spawn(
     Started from a worker thread: the thread that starts a child waits for its `exec`,
     and a child waits for a CPU like any process (up to a scheduler tick, 4-20 ms, when
     the CPUs run engines); the event loop goes on meanwhile. A child started for a caller
-    that was cancelled meanwhile is killed and reaped, never left running unseen."""
+    that was cancelled meanwhile is killed and reaped, never left running unseen.
+
+    The thread is one of the loop's default executor, which lives as long as the loop.
+    That matters: the parent-death signal (`setpriv --pdeathsig`) is sent when the thread
+    that started the child ends, not the process; a thread that ended between jobs would
+    take running engines with it."""
     started = asyncio.ensure_future(asyncio.to_thread(_popen, argv, cwd, env, stdout, stderr, prepare))
     try:
         popen = await asyncio.shield(started)
