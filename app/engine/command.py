@@ -3,12 +3,12 @@ stopped with SIGINT (graceful) and, past a grace period, SIGKILL of its whole gr
 
 Its output (stdout and stderr, one pipe) is read by a thread of its own
 (app/engine/readers.py), a whole read at a time: every line a read brings is stamped
-with that read's time and handed to the loop in one call. However busy the event loop is (a crowd of log followers), the engine never
-waits on a full pipe, a line's time is when it was read, not when the loop got round to
-it, and the reader takes the interpreter's lock once per read, not once per line (a
-thread that must win the lock back for every line falls behind a busy loop). Past
-`PENDING` lines waiting for the loop the reader waits (memory stays bounded),
-which only a stalled loop would cause.
+with that read's time and handed to the loop in one call. However busy the event loop
+is (a crowd of log followers), the engine never waits on a full pipe, a line's time is
+when it was read, not when the loop got round to it, and the reader takes the
+interpreter's lock once per read, not once per line (a thread that must win the lock
+back for every line falls behind a busy loop). Past `PENDING` lines waiting for the
+loop the reader waits (memory stays bounded), which only a stalled loop would cause.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path
 from app.clock import now
 from app.engine.priority import ANY, EnginePriority, tool
 from app.engine.readers import READERS
-from app.engine.spawn import Child, spawn
+from app.engine.spawn import Child, spawn_with_output
 
 _PR_SET_PDEATHSIG = 1
 LINE_LIMIT = 1 << 20  # a longer line is cut in pieces of this size
@@ -53,11 +53,11 @@ def launch(argv: list[str], priority: EnginePriority) -> tuple[list[str], Callab
     and the function the forked child must run first, if any.
 
     With util-linux's `setpriv` (and `nice`, `taskset` for the priority) nothing runs in
-    the child before its `exec`: the event loop, which waits for that `exec`, is no longer
-    held by a child that lowered its own priority and then waited for a busy CPU (stalls
-    of 15-190 ms under 8 applies), and the child is started by `vfork`
-    (app/engine/spawn.py): SpawnIt is not copied. Without the tools the child must run
-    the function returned, which takes a `fork` (the fallback)."""
+    the child before its `exec`, so the child is started by `vfork` (app/engine/spawn.py):
+    SpawnIt is not copied, and a child that lowered its own priority no longer waits for a
+    busy CPU before its `exec` while its parent waits for it (stalls of 15-190 ms under 8
+    applies, when the parent was the event loop). Without the tools the child must run the
+    function returned, which takes a `fork` (the fallback)."""
     argv, rest = priority.wrap(argv)
     setpriv = tool("setpriv")
     if setpriv is not None and rest == ANY:
@@ -119,15 +119,8 @@ class EngineCommand:
         cls, argv: list[str], cwd: Path, env: Mapping[str, str], *, priority: EnginePriority = ANY
     ) -> EngineCommand:
         argv, prepare = launch(argv, priority)  # a lower CPU priority, inherited by what the engine starts
-        read_end, write_end = os.pipe()
-        try:
-            proc = await spawn(argv, cwd=cwd, env=env, stdout=write_end, stderr=write_end, prepare=prepare)
-        except BaseException:
-            os.close(read_end)
-            raise
-        finally:
-            os.close(write_end)  # the child holds its copy: EOF when it (and what it started) closed it
-        return cls(proc, read_end)
+        proc, output = await spawn_with_output(argv, cwd=cwd, env=env, stderr_too=True, prepare=prepare)
+        return cls(proc, output)
 
     def _read(self, fd: int, loop: asyncio.AbstractEventLoop) -> None:  # pragma: no cover - a thread
         rest = b""

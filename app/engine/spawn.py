@@ -94,6 +94,29 @@ async def spawn(
     return Child(popen)
 
 
+async def spawn_with_output(
+    argv: list[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    stderr_too: bool,
+    prepare: Callable[[], None] | None = None,
+) -> tuple[Child, int]:
+    """`spawn` with stdout (and stderr, `stderr_too`, else /dev/null) into a new pipe: the
+    child and the pipe's read end, the caller's to close. Only the child holds the write
+    end, so the read end sees EOF when it (and whatever it started) closed it."""
+    read_end, write_end = os.pipe()
+    try:
+        err = write_end if stderr_too else subprocess.DEVNULL
+        child = await spawn(argv, cwd=cwd, env=env, stdout=write_end, stderr=err, prepare=prepare)
+    except BaseException:
+        os.close(read_end)
+        raise
+    finally:
+        os.close(write_end)
+    return child, read_end
+
+
 def _popen(
     argv: list[str],
     cwd: Path,

@@ -24,12 +24,11 @@ import signal
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from subprocess import DEVNULL
 from typing import Any
 
 from app.engine.command import launch
 from app.engine.priority import ANY, EnginePriority
-from app.engine.spawn import Child, spawn
+from app.engine.spawn import Child, spawn_with_output
 
 log = logging.getLogger("spawnit.provider")
 _ROOT = Path(__file__).resolve().parents[2]
@@ -84,14 +83,7 @@ class SharedProvider:
         self._env = wanted
         module = [self._python, "-u", "-m", "app.localtarget.shared_provider", *self._mode]
         argv, prepare = launch(module, self._priority)
-        read_end, write_end = os.pipe()
-        try:
-            self._proc = await spawn(argv, cwd=_ROOT, env=env, stdout=write_end, stderr=DEVNULL, prepare=prepare)
-        except BaseException:
-            os.close(read_end)
-            raise
-        finally:
-            os.close(write_end)
+        self._proc, read_end = await spawn_with_output(argv, cwd=_ROOT, env=env, stderr_too=False, prepare=prepare)
         lines = asyncio.StreamReader()
         loop = asyncio.get_running_loop()
         pipe = os.fdopen(read_end, "rb", buffering=0)

@@ -141,3 +141,24 @@ def test_a_child_started_for_a_caller_cancelled_meanwhile_is_killed_and_reaped(m
 
     run("uvloop", main)
     assert len(started) == 1 and started[0].returncode == -signal.SIGKILL
+
+
+def test_output_into_a_pipe_with_or_without_stderr_and_no_descriptor_left_on_failure() -> None:
+    async def read(stderr_too: bool) -> bytes:
+        child, fd = await spawning.spawn_with_output(
+            ["/bin/sh", "-c", "echo out; echo err >&2"], cwd=Path("/"), env=ENV, stderr_too=stderr_too
+        )
+        with os.fdopen(fd, "rb") as pipe:
+            data = await asyncio.to_thread(pipe.read)  # EOF: only the child held the write end
+        assert await child.wait() == 0
+        return data
+
+    async def main() -> tuple[bytes, bytes]:
+        with pytest.raises(FileNotFoundError):
+            await spawning.spawn_with_output(["/nonexistent/engine"], cwd=Path("/"), env=ENV, stderr_too=True)
+        return await read(True), await read(False)
+
+    before = fds()
+    both, out_only = run("uvloop", main)
+    assert sorted(both.split()) == [b"err", b"out"] and out_only == b"out\n"
+    assert fds() == before
