@@ -143,14 +143,14 @@ async def build(settings: Settings) -> SpawnIt:
 
 def _providers(settings: Settings) -> SharedProvider | None:
     """The provider drift checks reattach to (SPAWNIT_PROVIDER_REATTACH), none for an API replica."""
-    return SharedProvider(priority=settings.engine_priority) if settings.provider_reattach else None
+    return SharedProvider(priority=settings.provider_priority) if settings.provider_reattach else None
 
 
 def _job_providers(settings: Settings) -> Callable[[], SharedProvider] | None:
     """A provider of each job's own, which its engine commands reattach to (SPAWNIT_PROVIDER_REATTACH)."""
     if not settings.provider_reattach:
         return None
-    return functools.partial(SharedProvider, priority=settings.engine_priority, own=True)
+    return functools.partial(SharedProvider, priority=settings.provider_priority, own=True)
 
 
 def _engine(settings: Settings) -> ChildEngine:

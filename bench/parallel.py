@@ -9,7 +9,9 @@ Two more rounds of the 8-apply configuration: one whose query goes instead to a
 neighbour, a second SpawnIt process with as many services that runs no job (what its
 latency gains during the applies is the machine's: CPU, kernel, scheduler; not the work
 of the SpawnIt that runs them: the floor under the row's ratio), and one with the engines
-kept on the last CPU (SPAWNIT_ENGINE_CPUS), the API keeping the others."""
+kept on the last CPU (SPAWNIT_ENGINE_CPUS), the API keeping the others. One more of the
+default's, the engines under the normal policy (SPAWNIT_ENGINE_IDLE=false): the row of
+SCHED_IDLE side by side."""
 
 from __future__ import annotations
 
@@ -42,10 +44,17 @@ def engine_cpus() -> str:
     return str(max(os.sched_getaffinity(0)))
 
 
-async def one(tmp: Path, count: int, limit: int, neighbour: Api | None = None, cpus: str = "") -> dict:
-    """One configuration; the query goes to the SpawnIt that applies, or to `neighbour`."""
-    data = tmp / f"n{count}-p{limit}-c{cpus or 'any'}" / "data"
-    env = {"SPAWNIT_MAX_PARALLEL_JOBS": str(limit), "SPAWNIT_ENGINE_CPUS": cpus}
+async def one(
+    tmp: Path, count: int, limit: int, neighbour: Api | None = None, cpus: str = "", engine_idle: bool = True
+) -> dict:
+    """One configuration; the query goes to the SpawnIt that applies, or to `neighbour`;
+    `engine_idle`: SPAWNIT_ENGINE_IDLE (false: the engines' niceness alone)."""
+    data = tmp / f"n{count}-p{limit}-c{cpus or 'any'}-{'idle' if engine_idle else 'nice'}" / "data"
+    env = {
+        "SPAWNIT_MAX_PARALLEL_JOBS": str(limit),
+        "SPAWNIT_ENGINE_CPUS": cpus,
+        "SPAWNIT_ENGINE_IDLE": str(engine_idle).lower(),
+    }
     async with serving_process(data, env) as srv, Api(srv.url) as api:
         ws = await Ws.open(api.ws_url)
         services = [await api.create_site(f"par-{i}", free_port()) for i in range(count)]
@@ -73,7 +82,7 @@ async def one(tmp: Path, count: int, limit: int, neighbour: Api | None = None, c
     return {
         "count": count,
         "limit": limit,
-        "cpus": f"CPU {cpus}" if cpus else "any CPU",
+        "cpus": (f"CPU {cpus}" if cpus else "any CPU") + ("" if engine_idle else ", niceness only"),
         "asked": "idle neighbour" if neighbour else "this SpawnIt",
         "wall": wall,
         "failed": failed,
@@ -94,6 +103,8 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
             progress(f"{n} services, max parallel jobs {p}")
             results.append(await one(tmp, n, p))
     n, p = min(counts), max(limits)
+    progress(f"{n} services, max parallel jobs {p}, SPAWNIT_ENGINE_IDLE=false")
+    results.append(await one(tmp, n, p, engine_idle=False))
     async with serving_process(tmp / "neighbour" / "data") as other, Api(other.url) as neighbour:
         for i in range(n):
             await neighbour.create_site(f"idle-{i}", free_port())
@@ -155,6 +166,8 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
         "(after the answer). A failed apply counts in the wall time as ended; see the README on the "
         "plugin-cache race. Query to an idle neighbour: a second SpawnIt process with as many services and "
         "no job is asked instead, its ratio is what the machine alone costs a query while the engines run. Engines "
-        "on: SPAWNIT_ENGINE_CPUS (any CPU, the default; or the last CPU only, the API keeping the others)."
+        "on: SPAWNIT_ENGINE_CPUS (any CPU, the default; or the last CPU only, the API keeping the others); "
+        "niceness only: SPAWNIT_ENGINE_IDLE=false, the engines under the normal policy (before: the default "
+        "runs them under SCHED_IDLE)."
     )
     report.add(Section("4. Parallel applies", body))

@@ -1,12 +1,19 @@
 """The share of the machine an engine gets, and with it what it starts (its providers,
-and the processes of the `local` target's services): a niceness added to SpawnIt's, and
-optionally the CPUs it may run on.
+and the processes of the `local` target's services): a niceness added to SpawnIt's,
+optionally the CPUs it may run on, and optionally Linux's SCHED_IDLE policy.
+
+SCHED_IDLE is what makes the niceness felt at once: a woken API thread takes the CPU from
+an engine under SCHED_IDLE straight away, while one of equal policy, whatever its
+niceness, may run on to the end of its slice, a scheduler tick (4 ms at HZ 250) on a
+kernel without preemption. It is a one-way door for an unprivileged process (no way back
+to the normal policy), so it is only for what starts no service of a tenant's: the engine
+when it reattaches to a provider SpawnIt started (`Settings.engine_priority`).
 
 Niceness gives the API priority, not a core of its own: on a small machine the engines'
 processes still take the cores the API's requests wait for. `SPAWNIT_ENGINE_CPUS` keeps
 the engines off the CPUs it does not name, so those serve the API alone.
 
-Both are applied by `nice` (coreutils) and `taskset` (util-linux) executed in front of
+All are applied by `nice` (coreutils), `taskset` and `chrt` (util-linux) executed in front of
 the engine, not in the forked child before it executes: the parent waits for that first
 `exec`, and a child that lowered its own priority first waited for a busy CPU while the
 API's event loop waited for it (15-140 ms stalls under 8 applies). Where a tool is
@@ -29,19 +36,23 @@ class EnginePriority:
 
     nice: int = 0  # added to the child's niceness (0: as SpawnIt)
     cpus: frozenset[int] = frozenset()  # the CPUs it may run on (empty: any)
+    idle: bool = False  # Linux's SCHED_IDLE policy: any normal task on its CPU goes first
 
     def wrap(self, argv: list[str]) -> tuple[list[str], EnginePriority]:
         """`argv` behind the tools that apply this priority, and what is left for the
         forked child to apply itself (a tool this machine lacks)."""
         prefix: list[str] = []
-        cpus, nice = self.cpus, self.nice
+        cpus, nice, idle = self.cpus, self.nice, self.idle
+        if idle and (found := tool("chrt")):
+            prefix += [found, "--idle", "0"]
+            idle = False
         if nice and (found := tool("nice")):
             prefix += [found, "-n", str(nice)]
             nice = 0
         if cpus and (found := tool("taskset")):
             prefix += [found, "-c", ",".join(str(cpu) for cpu in sorted(cpus))]
             cpus = frozenset()
-        return [*prefix, *argv], EnginePriority(nice, cpus)
+        return [*prefix, *argv], EnginePriority(nice, cpus, idle)
 
     def apply(self) -> None:  # pragma: no cover - runs in the forked child
         """In the child before it executes the engine: plain system calls, nothing that
@@ -54,6 +65,11 @@ class EnginePriority:
         if self.nice:
             try:
                 os.nice(self.nice)
+            except OSError:
+                pass
+        if self.idle:
+            try:
+                os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
             except OSError:
                 pass
 

@@ -1,9 +1,13 @@
-"""Engines run at a lower CPU priority than the API (SPAWNIT_ENGINE_NICE, default 10) and,
-when SPAWNIT_ENGINE_CPUS names some, only on those CPUs: read from the running engine's
-/proc/<pid>/stat and /proc/<pid>/status while a real job runs."""
+"""Engines run at a lower CPU priority than the API (SPAWNIT_ENGINE_NICE, default 10, and
+SCHED_IDLE when they reattach to SpawnIt's providers, SPAWNIT_ENGINE_IDLE) and, when
+SPAWNIT_ENGINE_CPUS names some, only on those CPUs: read from the running engine's
+/proc/<pid>/stat and /proc/<pid>/status while a real job runs. The providers and the
+tenant's processes they start never run idle (no unprivileged way back from it)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from pathlib import Path
 
@@ -11,8 +15,9 @@ from app.engine.priority import parse_cpus
 from app.settings import Settings
 from tests.api.catalogs import with_slow_entry
 from tests.api.test_jobs import applying_slowly
-from tests.faults.engines import one_engine_of
+from tests.faults.engines import alive, one_engine_of
 from tests.faults.test_cancel import clean_up
+from tests.localtarget.test_job_provider import job_providers
 from tests.server import Start
 
 
@@ -54,6 +59,72 @@ async def test_engines_run_only_on_the_cpus_named(start: Start, tmp_path: Path) 
     engine = await one_engine_of(os.getpid())
     assert cpus_allowed(engine) == {engine_cpu}  # and what it starts inherits it
     assert os.sched_getaffinity(0) == ours  # the API keeps every CPU
+
+    await spawnit.api.run("mutation($id: ID!) { cancelJob(id: $id) { state } }", id=apply["id"])
+    assert (await spawnit.api.wait_job(apply["id"], timeout=60))["state"] == "CANCELED"
+    await clean_up(spawnit.api, service)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below `pid` (children first), from the parent field of /proc/*/stat."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and alive(int(entry.name)):
+            with contextlib.suppress(OSError):
+                parent = int((entry / "stat").read_bytes().rsplit(b")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        found.append(todo.pop(0))
+        todo += children.get(found[-1], [])
+    return found
+
+
+def running(pids: list[int], word: bytes) -> list[int]:
+    """Those of `pids` whose command line holds `word`."""
+    found = []
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            if word in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+    return found
+
+
+async def tenant_processes(provider: int, word: bytes) -> list[int]:
+    """The processes below `provider` running `word`, once it started them (it does soon
+    after the engine said "Creating...")."""
+    while not (found := running(descendants(provider), word)):
+        assert alive(provider), "the provider ended before it started the tenant's process"
+        await asyncio.sleep(0.05)
+    return found
+
+
+async def test_the_engine_runs_idle_and_the_provider_and_the_tenant_s_service_do_not(
+    start: Start, tmp_path: Path
+) -> None:
+    assert Settings().engine_idle
+    spawnit = await start(catalog_dir=with_slow_entry(tmp_path))
+    service, apply = await applying_slowly(spawnit.api)  # the provider started the tenant's process
+    engine = await one_engine_of(os.getpid())
+    assert os.sched_getscheduler(engine) == os.SCHED_IDLE
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the API's own policy is untouched
+    (provider,) = job_providers(os.getpid())
+    assert os.sched_getscheduler(provider) == os.SCHED_OTHER
+    assert niceness(provider) == niceness(engine)  # it keeps the engines' niceness
+    tenant = await tenant_processes(provider, b"http.server")
+    assert {os.sched_getscheduler(pid) for pid in tenant} == {os.SCHED_OTHER}  # a policy it could not leave
+
+    await spawnit.api.run("mutation($id: ID!) { cancelJob(id: $id) { state } }", id=apply["id"])
+    assert (await spawnit.api.wait_job(apply["id"], timeout=60))["state"] == "CANCELED"
+    await clean_up(spawnit.api, service)
+
+
+async def test_an_engine_that_starts_its_own_providers_does_not_run_idle(start: Start, tmp_path: Path) -> None:
+    spawnit = await start(catalog_dir=with_slow_entry(tmp_path), provider_reattach=False)
+    service, apply = await applying_slowly(spawnit.api)
+    engine = await one_engine_of(os.getpid())
+    assert os.sched_getscheduler(engine) == os.SCHED_OTHER  # what it starts would inherit SCHED_IDLE
+    assert niceness(engine) == min(19, niceness(os.getpid()) + 10)
 
     await spawnit.api.run("mutation($id: ID!) { cancelJob(id: $id) { state } }", id=apply["id"])
     assert (await spawnit.api.wait_job(apply["id"], timeout=60))["state"] == "CANCELED"

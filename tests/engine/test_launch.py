@@ -1,6 +1,6 @@
-"""How an engine is started: behind `setpriv`, `nice` and `taskset` (nothing run in the
+"""How an engine is started: behind `setpriv`, `chrt`, `nice` and `taskset` (nothing run in the
 forked child, so it starts at once), or, where those tools are missing, with the same
-done in the child before its `exec`. Either way it runs at the lower priority, on the
+done in the child before its `exec`. Either way it runs at the lower priority (SCHED_IDLE too), on the
 CPUs named, and dies with SpawnIt: SpawnIt (a process of its own here) is killed with -9
 and the engine it started must go too."""
 
@@ -31,7 +31,7 @@ if sys.argv[1] == "without-tools":
 async def main():
     engine = await command.EngineCommand.start(
         [sys.executable, "-c", "import time; time.sleep(600)"], Path.cwd(), {"PATH": "/usr/bin:/bin"},
-        priority=EnginePriority(5, frozenset({int(sys.argv[2])})),
+        priority=EnginePriority(5, frozenset({int(sys.argv[2])}), idle=True),
     )
     print(engine.pid, flush=True)
     await asyncio.sleep(600)
@@ -48,10 +48,11 @@ def _gone(pid: int) -> bool:
 
 
 def test_the_tools_run_before_the_engine_and_nothing_in_the_child() -> None:
-    argv, prepare = launch(["terraform", "plan"], EnginePriority(10, frozenset({1, 3})))
+    argv, prepare = launch(["terraform", "plan"], EnginePriority(10, frozenset({1, 3}), idle=True))
     assert prepare is None
     assert [Path(a).name for a in argv] == [
         *("setpriv", "--pdeathsig", "TERM", "--"),
+        *("chrt", "--idle", "0"),
         *("nice", "-n", "10"),
         *("taskset", "-c", "1,3"),
         *("terraform", "plan"),
@@ -78,6 +79,7 @@ def test_the_engine_runs_lower_on_its_cpus_and_dies_with_spawnit(how: str, tmp_p
             time.sleep(0.01)
         assert niceness(engine) == min(19, niceness(os.getpid()) + 5)
         assert cpus_allowed(engine) == {cpu}
+        assert os.sched_getscheduler(engine) == os.SCHED_IDLE
         spawnit.send_signal(signal.SIGKILL)
         spawnit.wait(10)
         while not _gone(engine):

@@ -99,6 +99,29 @@ def test_children_are_reaped_and_leave_no_descriptor(loop: str) -> None:
     assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()], "zombies left"
 
 
+def autogroup(pid: int | str) -> str | None:
+    """The scheduler group Linux put `pid` in by session (none where autogroup is off)."""
+    try:
+        return Path(f"/proc/{pid}/autogroup").read_text().split()[0]
+    except OSError:
+        return None
+
+
+def test_a_child_leads_its_own_group_in_spawnit_s_session_and_scheduler_group() -> None:
+    async def main() -> tuple[int, int, int, str | None]:
+        child = await start(["/bin/sleep", "600"])
+        try:
+            return child.pid, os.getpgid(child.pid), os.getsid(child.pid), autogroup(child.pid)
+        finally:
+            os.kill(child.pid, signal.SIGKILL)
+            await child.wait()
+
+    pid, group, session, scheduled = run("uvloop", main)
+    assert group == pid  # a signal to its group reaches what it starts
+    assert session == os.getsid(0)  # a session of its own would be a scheduler group of its own
+    assert scheduled == autogroup("self")  # so its niceness and policy count against the API's
+
+
 def test_a_command_that_cannot_start_raises_and_leaves_no_descriptor() -> None:
     async def main() -> None:
         with pytest.raises(FileNotFoundError):
