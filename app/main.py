@@ -26,6 +26,7 @@ from app.catalog.readiness import AwsTargetCredentials, TargetReadiness
 from app.container import SpawnIt
 from app.engine.binary import select_engine
 from app.engine.child import ChildEngine
+from app.engine.priority import idle_allowed
 from app.graphiql import GraphiQLGate
 from app.graphiql import routes as graphiql_routes
 from app.http import icons
@@ -161,6 +162,8 @@ def _engine(settings: Settings) -> ChildEngine:
     # no plugin cache: every first init of a work directory rewrote the shared cache
     # entry while other services' jobs resolved their provider through it
     cli_config.write_text(cli_config_text(mirror))
+    if settings.engine_priority.idle:
+        idle_allowed()  # tried once now (and said if refused), not at the first job
     return ChildEngine(select_engine(settings.engine), cli_config, priority=settings.engine_priority)
 
 

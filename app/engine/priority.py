@@ -22,12 +22,16 @@ missing, the child applies what it would have before its `exec`.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import subprocess
 from dataclasses import dataclass
 from functools import cache
 
 from app.errors import BadInput
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ class EnginePriority:
         forked child to apply itself (a tool this machine lacks)."""
         prefix: list[str] = []
         cpus, nice, idle = self.cpus, self.nice, self.idle
+        if idle and not idle_allowed():
+            idle = False
         if idle and (found := tool("chrt")):
             prefix += [found, "--idle", "0"]
             idle = False
@@ -75,6 +81,27 @@ class EnginePriority:
 
 
 ANY = EnginePriority()  # SpawnIt's own priority, any CPU
+
+
+@cache
+def idle_allowed() -> bool:
+    """Whether a child may take SCHED_IDLE here (a container's seccomp profile may refuse
+    it, and `chrt` would then fail the engine rather than start it): `chrt` tried once, on
+    itself. Without `chrt` the forked child tries, and a refusal leaves it as it was."""
+    chrt = tool("chrt")
+    if chrt is None:
+        return True
+    tried = subprocess.run(
+        [chrt, "--idle", "0", chrt, "--version"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+        timeout=30,
+    )
+    if tried.returncode != 0:
+        log.warning("SCHED_IDLE is refused on this machine: engines run at their niceness alone")
+    return tried.returncode == 0
 
 
 @cache

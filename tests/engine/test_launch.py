@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from app.engine import priority
 from app.engine.command import launch
 from app.engine.priority import ANY, EnginePriority
 from tests.api.test_engine_priority import cpus_allowed, niceness
@@ -89,3 +90,20 @@ def test_the_engine_runs_lower_on_its_cpus_and_dies_with_spawnit(how: str, tmp_p
         spawnit.kill()
         if engine and not _gone(engine):
             os.kill(engine, signal.SIGKILL)
+
+
+def test_where_sched_idle_is_refused_the_engine_starts_at_its_niceness_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refusing = tmp_path / "chrt"  # what util-linux's chrt does where seccomp refuses the policy
+    refusing.write_text("#!/bin/sh\necho 'chrt: failed to set pid 0 policy: Operation not permitted' >&2\nexit 1\n")
+    refusing.chmod(0o755)
+    found = {"chrt": str(refusing), "nice": "/usr/bin/nice"}
+    monkeypatch.setattr(priority, "tool", found.get)
+    priority.idle_allowed.cache_clear()
+    try:
+        argv, rest = priority.EnginePriority(10, idle=True).wrap(["terraform", "plan"])
+        assert argv == ["/usr/bin/nice", "-n", "10", "terraform", "plan"]  # no chrt in front to fail the engine
+        assert rest == ANY  # and nothing left for a forked child to try
+    finally:
+        priority.idle_allowed.cache_clear()
