@@ -29,6 +29,7 @@ from app.engine.child import ChildEngine
 from app.engine.priority import idle_allowed
 from app.graphiql import GraphiQLGate
 from app.graphiql import routes as graphiql_routes
+from app.heap import start_frozen
 from app.http import icons
 from app.http.console_config import console_config_route
 from app.http.hosts import edge_middleware
@@ -198,7 +199,8 @@ def create_app(settings: Settings) -> Starlette:
             spawnit.drift.start()
             start_jobs(settings, spawnit.runner)
         try:
-            yield
+            with start_frozen():
+                yield
         finally:
             await spawnit.drift.stop()
             await spawnit.runner.close()
