@@ -149,7 +149,7 @@ class Settings:
     def provider_priority(self) -> EnginePriority:
         """What the providers SpawnIt starts for engines to reattach to (and the `local`
         target's services they start) get: the engines' niceness and CPUs, never SCHED_IDLE."""
-        return EnginePriority(self.engine_nice, frozenset(self.engine_cpus))
+        return dataclasses.replace(self.engine_priority, idle=False)
 
     @property
     def shared(self) -> bool:
