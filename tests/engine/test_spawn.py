@@ -100,11 +100,16 @@ def test_children_are_reaped_and_leave_no_descriptor(loop: str) -> None:
 
 
 def autogroup(pid: int | str) -> str | None:
-    """The scheduler group Linux put `pid` in by session (none where autogroup is off)."""
+    """The scheduler group Linux put `pid` in by session.
+
+    None where autogroup is off (no file) or does not apply: a process in a CPU cgroup of its
+    own (a systemd service, a container, as on CI) reads an empty file.
+    """
     try:
-        return Path(f"/proc/{pid}/autogroup").read_text().split()[0]
+        fields = Path(f"/proc/{pid}/autogroup").read_text().split()
     except OSError:
         return None
+    return fields[0] if fields else None
 
 
 def test_a_child_leads_its_own_group_in_spawnit_s_session_and_scheduler_group() -> None:
