@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from app.drift.model import HealthStatus
-from app.localtarget.process import port_owner_problem
+from app.localtarget.ports import port_owner_problem
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -18,6 +17,9 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from app.localtarget.lineage import belongs_to
+from app.localtarget.ports import accepts_connections, port_owner_problem
 
 POLL_SECONDS = 0.05
 
@@ -43,14 +45,6 @@ def is_running(pid: int, start_ticks: int) -> bool:
     """True when `pid` is still the process we started and it has not exited (zombies have)."""
     st = read_stat(pid)
     return st is not None and st.start_ticks == start_ticks and st.state != "Z"
-
-
-def accepts_connections(host: str, port: int, timeout: float = 0.2) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 def start(
@@ -202,94 +196,3 @@ def read_marker(path: Path) -> tuple[int, int] | None:
         return int(data["pid"]), int(data["start_ticks"])
     except (FileNotFoundError, ValueError, KeyError, TypeError):
         return None
-
-
-# -- who listens on a port (from /proc/net/tcp{,6} and the processes' fd tables) --------
-
-_LISTEN = "0A"  # TCP state of a listening socket in /proc/net/tcp
-
-
-def listening_inodes(port: int) -> set[int]:
-    """Socket inodes of every TCP socket listening on `port`, any address, IPv4 or IPv6."""
-    found = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if len(fields) > 9 and fields[3] == _LISTEN and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                found.add(int(fields[9]))
-    return found
-
-
-def socket_holders(inodes: set[int]) -> set[int] | None:
-    """Pids holding any of these sockets; None when some process's fds could not be read
-    (another user's, without privileges): then nobody can say who listens."""
-    if not inodes:
-        return set()
-    wanted = {f"socket:[{i}]" for i in inodes}
-    holders, blind = set(), False
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            for fd in (proc / "fd").iterdir():
-                try:
-                    if os.readlink(fd) in wanted:
-                        holders.add(int(proc.name))
-                        break
-                except OSError:
-                    continue
-        except PermissionError:
-            blind = True
-        except OSError:
-            continue
-    return None if blind and not holders else holders
-
-
-def _stat_fields(pid: int) -> list[str] | None:
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return raw[raw.rindex(")") + 2 :].split()
-
-
-def belongs_to(pid: int, leader: int) -> bool:
-    """`pid` is `leader`, in its session, or a descendant of it (across a PID namespace too)."""
-    seen = 0
-    while pid > 1 and seen < 64:
-        if pid == leader:
-            return True
-        fields = _stat_fields(pid)
-        if fields is None:
-            return False
-        if int(fields[3]) == leader:  # field 6: session id
-            return True
-        pid, seen = int(fields[1]), seen + 1  # field 4: parent
-    return False
-
-
-def port_owner_problem(port: int, leader: int) -> str | None:
-    """None when the process that listens on `port` is `leader` or one of its own, else
-    what listens instead. Unknown (no permission to look) counts as fine."""
-    inodes = listening_inodes(port)
-    if not inodes:
-        return f"nothing listens on port {port}"
-    holders = socket_holders(inodes)
-    if holders is None or any(belongs_to(pid, leader) for pid in holders):
-        return None
-    others = ", ".join(str(p) for p in sorted(holders)) or "a process SpawnIt cannot see"
-    return f"port {port} is held by another process (pid {others}), not by this service's"
-
-
-def port_taken(host: str, port: int) -> str | None:
-    """None when nothing listens on `port` here, else a message naming the holder."""
-    inodes = listening_inodes(port)
-    if not inodes and not accepts_connections(host, port):
-        return None
-    holders = socket_holders(inodes) or set()
-    who = f" (pid {', '.join(map(str, sorted(holders)))})" if holders else ""
-    return f"Port {port} is already taken on this host: something{who} listens on it. Stop it or give the service another port."

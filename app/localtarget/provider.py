@@ -29,7 +29,7 @@ from tf.iface import (
 )
 from tf.utils import Diagnostics
 
-from app.localtarget import process, sandbox
+from app.localtarget import ports, process, sandbox
 from app.localtarget.certs import reuse_cached_cert
 from app.localtarget.checks import UUID_RE, check_config
 from app.localtarget.checks import known as _known
@@ -192,7 +192,7 @@ class Process(Resource):
         stray = process.read_marker(workdir / MARKER_NAME)
         if stray is not None:
             process.stop(*stray)
-        taken = process.port_taken(host, port)
+        taken = ports.port_taken(host, port)
         if taken is not None:
             diags.add_error("Port in use", taken, path=["port"])
             return None
