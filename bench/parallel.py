@@ -11,7 +11,11 @@ latency gains during the applies is the machine's: CPU, kernel, scheduler; not t
 of the SpawnIt that runs them: the floor under the row's ratio), and one with the engines
 kept on the last CPU (SPAWNIT_ENGINE_CPUS), the API keeping the others. One more of the
 default's, the engines under the normal policy (SPAWNIT_ENGINE_IDLE=false): the row of
-SCHED_IDLE side by side."""
+SCHED_IDLE side by side.
+
+The 8-apply default and its neighbour are measured POOLED_ROUNDS times, alternating,
+and their latencies pooled: one round gives ~100 queries, whose p99 is its second-largest
+sample, and the ratio of one round to the next moved by 1x on this 2-core machine."""
 
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from bench.stats import Stats
 from tests.support import free_port
 
 IDLE_SECONDS = 5.0
+POOLED_ROUNDS = 3  # rounds of the 8-apply default and its idle neighbour, latencies pooled
 
 
 async def apply_all(api: Api, ws: Ws, services: list[str]) -> tuple[float, int]:
@@ -86,8 +91,9 @@ async def one(
         "asked": "idle neighbour" if neighbour else "this SpawnIt",
         "wall": wall,
         "failed": failed,
-        "q": Stats.of(latencies),
-        "idle": Stats.of(idle),
+        "latencies": latencies,
+        "idle_latencies": idle,
+        "rounds": 1,
         "self": sampler.peak_self,
         "children": sampler.peak_children,
         "total": sampler.peak_total,
@@ -95,24 +101,53 @@ async def one(
     }
 
 
+def summarised(result: dict) -> dict:
+    return {**result, "q": Stats.of(result["latencies"]), "idle": Stats.of(result["idle_latencies"])}
+
+
+def pooled(rounds: list[dict]) -> dict:
+    """Rounds of one configuration as one row: latencies pooled (the p99 of one round of
+    ~100 queries is its second-largest sample), the median wall time, the peaks' maxima."""
+    first = rounds[0]
+    walls = sorted(r["wall"] for r in rounds)
+    return {
+        **first,
+        "wall": walls[len(walls) // 2],
+        "failed": sum(r["failed"] for r in rounds),
+        "latencies": [x for r in rounds for x in r["latencies"]],
+        "idle_latencies": [x for r in rounds for x in r["idle_latencies"]],
+        "rounds": len(rounds),
+        **{k: max(r[k] for r in rounds) for k in ("self", "children", "total", "cpu")},
+    }
+
+
 async def run(report: Report, quick: bool, tmp: Path) -> None:
     counts, limits = ((4,), (2, 4)) if quick else ((20, 50), (2, 4, 8))
-    results = []
-    for n in counts:
-        for p in limits:
-            progress(f"{n} services, max parallel jobs {p}")
-            results.append(await one(tmp, n, p))
     n, p = min(counts), max(limits)
-    progress(f"{n} services, max parallel jobs {p}, SPAWNIT_ENGINE_IDLE=false")
-    results.append(await one(tmp, n, p, engine_idle=False))
+    rounds = 1 if quick else POOLED_ROUNDS
+    results, default, neighboured = [], [], []
     async with serving_process(tmp / "neighbour" / "data") as other, Api(other.url) as neighbour:
         for i in range(n):
             await neighbour.create_site(f"idle-{i}", free_port())
-        progress(f"{n} services, max parallel jobs {p}, the query to an idle neighbour")
-        results.append(await one(tmp, n, p, neighbour=neighbour))
+        for k in range(rounds):  # the row and its floor, alternating
+            progress(f"{n} services, max parallel jobs {p}, round {k + 1} of {rounds}")
+            default.append(await one(tmp / f"round-{k}", n, p))
+            progress(f"{n} services, max parallel jobs {p}, the query to an idle neighbour, round {k + 1}")
+            neighboured.append(await one(tmp / f"round-{k}-neighboured", n, p, neighbour=neighbour))
+    for count in counts:
+        for limit in limits:
+            if (count, limit) == (n, p):
+                results.append(pooled(default))
+                continue
+            progress(f"{count} services, max parallel jobs {limit}")
+            results.append(await one(tmp, count, limit))
+    progress(f"{n} services, max parallel jobs {p}, SPAWNIT_ENGINE_IDLE=false")
+    results.append(await one(tmp, n, p, engine_idle=False))
+    results.append(pooled(neighboured))
     if len(os.sched_getaffinity(0)) > 1:  # the same applies, the engines kept off the other CPUs
         progress(f"{n} services, max parallel jobs {p}, engines on CPU {engine_cpus()}")
         results.append(await one(tmp, n, p, cpus=engine_cpus()))
+    results = [summarised(r) for r in results]
     rows = [
         (
             r["count"],
@@ -131,6 +166,7 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
             f"{ratio(r['q'].p99, r['idle'].p99):.1f}×",
             r["q"].range(ms),
             r["q"].n,
+            r["rounds"],
             r["failed"],
         )
         for r in results
@@ -153,6 +189,7 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
             "p99 applies / idle",
             "query min–max",
             "queries",
+            "rounds",
             "failed applies",
         ),
         rows,
@@ -161,7 +198,9 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
         "\n\nRSS sampled from /proc every 50 ms; children = every descendant of the SpawnIt process at one "
         "instant (engines, `spawnit` provider plugins, and the sites they start until the provider exits). "
         "SpawnIt CPU: the API process's own CPU time over the wall time (share of one core). "
-        f"Idle: the same query for {IDLE_SECONDS:g} s before the applies, no job running. "
+        f"Idle: the same query for {IDLE_SECONDS:g} s before the applies, no job running. Rounds: the "
+        f"{max(limits)}-apply default and its idle neighbour are measured in {rounds} round{'s' if rounds > 1 else ''}, alternating, "
+        "their latencies pooled (wall time: the median round; RSS and CPU: the highest). "
         "Each service is new, so each apply includes its `init`. The query is sent every 50 ms "
         "(after the answer). A failed apply counts in the wall time as ended; see the README on the "
         "plugin-cache race. Query to an idle neighbour: a second SpawnIt process with as many services and "
