@@ -126,7 +126,12 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "ENGINE_CPUS", "engine_cpus", parse_cpus, "CPUs engines and their providers may run on, e.g. 1-3 (unset: any)"
     ),
-    Option("ENGINE_IDLE", "engine_idle", _bool_, "engines that reattach to their provider run under SCHED_IDLE"),
+    Option(
+        "ENGINE_IDLE",
+        "engine_idle",
+        _bool_,
+        "engines that reattach to their provider run under SCHED_IDLE (they may starve behind any other load)",
+    ),
     Option("CATALOG_DIR", "catalog_dir", _path, "seed catalog copied into an empty store"),
     Option("MODULES_DIR", "modules_dir", _path, "one module per target"),
     Option("DRIFT_INTERVAL_SECONDS", "drift_interval_seconds", _float_, "seconds between drift checks (0: none)"),

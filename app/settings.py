@@ -74,7 +74,7 @@ class Settings:
     provider_reattach: bool = True  # engines reattach to a local provider: drift's one per process, each job's own
     engine_nice: int = 10  # added to the engine's niceness (and its providers'): the API keeps the CPU
     engine_cpus: frozenset[int] = frozenset()  # the CPUs engines may run on (empty: any)
-    engine_idle: bool = True  # engines that reattach to their provider run under SCHED_IDLE
+    engine_idle: bool = False  # engines that reattach to their provider run under SCHED_IDLE (starvable)
     log_flush_seconds: float = 0.25
     catalog_dir: Path = Path(__file__).resolve().parent.parent / "catalog"
     modules_dir: Path = Path(__file__).resolve().parent.parent / "modules"
@@ -139,8 +139,8 @@ class Settings:
 
     @property
     def engine_priority(self) -> EnginePriority:
-        """What engines (and what they start) get of the machine: SCHED_IDLE too when they
-        reattach to a provider SpawnIt starts (an engine that starts its own would pass a
+        """What engines (and what they start) get of the machine: SCHED_IDLE too, if asked
+        (`engine_idle`), when they reattach to a provider SpawnIt starts (an engine that starts its own would pass a
         policy no unprivileged process can leave on to the `local` target's services)."""
         idle = self.engine_idle and self.provider_reattach
         return EnginePriority(self.engine_nice, frozenset(self.engine_cpus), idle)

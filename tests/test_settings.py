@@ -29,7 +29,7 @@ FULL = {
     "SPAWNIT_CATALOG_DIR": "/etc/spawnit/catalog",
     "SPAWNIT_LOCK_TIMEOUT_SECONDS": "45",
     "SPAWNIT_ENGINE_NICE": "0",
-    "SPAWNIT_ENGINE_IDLE": "false",
+    "SPAWNIT_ENGINE_IDLE": "true",
     "AWS_ACCESS_KEY_ID": KEY_ID,
     "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
 }
@@ -47,9 +47,11 @@ def test_every_name_is_read(settings: Settings) -> None:
     assert settings.catalog_dir == Path("/etc/spawnit/catalog")
     assert settings.lock_timeout_seconds == 45
     assert settings.engine_nice == 0  # off
-    assert not settings.engine_idle and not settings.engine_priority.idle
-    assert Settings().engine_priority.idle and not Settings().provider_priority.idle
-    assert not Settings(provider_reattach=False).engine_priority.idle  # its providers would inherit it
+    assert settings.engine_idle and settings.engine_priority.idle and not settings.provider_priority.idle
+    assert not Settings().engine_priority.idle and not Settings().provider_priority.idle  # opt-in: starvable
+    assert not Settings(
+        engine_idle=True, provider_reattach=False
+    ).engine_priority.idle  # its providers would inherit it
     assert settings.s3 == S3Settings(
         bucket="my-bucket",
         endpoint="http://minio:9000",

@@ -7,7 +7,12 @@ an engine under SCHED_IDLE straight away, while one of equal policy, whatever it
 niceness, may run on to the end of its slice, a scheduler tick (4 ms at HZ 250) on a
 kernel without preemption. It is a one-way door for an unprivileged process (no way back
 to the normal policy), so it is only for what starts no service of a tenant's: the engine
-when it reattaches to a provider SpawnIt started (`Settings.engine_priority`).
+when it reattaches to a provider SpawnIt started (`Settings.engine_priority`). And it is
+opt-in (`SPAWNIT_ENGINE_IDLE`): an idle-policy engine gets a CPU only when nothing else
+wants one, so any busy process on the host stalls every job (1,000 log followers on 2
+cores: the engine relayed its output up to 7.8 s late, and the line reader of Terraform's
+`local-exec`, which pushes a partial line through after a timeout, cut lines in two; at
+niceness 10 alone: 19-42 ms).
 
 Niceness gives the API priority, not a core of its own: on a small machine the engines'
 processes still take the cores the API's requests wait for. `SPAWNIT_ENGINE_CPUS` keeps

@@ -1,5 +1,5 @@
-"""Engines run at a lower CPU priority than the API (SPAWNIT_ENGINE_NICE, default 10, and
-SCHED_IDLE when they reattach to SpawnIt's providers, SPAWNIT_ENGINE_IDLE) and, when
+"""Engines run at a lower CPU priority than the API (SPAWNIT_ENGINE_NICE, default 10, and,
+with SPAWNIT_ENGINE_IDLE, SCHED_IDLE when they reattach to SpawnIt's providers) and, when
 SPAWNIT_ENGINE_CPUS names some, only on those CPUs: read from the running engine's
 /proc/<pid>/stat and /proc/<pid>/status while a real job runs. The providers and the
 tenant's processes they start never run idle (no unprivileged way back from it)."""
@@ -102,8 +102,7 @@ async def tenant_processes(provider: int, word: bytes) -> list[int]:
 async def test_the_engine_runs_idle_and_the_provider_and_the_tenant_s_service_do_not(
     start: Start, tmp_path: Path
 ) -> None:
-    assert Settings().engine_idle
-    spawnit = await start(catalog_dir=with_slow_entry(tmp_path))
+    spawnit = await start(catalog_dir=with_slow_entry(tmp_path), engine_idle=True)
     service, apply = await applying_slowly(spawnit.api)  # the provider started the tenant's process
     engine = await one_engine_of(os.getpid())
     assert os.sched_getscheduler(engine) == os.SCHED_IDLE
@@ -119,8 +118,23 @@ async def test_the_engine_runs_idle_and_the_provider_and_the_tenant_s_service_do
     await clean_up(spawnit.api, service)
 
 
+async def test_by_default_the_engine_keeps_the_normal_policy_at_its_niceness(start: Start, tmp_path: Path) -> None:
+    """An idle-policy engine gets a CPU only when nothing else wants one: behind a busy
+    `local` service or a crowd of followers every job would stall (opt-in only)."""
+    assert not Settings().engine_idle
+    spawnit = await start(catalog_dir=with_slow_entry(tmp_path))
+    service, apply = await applying_slowly(spawnit.api)
+    engine = await one_engine_of(os.getpid())
+    assert os.sched_getscheduler(engine) == os.SCHED_OTHER
+    assert niceness(engine) == min(19, niceness(os.getpid()) + 10)
+
+    await spawnit.api.run("mutation($id: ID!) { cancelJob(id: $id) { state } }", id=apply["id"])
+    assert (await spawnit.api.wait_job(apply["id"], timeout=60))["state"] == "CANCELED"
+    await clean_up(spawnit.api, service)
+
+
 async def test_an_engine_that_starts_its_own_providers_does_not_run_idle(start: Start, tmp_path: Path) -> None:
-    spawnit = await start(catalog_dir=with_slow_entry(tmp_path), provider_reattach=False)
+    spawnit = await start(catalog_dir=with_slow_entry(tmp_path), provider_reattach=False, engine_idle=True)
     service, apply = await applying_slowly(spawnit.api)
     engine = await one_engine_of(os.getpid())
     assert os.sched_getscheduler(engine) == os.SCHED_OTHER  # what it starts would inherit SCHED_IDLE
