@@ -33,15 +33,16 @@ def belongs_to(pid: int, leader: int) -> bool:
 
 
 def descendants(leader: int) -> list[int]:
-    """`leader` and its descendants, from each thread's `children` file (across PID
-    namespaces: host pids). A snapshot: a process that forks meanwhile may be missed, and
-    one whose parent exited (reparented) is not among them; callers that must be exact
-    fall back to `belongs_to` over every process."""
+    """`leader`'s descendants, from each thread's `children` file (across PID namespaces:
+    host pids), without reading every process's. A snapshot: a process that forks
+    meanwhile may be missed, and one whose parent exited (reparented) is not among them;
+    callers that must be exact fall back to `belongs_to` over every process."""
     found: list[int] = []
     queue = [leader]
     while queue and len(found) < MOST_DESCENDANTS:
         pid = queue.pop()
-        found.append(pid)
+        if pid != leader:
+            found.append(pid)
         try:
             tids = os.listdir(f"/proc/{pid}/task")
         except OSError:

@@ -86,7 +86,7 @@ def socket_holders(inodes: set[int]) -> set[int] | None:
 
 
 def _tree_holds(leader: int, wanted: set[str]) -> bool:
-    for pid in descendants(leader):
+    for pid in (leader, *descendants(leader)):
         try:
             if _holds(pid, wanted):
                 return True

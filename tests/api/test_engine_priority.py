@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from app.engine.priority import parse_cpus
+from app.localtarget.lineage import descendants
 from app.settings import Settings
 from tests.api.catalogs import with_slow_entry
 from tests.api.test_jobs import applying_slowly
@@ -65,19 +66,9 @@ async def test_engines_run_only_on_the_cpus_named(start: Start, tmp_path: Path) 
     await clean_up(spawnit.api, service)
 
 
-def descendants(pid: int) -> list[int]:
-    """Every live process below `pid` (children first), from the parent field of /proc/*/stat."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and alive(int(entry.name)):
-            with contextlib.suppress(OSError):
-                parent = int((entry / "stat").read_bytes().rsplit(b")", 1)[1].split()[1])
-                children.setdefault(parent, []).append(int(entry.name))
-    found, todo = [], list(children.get(pid, []))
-    while todo:
-        found.append(todo.pop(0))
-        todo += children.get(found[-1], [])
-    return found
+def live_descendants(pid: int) -> list[int]:
+    """Every live process below `pid` (zombies left out)."""
+    return [p for p in descendants(pid) if alive(p)]
 
 
 def running(pids: list[int], word: bytes) -> list[int]:
@@ -93,7 +84,7 @@ def running(pids: list[int], word: bytes) -> list[int]:
 async def tenant_processes(provider: int, word: bytes) -> list[int]:
     """The processes below `provider` running `word`, once it started them (it does soon
     after the engine said "Creating...")."""
-    while not (found := running(descendants(provider), word)):
+    while not (found := running(live_descendants(provider), word)):
         assert alive(provider), "the provider ended before it started the tenant's process"
         await asyncio.sleep(0.05)
     return found
