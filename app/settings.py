@@ -140,8 +140,9 @@ class Settings:
     @property
     def engine_priority(self) -> EnginePriority:
         """What engines (and what they start) get of the machine: SCHED_IDLE too, if asked
-        (`engine_idle`), when they reattach to a provider SpawnIt starts (an engine that starts its own would pass a
-        policy no unprivileged process can leave on to the `local` target's services)."""
+        (`engine_idle`), when they reattach to a provider SpawnIt starts (an engine that
+        starts its own would pass a policy no unprivileged process can leave on to the
+        `local` target's services)."""
         idle = self.engine_idle and self.provider_reattach
         return EnginePriority(self.engine_nice, frozenset(self.engine_cpus), idle)
 
