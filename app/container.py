@@ -8,6 +8,7 @@ from app.auth.oidc import OIDCVerifier
 from app.bus import Bus
 from app.catalog.model import Catalog
 from app.drift.watcher import DriftWatcher
+from app.engine.launcher import Launcher
 from app.jobs.queries import JobQueries
 from app.jobs.runner import JobRunner
 from app.services.credentials import TargetCredentials
@@ -32,3 +33,4 @@ class SpawnIt:
     verifier: OIDCVerifier | None = None  # None: auth off
     shared: SharedBus | None = None  # shared mode's Redis bus; None: one process
     credentials: TargetCredentials | None = None  # tenants' own cloud credentials (write-only)
+    launcher: Launcher | None = None  # the engines' launcher (None: engines in SpawnIt's session)

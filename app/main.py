@@ -26,6 +26,7 @@ from app.catalog.readiness import AwsTargetCredentials, TargetReadiness
 from app.container import SpawnIt
 from app.engine.binary import select_engine
 from app.engine.child import ChildEngine
+from app.engine.launcher import Launcher
 from app.engine.priority import idle_allowed
 from app.graphiql import GraphiQLGate
 from app.graphiql import routes as graphiql_routes
@@ -89,8 +90,9 @@ async def build(settings: Settings) -> SpawnIt:
     private_folders(settings)
     store = await open_store(settings)
     shared = await shared_bus(settings)
+    launcher = _launcher(settings)
     try:
-        engine = _engine(settings)
+        engine = _engine(settings, launcher)
         modules = {p.parent.parent.name for p in settings.modules_dir.glob("*/instance/*.tf")}
         catalog = with_kubernetes(await load_catalog(store, settings.catalog_dir, modules), modules)
         bus = shared.bus if shared is not None else InMemoryBus()
@@ -111,7 +113,12 @@ async def build(settings: Settings) -> SpawnIt:
             shared_job_parts,
             job_records,
             bus,
-            EngineSteps(engine, settings.lock_timeout_seconds, _providers(settings), _job_providers(settings)),
+            EngineSteps(
+                engine,
+                settings.lock_timeout_seconds,
+                _providers(settings, launcher),
+                _job_providers(settings, launcher),
+            ),
             workspaces,
             bookkeeping,
             max_parallel=settings.max_parallel_jobs,
@@ -135,27 +142,38 @@ async def build(settings: Settings) -> SpawnIt:
         verifier = _verifier(settings)
         graphs = ServiceGraphs(engine, settings, services_repo, busy=lambda service: bool(runner.active_for(service)))
         parts = (settings, store, catalog, bus, runner, manager, jobs, watcher, graphs, verifier)
-        return SpawnIt(*parts, shared=shared, credentials=credentials)
+        return SpawnIt(*parts, shared=shared, credentials=credentials, launcher=launcher)
     except BaseException:
         await store.close()
         if shared is not None:
             await shared.close()
+        if launcher is not None:
+            await launcher.close()
         raise
 
 
-def _providers(settings: Settings) -> SharedProvider | None:
+def _launcher(settings: Settings) -> Launcher | None:
+    """The engines' launcher: engines and their providers in one session of their own, a
+    scheduler group at the engines' niceness (SPAWNIT_ENGINE_SESSION; none when they run
+    at SpawnIt's own niceness)."""
+    return Launcher(settings.engine_nice) if settings.engine_session and settings.engine_nice > 0 else None
+
+
+def _providers(settings: Settings, launcher: Launcher | None) -> SharedProvider | None:
     """The provider drift checks reattach to (SPAWNIT_PROVIDER_REATTACH), none for an API replica."""
-    return SharedProvider(priority=settings.provider_priority) if settings.provider_reattach else None
+    if not settings.provider_reattach:
+        return None
+    return SharedProvider(priority=settings.provider_priority, starter=launcher)
 
 
-def _job_providers(settings: Settings) -> Callable[[], SharedProvider] | None:
+def _job_providers(settings: Settings, launcher: Launcher | None) -> Callable[[], SharedProvider] | None:
     """A provider of each job's own, which its engine commands reattach to (SPAWNIT_PROVIDER_REATTACH)."""
     if not settings.provider_reattach:
         return None
-    return functools.partial(SharedProvider, priority=settings.provider_priority, own=True)
+    return functools.partial(SharedProvider, priority=settings.provider_priority, own=True, starter=launcher)
 
 
-def _engine(settings: Settings) -> ChildEngine:
+def _engine(settings: Settings, launcher: Launcher | None) -> ChildEngine:
     """The engine, with SpawnIt's local provider mirrored for it."""
     mirror = settings.engine_dir / "providers"
     install_provider(mirror)
@@ -165,7 +183,7 @@ def _engine(settings: Settings) -> ChildEngine:
     cli_config.write_text(cli_config_text(mirror))
     if settings.engine_priority.idle:
         idle_allowed()  # tried once now (and said if refused), not at the first job
-    return ChildEngine(select_engine(settings.engine), cli_config, priority=settings.engine_priority)
+    return ChildEngine(select_engine(settings.engine), cli_config, priority=settings.engine_priority, starter=launcher)
 
 
 def _verifier(settings: Settings) -> OIDCVerifier | None:
@@ -204,6 +222,8 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             await spawnit.drift.stop()
             await spawnit.runner.close()
+            if spawnit.launcher is not None:
+                await spawnit.launcher.close()
             await spawnit.store.close()
             if spawnit.shared is not None:
                 await spawnit.shared.close()

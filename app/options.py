@@ -127,6 +127,12 @@ OPTIONS: tuple[Option, ...] = (
         "ENGINE_CPUS", "engine_cpus", parse_cpus, "CPUs engines and their providers may run on, e.g. 1-3 (unset: any)"
     ),
     Option(
+        "ENGINE_SESSION",
+        "engine_session",
+        _bool_,
+        "engines and their providers in one session of their own, a scheduler group at their niceness",
+    ),
+    Option(
         "ENGINE_IDLE",
         "engine_idle",
         _bool_,

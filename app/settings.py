@@ -74,6 +74,7 @@ class Settings:
     provider_reattach: bool = True  # engines reattach to a local provider: drift's one per process, each job's own
     engine_nice: int = 10  # added to the engine's niceness (and its providers'): the API keeps the CPU
     engine_cpus: frozenset[int] = frozenset()  # the CPUs engines may run on (empty: any)
+    engine_session: bool = True  # engines in one session of their own (a scheduler group at engine_nice)
     engine_idle: bool = False  # engines that reattach to their provider run under SCHED_IDLE (starvable)
     log_flush_seconds: float = 0.25
     catalog_dir: Path = Path(__file__).resolve().parent.parent / "catalog"

@@ -13,7 +13,10 @@ kept on the last CPU (SPAWNIT_ENGINE_CPUS), the API keeping the others. One more
 default's, the engines under SCHED_IDLE (SPAWNIT_ENGINE_IDLE=true, opt-in): the row of
 niceness alone side by side.
 
-The 8-apply default and its neighbour are measured POOLED_ROUNDS times, alternating,
+And the default's with the engines in SpawnIt's own session (SPAWNIT_ENGINE_SESSION=false,
+what ran before the engines' launcher): one scheduler group for the API and every engine.
+
+The 8-apply default, its neighbour and that one are measured POOLED_ROUNDS times, alternating,
 and their latencies pooled: one round gives ~100 queries, whose p99 is its second-largest
 sample, and the ratio of one round to the next moved by 1x on this 2-core machine."""
 
@@ -50,15 +53,24 @@ def engine_cpus() -> str:
 
 
 async def one(
-    tmp: Path, count: int, limit: int, neighbour: Api | None = None, cpus: str = "", engine_idle: bool = False
+    tmp: Path,
+    count: int,
+    limit: int,
+    neighbour: Api | None = None,
+    cpus: str = "",
+    engine_idle: bool = False,
+    session: bool = True,
 ) -> dict:
     """One configuration; the query goes to the SpawnIt that applies, or to `neighbour`;
-    `engine_idle`: SPAWNIT_ENGINE_IDLE (false, the default: the engines' niceness alone)."""
-    data = tmp / f"n{count}-p{limit}-c{cpus or 'any'}-{'idle' if engine_idle else 'nice'}" / "data"
+    `engine_idle`: SPAWNIT_ENGINE_IDLE (false, the default: the engines' niceness alone);
+    `session`: SPAWNIT_ENGINE_SESSION (true, the default: the engines in a session of
+    their own; false: in SpawnIt's)."""
+    data = tmp / f"n{count}-p{limit}-c{cpus or 'any'}-{'idle' if engine_idle else 'nice'}-s{session:d}" / "data"
     env = {
         "SPAWNIT_MAX_PARALLEL_JOBS": str(limit),
         "SPAWNIT_ENGINE_CPUS": cpus,
         "SPAWNIT_ENGINE_IDLE": str(engine_idle).lower(),
+        "SPAWNIT_ENGINE_SESSION": str(session).lower(),
     }
     async with serving_process(data, env) as srv, Api(srv.url) as api:
         ws = await Ws.open(api.ws_url)
@@ -87,7 +99,9 @@ async def one(
     return {
         "count": count,
         "limit": limit,
-        "cpus": (f"CPU {cpus}" if cpus else "any CPU") + (", SCHED_IDLE" if engine_idle else ""),
+        "cpus": (f"CPU {cpus}" if cpus else "any CPU")
+        + (", SCHED_IDLE" if engine_idle else "")
+        + ("" if session else ", in SpawnIt's session"),
         "asked": "idle neighbour" if neighbour else "this SpawnIt",
         "wall": wall,
         "failed": failed,
@@ -125,13 +139,15 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
     counts, limits = ((4,), (2, 4)) if quick else ((20, 50), (2, 4, 8))
     n, p = min(counts), max(limits)
     rounds = 1 if quick else POOLED_ROUNDS
-    results, default, neighboured = [], [], []
+    results, default, neighboured, in_spawnit_session = [], [], [], []
     async with serving_process(tmp / "neighbour" / "data") as other, Api(other.url) as neighbour:
         for i in range(n):
             await neighbour.create_site(f"idle-{i}", free_port())
         for k in range(rounds):  # the row and its floor, alternating
             progress(f"{n} services, max parallel jobs {p}, round {k + 1} of {rounds}")
             default.append(await one(tmp / f"round-{k}", n, p))
+            progress(f"{n} services, max parallel jobs {p}, engines in SpawnIt's session, round {k + 1}")
+            in_spawnit_session.append(await one(tmp / f"round-{k}", n, p, session=False))
             progress(f"{n} services, max parallel jobs {p}, the query to an idle neighbour, round {k + 1}")
             neighboured.append(await one(tmp / f"round-{k}-neighboured", n, p, neighbour=neighbour))
     for count in counts:
@@ -143,6 +159,7 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
             results.append(await one(tmp, count, limit))
     progress(f"{n} services, max parallel jobs {p}, SPAWNIT_ENGINE_IDLE=true")
     results.append(await one(tmp, n, p, engine_idle=True))
+    results.append(pooled(in_spawnit_session))
     results.append(pooled(neighboured))
     if len(os.sched_getaffinity(0)) > 1:  # the same applies, the engines kept off the other CPUs
         progress(f"{n} services, max parallel jobs {p}, engines on CPU {engine_cpus()}")
@@ -199,7 +216,8 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
         "instant (engines, `spawnit` provider plugins, and the sites they start until the provider exits). "
         "SpawnIt CPU: the API process's own CPU time over the wall time (share of one core). "
         f"Idle: the same query for {IDLE_SECONDS:g} s before the applies, no job running. Rounds: the "
-        f"{max(limits)}-apply default and its idle neighbour are measured in {rounds} round{'s' if rounds > 1 else ''}, alternating, "
+        f"{max(limits)}-apply default, the same with the engines in SpawnIt's session and the idle neighbour are "
+        f"measured in {rounds} round{'s' if rounds > 1 else ''}, alternating, "
         "their latencies pooled (wall time: the median round; RSS and CPU: the highest). "
         "Each service is new, so each apply includes its `init`. The query is sent every 50 ms "
         "(after the answer). A failed apply counts in the wall time as ended; see the README on the "
@@ -208,6 +226,8 @@ async def run(report: Report, quick: bool, tmp: Path) -> None:
         "on: SPAWNIT_ENGINE_CPUS (any CPU, the default; or the last CPU only, the API keeping the others); "
         "SCHED_IDLE: SPAWNIT_ENGINE_IDLE=true, the engines under the idle policy (opt-in; the default runs "
         "them under the normal policy at their niceness: an idle-policy engine stalls behind any other load, "
-        "scenario 3's `jobLogs` x 1,000 row)."
+        "scenario 3's `jobLogs` x 1,000 row). In SpawnIt's session: SPAWNIT_ENGINE_SESSION=false, the engines "
+        "and providers in the API's own scheduler group (the default starts them from a launcher in a session "
+        "of their own, the group weighed at their niceness)."
     )
     report.add(Section("4. Parallel applies", body))

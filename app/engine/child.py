@@ -10,19 +10,28 @@ from pathlib import Path
 from app.engine.binary import EngineBinary
 from app.engine.command import EngineCommand
 from app.engine.priority import ANY, EnginePriority
+from app.engine.spawn import Starter
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _PASSED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR")
 
 
 class ChildEngine:
-    def __init__(self, binary: EngineBinary, cli_config: Path, *, priority: EnginePriority = ANY) -> None:
+    def __init__(
+        self,
+        binary: EngineBinary,
+        cli_config: Path,
+        *,
+        priority: EnginePriority = ANY,
+        starter: Starter | None = None,
+    ) -> None:
         if not cli_config.is_absolute():
             raise ValueError(f"the engine's CLI config must be an absolute path, got {cli_config}")
         self.binary = binary
         self.name = binary.name
         self._cli_config = cli_config
         self._priority = priority  # inherited by the providers it starts
+        self._starter = starter  # the engines' launcher (None: SpawnIt starts them itself)
         self._env = {name: os.environ[name] for name in _PASSED if name in os.environ}
         self._env.setdefault("PATH", os.defpath)
         self._env.update(
@@ -47,4 +56,5 @@ class ChildEngine:
         if not cwd.is_absolute():  # the engine resolves every relative path from its own cwd
             raise ValueError(f"the engine's work directory must be an absolute path, got {cwd}")
         child_env = {**self._env, **env}
-        return await EngineCommand.start([*self.binary.argv, *args], cwd, child_env, priority=self._priority)
+        argv = [*self.binary.argv, *args]
+        return await EngineCommand.start(argv, cwd, child_env, priority=self._priority, starter=self._starter)

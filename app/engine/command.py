@@ -26,7 +26,7 @@ from pathlib import Path
 from app.clock import now
 from app.engine.priority import ANY, EnginePriority, tool
 from app.engine.readers import READERS
-from app.engine.spawn import Child, spawn_with_output
+from app.engine.spawn import Started, Starter, spawn_with_output
 
 _PR_SET_PDEATHSIG = 1
 LINE_LIMIT = 1 << 20  # a longer line is cut in pieces of this size
@@ -107,7 +107,7 @@ def _text(raw: bytes) -> str:
 class EngineCommand:
     """One running engine command."""
 
-    def __init__(self, proc: Child, output: int) -> None:
+    def __init__(self, proc: Started, output: int) -> None:
         self._proc = proc
         self._reads: asyncio.Queue[list[Stamped] | None] = asyncio.Queue()
         self._backlog = Backlog(PENDING)
@@ -116,10 +116,19 @@ class EngineCommand:
 
     @classmethod
     async def start(
-        cls, argv: list[str], cwd: Path, env: Mapping[str, str], *, priority: EnginePriority = ANY
+        cls,
+        argv: list[str],
+        cwd: Path,
+        env: Mapping[str, str],
+        *,
+        priority: EnginePriority = ANY,
+        starter: Starter | None = None,
     ) -> EngineCommand:
+        """`argv` started (by `starter`, when given: the engines' launcher)."""
         argv, prepare = launch(argv, priority)  # a lower CPU priority, inherited by what the engine starts
-        proc, output = await spawn_with_output(argv, cwd=cwd, env=env, stderr_too=True, prepare=prepare)
+        proc, output = await spawn_with_output(
+            argv, cwd=cwd, env=env, stderr_too=True, prepare=prepare, starter=starter
+        )
         return cls(proc, output)
 
     def _read(self, fd: int, loop: asyncio.AbstractEventLoop) -> None:  # pragma: no cover - a thread

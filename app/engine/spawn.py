@@ -13,11 +13,39 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import subprocess
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+
+class Started(Protocol):
+    """A started process as its users see it: SpawnIt's own child, or one a starter made."""
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    async def wait(self) -> int: ...
+
+
+class StarterGone(OSError):
+    """A starter that could not be asked: the child is started here instead."""
+
+
+class Starter(Protocol):
+    """Something that starts children for SpawnIt (app/engine/launcher.py)."""
+
+    async def spawn(
+        self, argv: list[str], *, cwd: Path, env: Mapping[str, str], stdout: int, stderr_too: bool
+    ) -> Started: ...
 
 
 class Child:
@@ -79,7 +107,9 @@ async def spawn(
     session is a group as heavy as all of SpawnIt, and a niceness or policy counts only
     inside its group. Eight engines in sessions of their own took eight shares of the
     CPUs to the API's one, whatever their niceness (`services` p99 during 8 applies 12.7x
-    idle; in SpawnIt's session 3.4x, 2.6x with SCHED_IDLE, bench scenario 4).
+    idle; in SpawnIt's session 3.4x, 2.6x with SCHED_IDLE, bench scenario 4). The
+    engines' launcher (app/engine/launcher.py) puts them all in one session apart from
+    SpawnIt's, weighed at their niceness; this is what starts them without it.
 
     Started from a worker thread: the thread that starts a child waits for its `exec`,
     and a child waits for a CPU like any process (up to a scheduler tick, 4-20 ms, when
@@ -109,14 +139,25 @@ async def spawn_with_output(
     env: Mapping[str, str],
     stderr_too: bool,
     prepare: Callable[[], None] | None = None,
-) -> tuple[Child, int]:
+    starter: Starter | None = None,
+) -> tuple[Started, int]:
     """`spawn` with stdout (and stderr, `stderr_too`, else /dev/null) into a new pipe: the
     child and the pipe's read end, the caller's to close. Only the child holds the write
-    end, so the read end sees EOF when it (and whatever it started) closed it."""
+    end, so the read end sees EOF when it (and whatever it started) closed it.
+
+    With `starter` (and nothing to `prepare`), the starter starts it; a starter that
+    cannot be asked leaves it to `spawn`."""
     read_end, write_end = os.pipe()
     try:
-        err = write_end if stderr_too else subprocess.DEVNULL
-        child = await spawn(argv, cwd=cwd, env=env, stdout=write_end, stderr=err, prepare=prepare)
+        child: Started | None = None
+        if starter is not None and prepare is None:
+            try:
+                child = await starter.spawn(argv, cwd=cwd, env=env, stdout=write_end, stderr_too=stderr_too)
+            except StarterGone as exc:
+                log.warning("%s: the child is started in SpawnIt's session", exc)
+        if child is None:
+            err = write_end if stderr_too else subprocess.DEVNULL
+            child = await spawn(argv, cwd=cwd, env=env, stdout=write_end, stderr=err, prepare=prepare)
     except BaseException:
         os.close(read_end)
         raise

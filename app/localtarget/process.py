@@ -50,14 +50,15 @@ def is_running(pid: int, start_ticks: int) -> bool:
 def start(
     argv: Sequence[str], cwd: Path, env: Mapping[str, str], log_path: Path, pass_fds: Sequence[int] = ()
 ) -> subprocess.Popen[bytes]:
-    """Start `argv` (no shell) in its own session, with no stdin and its output appended to `log_path`.
+    """Start `argv` (no shell) in its own session, with no stdin and its output appended to `log_path`;
+    the session's scheduler group weighed at the caller's niceness (`weigh_session`).
 
     Nothing of the caller's stdio is inherited: a plugin's pipes stay free for the plugin.
     `pass_fds` are handed to the child (and closed here once it started).
     """
     try:
         with open(log_path, "ab") as log:
-            return subprocess.Popen(
+            proc = subprocess.Popen(
                 list(argv),
                 cwd=cwd,
                 env=dict(env),
@@ -71,6 +72,30 @@ def start(
     finally:
         for fd in pass_fds:
             os.close(fd)
+    if (nice := os.getpriority(os.PRIO_PROCESS, 0)) > 0:
+        threading.Thread(target=weigh_session, args=(proc.pid, nice), daemon=True).start()
+    return proc
+
+
+def weigh_session(leader: int, nice: int, within: float = 2.0) -> bool:
+    """Give the scheduler group of `leader`'s session niceness `nice` (the starter's own:
+    the engines'); True once done. Where Linux groups processes by session (autogroup), a
+    service's session is a group as heavy as all of SpawnIt's API, whatever the service's
+    own niceness; its start (a sandbox, an interpreter) took CPU the API waited for.
+    An unprivileged write is refused (EAGAIN) for 100 ms after anyone's: retried `within`
+    seconds (a thread of its own). No autogroup, or the process gone: nothing to do."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            with open(f"/proc/{leader}/autogroup", "w") as group:
+                group.write(str(nice))
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        except OSError:  # no autogroup, or the process already gone
+            return False
 
 
 def wait_listening(
@@ -180,6 +205,25 @@ def tail(path: Path, lines: int = 20) -> str:
     except FileNotFoundError:
         return ""
     return b"".join(last).decode(errors="replace").rstrip()
+
+
+def started_in(folder: Path) -> list[tuple[int, int]]:
+    """(pid, start ticks) of the live processes whose working folder is `folder`: what a
+    run killed between starting a service and recording it (`write_marker`) left there
+    (the service's process, or the sandbox's waiter and bwrap, which never leave it)."""
+    wanted, found = str(folder.resolve()), []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if os.readlink(proc / "cwd") != wanted:
+                continue
+        except OSError:  # gone, or not ours to look at
+            continue
+        st = read_stat(int(proc.name))
+        if st is not None and st.state != "Z":
+            found.append((int(proc.name), st.start_ticks))
+    return found
 
 
 def write_marker(path: Path, pid: int, start_ticks: int) -> None:

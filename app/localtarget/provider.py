@@ -189,9 +189,10 @@ class Process(Resource):
             return None
         # create means the state holds no process for this instance: one still running from
         # a run that was killed before it could record it is a stray, and it goes first
+        # (recorded in the marker, or, killed before even that, still in the folder)
         stray = process.read_marker(workdir / MARKER_NAME)
-        if stray is not None:
-            process.stop(*stray)
+        for leftover in [*([stray] if stray else []), *process.started_in(workdir)]:
+            process.stop(*leftover)
         taken = ports.port_taken(host, port)
         if taken is not None:
             diags.add_error("Port in use", taken, path=["port"])

@@ -166,7 +166,11 @@ def wrap(argv: Sequence[str], home: Path, uid: int | None, passwd_fd: int | None
     # service: it outlives the provider, and a kill of either wrapper takes it all down.
     waiter = shutil.which("timeout")
     args = [waiter, "0", bwrap, "--die-with-parent"] if waiter else [bwrap]
-    args += ["--unshare-pid", "--unshare-ipc", "--new-session"]
+    # no --new-session: the session process.start made (no controlling terminal, so nothing
+    # inside can reach SpawnIt's terminal; tests/security/test_terminal.py) keeps it all in
+    # the scheduler group weighed at the engines' niceness, where a session of bwrap's would
+    # be a group at full weight
+    args += ["--unshare-pid", "--unshare-ipc"]
     args += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp"]
     for folder in private_dirs():
         if folder != Path("/tmp") and Path("/tmp") not in folder.parents and folder.is_dir():

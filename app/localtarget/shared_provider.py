@@ -28,7 +28,7 @@ from typing import Any
 
 from app.engine.command import launch
 from app.engine.priority import ANY, EnginePriority
-from app.engine.spawn import Child, spawn_with_output
+from app.engine.spawn import Started, Starter, spawn_with_output
 
 log = logging.getLogger("spawnit.provider")
 _ROOT = Path(__file__).resolve().parents[2]
@@ -41,10 +41,17 @@ _STOP_PROVIDER = "/tfplugin6.Provider/StopProvider"
 class SharedProvider:
     """The parent's side: the reattach configuration of a live shared provider."""
 
-    def __init__(self, *, priority: EnginePriority = ANY, own: bool = False, python: str = sys.executable) -> None:
-        self._priority, self._python = priority, python
+    def __init__(
+        self,
+        *,
+        priority: EnginePriority = ANY,
+        own: bool = False,
+        python: str = sys.executable,
+        starter: Starter | None = None,
+    ) -> None:
+        self._priority, self._python, self._starter = priority, python, starter
         self._mode = ["--own"] if own else []  # one job's: StopProvider honoured
-        self._proc: Child | None = None
+        self._proc: Started | None = None
         self._output: asyncio.ReadTransport | None = None
         self._config: str | None = None
         self._env: dict[str, str] | None = None
@@ -83,7 +90,9 @@ class SharedProvider:
         self._env = wanted
         module = [self._python, "-u", "-m", "app.localtarget.shared_provider", *self._mode]
         argv, prepare = launch(module, self._priority)
-        self._proc, read_end = await spawn_with_output(argv, cwd=_ROOT, env=env, stderr_too=False, prepare=prepare)
+        self._proc, read_end = await spawn_with_output(
+            argv, cwd=_ROOT, env=env, stderr_too=False, prepare=prepare, starter=self._starter
+        )
         lines = asyncio.StreamReader()
         loop = asyncio.get_running_loop()
         pipe = os.fdopen(read_end, "rb", buffering=0)

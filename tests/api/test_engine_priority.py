@@ -43,6 +43,33 @@ async def test_the_engine_of_a_running_job_is_niced(start: Start, tmp_path: Path
     await clean_up(spawnit.api, service)
 
 
+def group_niceness(pid: int) -> int | None:
+    """The niceness of the scheduler group Linux put `pid` in by session (None: no such group)."""
+    fields = Path(f"/proc/{pid}/autogroup").read_text().split()
+    return int(fields[-1]) if fields else None
+
+
+async def test_a_job_s_engine_and_provider_share_the_engines_session_weighed_at_their_niceness(
+    start: Start, tmp_path: Path
+) -> None:
+    spawnit = await start(catalog_dir=with_slow_entry(tmp_path), engine_nice=6)
+    service, apply = await applying_slowly(spawnit.api)
+    engine = await one_engine_of(os.getpid())
+    (provider,) = job_providers(os.getpid())
+    sessions = {os.getsid(engine), os.getsid(provider)}
+    assert len(sessions) == 1 and os.getsid(0) not in sessions  # one session, not the API's, not one each
+    (launcher,) = sessions - {os.getsid(0)}
+    assert os.getpgid(engine) == engine  # still the leader of a group of its own: a cancel reaches its tree
+    if group_niceness(engine) is not None:  # the kernel groups by session here (not in a CPU cgroup)
+        assert group_niceness(engine) == group_niceness(provider) == 6
+        assert group_niceness(os.getpid()) in (0, None)  # the API's group keeps its weight (None: the default)
+    assert launcher in descendants(os.getpid())  # SpawnIt's child: it ends with SpawnIt
+
+    await spawnit.api.run("mutation($id: ID!) { cancelJob(id: $id) { state } }", id=apply["id"])
+    assert (await spawnit.api.wait_job(apply["id"], timeout=60))["state"] == "CANCELED"
+    await clean_up(spawnit.api, service)
+
+
 def cpus_allowed(pid: int) -> set[int]:
     """Cpus_allowed_list of /proc/<pid>/status ("0-1", "1", "0,2-3")."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

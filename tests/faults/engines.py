@@ -25,14 +25,29 @@ def alive(pid: int) -> bool:
     return fields is not None and fields[0] != b"Z"
 
 
+LAUNCHER = b"app.engine.launcher_process"
+
+
+def starters(server: int) -> set[int]:
+    """The processes that start a SpawnIt server's engines: the server and its launcher."""
+    found = {server}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))) is not None and int(fields[1]) == server:
+            with contextlib.suppress(OSError):
+                if LAUNCHER in (entry / "cmdline").read_bytes():
+                    found.add(int(entry.name))
+    return found
+
+
 def engines_of(parent: int) -> list[int]:
-    """Engine processes whose parent is `parent` (the SpawnIt server)."""
+    """Engine processes started for `parent` (the SpawnIt server), by it or its launcher."""
     found = []
+    parents = starters(parent)
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         fields = _stat(int(entry.name))
-        if fields is None or fields[0] == b"Z" or int(fields[1]) != parent:
+        if fields is None or fields[0] == b"Z" or int(fields[1]) not in parents:
             continue
         try:
             argv = (entry / "cmdline").read_bytes().split(b"\0")

@@ -14,7 +14,7 @@ from tests.api.catalogs import with_slow_entry
 from tests.api.client import Api
 from tests.api.test_jobs import LOGS, applying_slowly
 from tests.conftest import free_port
-from tests.faults.engines import alive, one_engine_of
+from tests.faults.engines import alive, one_engine_of, starters
 from tests.faults.test_cancel import clean_up
 from tests.server import Start
 
@@ -22,14 +22,15 @@ OWN = b"app.localtarget.shared_provider\0--own"
 
 
 def job_providers(parent: int) -> list[int]:
-    """The live job providers whose parent is `parent`."""
+    """The live job providers started for `parent` (a SpawnIt server), by it or its launcher."""
     found = []
+    parents = starters(parent)
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 if OWN in (entry / "cmdline").read_bytes() and alive(int(entry.name)):
                     stat = (entry / "stat").read_bytes().rsplit(b")", 1)[1].split()
-                    if int(stat[1]) == parent:
+                    if int(stat[1]) in parents:
                         found.append(int(entry.name))
             except OSError:
                 continue
