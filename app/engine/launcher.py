@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ from app.engine.spawn import Child, StarterGone
 log = logging.getLogger(__name__)
 _ROOT = Path(__file__).resolve().parent.parent.parent
 READY_SECONDS = 20.0
+RETRY_SECONDS = 60.0  # after a launcher that did not start, engines start directly this long
+ANSWER_SIZE = 4096  # bytes: the launcher's messages are a few dozen
 SEND_BUFFER = 4 << 20  # bytes: a request is sent whole or not at all
 
 
@@ -87,6 +90,7 @@ class Launcher:
         self._children: dict[int, LaunchedChild] = {}
         self._ready: asyncio.Future[dict[str, Any]] | None = None
         self._lock = asyncio.Lock()
+        self._failed_at = -RETRY_SECONDS  # monotonic time of the last start that failed
         self.session: int | None = None  # the engines' session, once the launcher runs
 
     @property
@@ -118,9 +122,12 @@ class Launcher:
     async def _running(self) -> socket.socket:
         async with self._lock:
             if self._sock is None:
+                if time.monotonic() - self._failed_at < RETRY_SECONDS:
+                    raise LauncherGone("the engines' launcher did not start a moment ago")
                 try:
                     await asyncio.wait_for(self._start(), READY_SECONDS)
                 except (OSError, TimeoutError, ValueError) as exc:
+                    self._failed_at = time.monotonic()
                     self._lost(f"it did not start ({exc})")
                     raise LauncherGone(f"the engines' launcher did not start: {exc}") from exc
             assert self._sock is not None
@@ -161,7 +168,7 @@ class Launcher:
         sock = self._sock
         while sock is not None and sock is self._sock:
             try:
-                message, fds = receive(sock, 1)
+                message, fds = receive(sock, 1, ANSWER_SIZE)
             except BlockingIOError:
                 return
             except OSError as exc:

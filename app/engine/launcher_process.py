@@ -43,9 +43,10 @@ def send(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = N
         sock.send(data)
 
 
-def receive(sock: socket.socket, max_fds: int) -> tuple[dict[str, Any] | None, list[int]]:
-    """One message and the descriptors it carried; None at the end of the stream."""
-    data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, max_fds)
+def receive(sock: socket.socket, max_fds: int, size: int = MAX_MESSAGE) -> tuple[dict[str, Any] | None, list[int]]:
+    """One message (at most `size` bytes) and the descriptors it carried; None at the end
+    of the stream."""
+    data, fds, _, _ = socket.recv_fds(sock, size, max_fds)
     if not data:
         for fd in fds:
             os.close(fd)

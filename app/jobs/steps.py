@@ -3,11 +3,13 @@ destroy with `-json`, every event folded into the job and its text into the log.
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from app import metrics
@@ -47,6 +49,27 @@ class JobHandle(Protocol):
     def stopping(self) -> bool: ...
 
 
+def _lay_out(ws: Workspace, job: Job, plan_path: Path | None) -> None:
+    """The work directory ready for `job` (run in a worker thread)."""
+    if plan_path is not None and not plan_path.exists():
+        raise Conflict(f"the plan of job {job.plan_job_id} is no longer available: plan again")
+    wd.lay_out(ws.workdir, ws.module_dir, ws.backend, ws.tfvars)
+    if job.kind.is_users:
+        wd.drop_plans(ws.workdir, keep=plan_path)  # superseded by this operation
+
+
+def _needs_init(ws: Workspace, engine: str, fingerprint: str) -> bool:
+    """True (and the last init forgotten) when module, lock file or backend changed."""
+    if not wd.needs_init(ws.workdir, wd.init_hash(ws.workdir, ws.backend, engine, fingerprint)):
+        return False
+    wd.forget_init(ws.workdir)
+    return True
+
+
+def _mark_initialized(ws: Workspace, engine: str, fingerprint: str) -> None:
+    wd.mark_initialized(ws.workdir, wd.init_hash(ws.workdir, ws.backend, engine, fingerprint))
+
+
 STOPPED_PROVIDER_SECONDS = 10.0  # a canceled job's provider, told to stop, gets this long to end its creates
 
 
@@ -81,11 +104,9 @@ class EngineSteps:
         plan_path = None
         if job.kind is JobKind.APPLY and job.plan_job_id:
             plan_path = wd.plan_file(ws.workdir, job.plan_job_id)
-            if not plan_path.exists():
-                raise Conflict(f"the plan of job {job.plan_job_id} is no longer available: plan again")
-        wd.lay_out(ws.workdir, ws.module_dir, ws.backend, ws.tfvars)
-        if job.kind.is_users:
-            wd.drop_plans(ws.workdir, keep=plan_path)  # superseded by this operation
+        # files and hashes in a worker thread: 8 jobs starting at once held the API's
+        # event loop ~5 ms each here (globs, reads, writes, a hash of the module)
+        await asyncio.to_thread(_lay_out, ws, job, plan_path)
         init_error = await self._init(handle, ws)
         if init_error is not None:
             return Outcome(False, None, init_error)
@@ -135,18 +156,16 @@ class EngineSteps:
 
     async def _init(self, handle: JobHandle, ws: Workspace) -> str | None:
         """Init when needed; the error when it failed, else None."""
-        fingerprint = self._engine.fingerprint()
-        current = wd.init_hash(ws.workdir, ws.backend, self._engine.name, fingerprint)
-        if not wd.needs_init(ws.workdir, current):
+        fingerprint = await asyncio.to_thread(self._engine.fingerprint)
+        if not await asyncio.to_thread(_needs_init, ws, self._engine.name, fingerprint):
             handle.log("init skipped: module, lock file and backend unchanged since the last init")
             return None
         handle.phase(Phase.INIT)
-        wd.forget_init(ws.workdir)
         args = ["init", "-input=false", "-no-color", "-reconfigure", self._lock_timeout, *ws.backend.init_args()]
         # inits run in parallel: each writes its own work directory only (no plugin cache)
         rc, view = await self._engine_run(handle, ws, args, show=["init", "-reconfigure"])
         if rc == 0:
-            wd.mark_initialized(ws.workdir, wd.init_hash(ws.workdir, ws.backend, self._engine.name, fingerprint))
+            await asyncio.to_thread(_mark_initialized, ws, self._engine.name, fingerprint)
             return None
         return "init failed: " + (_error(rc, view) or f"exit code {rc}")
 
