@@ -14,14 +14,15 @@ import pytest
 from app.engine.command import launch
 from app.engine.launcher import Launcher
 from app.engine.priority import ANY
-from app.engine.spawn import spawn_with_output
+from app.engine.spawn import Started, spawn_with_output
+from app.localtarget.lineage import descendants
 from tests.engine.test_spawn import ENV, autogroup, fds
 from tests.faults.engines import alive
 
 pytestmark = pytest.mark.asyncio
 
 
-async def started(launcher: Launcher | None, argv: list[str]) -> tuple[object, int]:
+async def started(launcher: Launcher | None, argv: list[str]) -> tuple[Started, int]:
     child, read_end = await spawn_with_output(argv, cwd=Path("/"), env=ENV, stderr_too=True, starter=launcher)
     return child, read_end
 
@@ -69,7 +70,7 @@ async def test_output_exit_codes_and_a_program_that_cannot_start_as_with_a_direc
     with os.fdopen(read_end, "rb") as pipe:
         data = await asyncio.to_thread(pipe.read)  # EOF: only the child held the write end
     assert sorted(data.split()) == [b"err", b"out"]
-    assert await child.wait() == 3 and child.returncode == 3  # type: ignore[attr-defined]
+    assert await child.wait() == 3 and child.returncode == 3
     assert ppid(launcher.pid or 0) == os.getpid()
     with pytest.raises(FileNotFoundError):
         await started(launcher, ["/nonexistent/engine"])
@@ -85,11 +86,11 @@ async def test_a_killed_launcher_takes_its_children_with_it_and_the_next_start_m
     first = launcher.pid
     assert first is not None
     os.kill(first, signal.SIGKILL)
-    assert await asyncio.wait_for(child.wait(), 10) == -signal.SIGKILL  # type: ignore[attr-defined]
-    assert not alive(child.pid)  # type: ignore[attr-defined]
+    assert await asyncio.wait_for(child.wait(), 10) == -signal.SIGKILL
+    assert not alive(child.pid)
     again, read_end = await started(launcher, ["/bin/sh", "-c", "exit 4"])
     os.close(read_end)
-    assert await again.wait() == 4  # type: ignore[attr-defined]
+    assert await again.wait() == 4
     assert launcher.pid not in (None, first)
     await launcher.close()
 
@@ -98,8 +99,8 @@ async def test_without_a_launcher_the_child_is_started_in_spawnit_s_session() ->
     launcher = Launcher(3, python="/nonexistent/python")
     child, read_end = await started(launcher, ["/bin/sh", "-c", "exit 6"])
     os.close(read_end)
-    assert os.getsid(child.pid) == os.getsid(0)  # type: ignore[attr-defined]
-    assert await child.wait() == 6  # type: ignore[attr-defined]
+    assert os.getsid(child.pid) == os.getsid(0)
+    assert await child.wait() == 6
     await launcher.close()
 
 
@@ -112,7 +113,7 @@ async def test_when_spawnit_goes_its_launcher_ends_and_the_engines_get_their_par
     helper = launcher.pid
     await launcher.close()  # what SpawnIt's exit does: the launcher's socket closes
     assert helper is not None and await gone(helper)
-    assert await gone(child.pid), "the engine outlived the launcher"  # type: ignore[attr-defined]
+    assert await gone(child.pid), "the engine outlived the launcher"
 
 
 async def test_a_child_started_for_a_caller_cancelled_meanwhile_is_killed() -> None:
@@ -125,9 +126,11 @@ async def test_a_child_started_for_a_caller_cancelled_meanwhile_is_killed() -> N
     caller.cancel()
     with pytest.raises(asyncio.CancelledError):
         await caller
+    helper = launcher.pid
+    assert helper is not None
     for _ in range(500):
-        if not launcher._children:  # reaped and reported by the launcher
+        if not descendants(helper):  # the unwanted child killed and reaped by the launcher
             break
         await asyncio.sleep(0.02)
-    assert not launcher._children
+    assert descendants(helper) == []
     await launcher.close()
