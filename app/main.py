@@ -113,12 +113,7 @@ async def build(settings: Settings) -> SpawnIt:
             shared_job_parts,
             job_records,
             bus,
-            EngineSteps(
-                engine,
-                settings.lock_timeout_seconds,
-                _providers(settings, launcher),
-                _job_providers(settings, launcher),
-            ),
+            _steps(settings, engine, launcher),
             workspaces,
             bookkeeping,
             max_parallel=settings.max_parallel_jobs,
@@ -157,6 +152,12 @@ def _launcher(settings: Settings) -> Launcher | None:
     scheduler group at the engines' niceness (SPAWNIT_ENGINE_SESSION; none when they run
     at SpawnIt's own niceness)."""
     return Launcher(settings.engine_nice) if settings.engine_session and settings.engine_nice > 0 else None
+
+
+def _steps(settings: Settings, engine: ChildEngine, launcher: Launcher | None) -> EngineSteps:
+    """A job's engine steps, with the providers its engines reattach to."""
+    providers, own = _providers(settings, launcher), _job_providers(settings, launcher)
+    return EngineSteps(engine, settings.lock_timeout_seconds, providers, own)
 
 
 def _providers(settings: Settings, launcher: Launcher | None) -> SharedProvider | None:

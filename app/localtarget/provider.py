@@ -188,8 +188,7 @@ class Process(Resource):
             diags.add_error("Command not found", f"{program!r} is not an executable in PATH.", path=["command"])
             return None
         # create means the state holds no process for this instance: one still running from
-        # a run that was killed before it could record it is a stray, and it goes first
-        # (recorded in the marker, or, killed before even that, still in the folder)
+        # a run killed before it could record it is a stray (in the marker, or else still in the folder)
         stray = process.read_marker(workdir / MARKER_NAME)
         for leftover in [*([stray] if stray else []), *process.started_in(workdir)]:
             process.stop(*leftover)
