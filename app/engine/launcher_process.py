@@ -28,11 +28,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from typing import Any
 
+from app.engine.priority import weigh_session
+
 MAX_MESSAGE = 1 << 20  # bytes of one request (argv, environment): far more than an engine's
-WEIGH_SECONDS = 2.0  # an unprivileged write to an autogroup is refused for 100 ms after any other's
 
 
 def send(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> None:
@@ -52,24 +52,6 @@ def receive(sock: socket.socket, max_fds: int, size: int = MAX_MESSAGE) -> tuple
             os.close(fd)
         return None, []
     return json.loads(data), fds
-
-
-def weigh_session(nice: int) -> str | None:
-    """This session's scheduler group given niceness `nice`; None when done, else why not."""
-    deadline = time.monotonic() + WEIGH_SECONDS
-    while True:
-        try:
-            with open("/proc/self/autogroup", "w") as group:
-                group.write(str(nice))
-            return None
-        except FileNotFoundError:
-            return "the kernel does not group processes by session (no autogroup)"
-        except BlockingIOError:  # EAGAIN: another group's niceness was set in the last 100 ms
-            if time.monotonic() >= deadline:
-                return "the kernel kept refusing the group's niceness (EAGAIN)"
-            time.sleep(0.05)
-        except OSError as exc:
-            return f"the group's niceness was refused: {exc.strerror or exc}"
 
 
 class Launcher:
@@ -141,7 +123,7 @@ class Launcher:
 def main() -> None:  # pragma: no cover - the launcher's process
     fd, nice = int(sys.argv[1]), int(sys.argv[2])
     sock = socket.socket(fileno=fd)
-    send(sock, {"ready": True, "unweighed": weigh_session(nice), "session": os.getsid(0)})
+    send(sock, {"ready": True, "unweighed": weigh_session(os.getpid(), nice), "session": os.getsid(0)})
     with contextlib.suppress(BrokenPipeError, ConnectionResetError):
         Launcher(sock).run()
 

@@ -31,6 +31,7 @@ import logging
 import os
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from functools import cache
 
@@ -157,3 +158,25 @@ def _ranges(cpus: set[int]) -> str:
         if cpu is not None:
             start = prev = cpu
     return ",".join(out)
+
+
+def weigh_session(leader: int, nice: int, within: float = 2.0) -> str | None:
+    """Give the scheduler group of `leader`'s session niceness `nice`; None when done, else
+    why not. Where Linux groups processes by session (autogroup), a niceness counts only
+    inside a group and the groups share the CPUs as equals: a session's own weight is this.
+    An unprivileged process may raise it; its write is refused (EAGAIN) for 100 ms after
+    anyone's, so it is retried for `within` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            with open(f"/proc/{leader}/autogroup", "w") as group:
+                group.write(str(nice))
+            return None
+        except FileNotFoundError:
+            return "the kernel does not group processes by session (no autogroup), or the process is gone"
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return "the kernel kept refusing the group's niceness (EAGAIN)"
+            time.sleep(0.02)
+        except OSError as exc:
+            return f"the group's niceness was refused: {exc.strerror or exc}"

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.engine.priority import weigh_session
 from app.localtarget.lineage import belongs_to
 from app.localtarget.ports import accepts_connections, port_owner_problem
 
@@ -51,7 +52,9 @@ def start(
     argv: Sequence[str], cwd: Path, env: Mapping[str, str], log_path: Path, pass_fds: Sequence[int] = ()
 ) -> subprocess.Popen[bytes]:
     """Start `argv` (no shell) in its own session, with no stdin and its output appended to `log_path`;
-    the session's scheduler group weighed at the caller's niceness (`weigh_session`).
+    the session's scheduler group weighed at the caller's niceness (the engines': a service
+    starting, a sandbox and an interpreter, took CPU the API waited for), in a thread of
+    its own (`weigh_session` retries a refused write).
 
     Nothing of the caller's stdio is inherited: a plugin's pipes stay free for the plugin.
     `pass_fds` are handed to the child (and closed here once it started).
@@ -75,27 +78,6 @@ def start(
     if (nice := os.getpriority(os.PRIO_PROCESS, 0)) > 0:
         threading.Thread(target=weigh_session, args=(proc.pid, nice), daemon=True).start()
     return proc
-
-
-def weigh_session(leader: int, nice: int, within: float = 2.0) -> bool:
-    """Give the scheduler group of `leader`'s session niceness `nice` (the starter's own:
-    the engines'); True once done. Where Linux groups processes by session (autogroup), a
-    service's session is a group as heavy as all of SpawnIt's API, whatever the service's
-    own niceness; its start (a sandbox, an interpreter) took CPU the API waited for.
-    An unprivileged write is refused (EAGAIN) for 100 ms after anyone's: retried `within`
-    seconds (a thread of its own). No autogroup, or the process gone: nothing to do."""
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            with open(f"/proc/{leader}/autogroup", "w") as group:
-                group.write(str(nice))
-            return True
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.02)
-        except OSError:  # no autogroup, or the process already gone
-            return False
 
 
 def wait_listening(

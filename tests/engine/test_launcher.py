@@ -119,17 +119,35 @@ async def test_when_spawnit_goes_its_launcher_ends_and_the_engines_get_their_par
 async def test_a_child_started_for_a_caller_cancelled_meanwhile_is_killed() -> None:
     launcher = Launcher(3)
     await (await launcher.spawn(["/bin/true"], cwd=Path("/"), env=ENV, stdout=1, stderr_too=False)).wait()
-    caller = asyncio.ensure_future(
-        launcher.spawn(["/bin/sleep", "600"], cwd=Path("/"), env=ENV, stdout=1, stderr_too=False)
-    )
-    await asyncio.sleep(0)  # the request is sent; the answer is not in yet
-    caller.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await caller
     helper = launcher.pid
     assert helper is not None
+    read_end, write_end = os.pipe()  # the child's output: EOF once nothing holding it runs
+    os.kill(helper, signal.SIGSTOP)  # the request waits in its socket: the answer cannot come first
+    try:
+        caller = asyncio.ensure_future(
+            launcher.spawn(["/bin/sleep", "600"], cwd=Path("/"), env=ENV, stdout=write_end, stderr_too=False)
+        )
+        await asyncio.sleep(0)  # the request is sent, with its descriptor
+        os.close(write_end)
+        caller.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+    finally:
+        os.kill(helper, signal.SIGCONT)
+    os.set_blocking(read_end, False)
+    try:  # started once the launcher runs again, then killed: EOF
+        for _ in range(1000):
+            try:
+                assert os.read(read_end, 64) == b""
+                break
+            except BlockingIOError:  # the unwanted child still holds its output
+                await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the child started for a cancelled caller still runs")
+    finally:
+        os.close(read_end)
     for _ in range(500):
-        if not descendants(helper):  # the unwanted child killed and reaped by the launcher
+        if not descendants(helper):  # and reaped by the launcher
             break
         await asyncio.sleep(0.02)
     assert descendants(helper) == []
